@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import type { Logger } from '@ferrum/kit';
+import type { Services } from './services/services.js';
+import { registerBodyParsers } from './http/maas/body-parsers.js';
+import { registerMaasApi } from './http/maas/dispatch.js';
+import { allMaasHandlers } from './http/maas/resources/index.js';
+import { registerMetrics } from './http/metrics.js';
+import { registerAccounts } from './http/accounts.js';
+import { registerHealth } from './http/health.js';
+import { sendMaasError } from './http/maas/error-reply.js';
+import { AppError } from '@ferrum/domain';
+
+export interface AppDeps {
+  readonly services: Services;
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  readonly version: string;
+  readonly startedAt: number;
+  /** The URL this region is reached at, for status output. */
+  readonly url: string;
+}
+
+/** The region's HTTP application, without `listen()`, so tests drive it with `inject()` too. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    disableRequestLogging: false,
+    bodyLimit: 64 * 1024 * 1024,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('X-Request-Id', request.id);
+  });
+  registerBodyParsers(app);
+  registerMetrics(app, deps.pool);
+  registerHealth(app, deps.services, { version: deps.version, startedAt: deps.startedAt, url: deps.url });
+  registerAccounts(app, deps.services);
+  registerMaasApi(app, { handlers: allMaasHandlers(deps.version), services: deps.services });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    if (request.url.startsWith('/MAAS/')) return sendMaasError(reply, new AppError('not_found', `Not Found: ${request.method} ${request.url.split('?')[0] ?? ''}`));
+    return reply.status(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}` });
+  });
+  app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof AppError) return sendMaasError(reply, error);
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      // Fastify's own client errors: bad JSON, body too large, unsupported content type.
+      return reply.status(status).type('text/plain; charset=utf-8').send((error as Error).message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendMaasError(reply, error);
+  });
+  return app;
+}

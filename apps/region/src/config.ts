@@ -1,0 +1,62 @@
+import { homedir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { choiceSetting, intSetting, loadConfig, optionalStringSetting, portSetting, stringSetting, type ConfigOf } from '@ferrum/kit';
+
+/** Where Ferrum keeps its data: `/var/lib/ferrum` for root (a service), else `~/.local/share/ferrum`. */
+export function defaultDataDir(): string {
+  return userInfo().uid === 0 ? '/var/lib/ferrum' : join(homedir(), '.local', 'share', 'ferrum');
+}
+
+export const regionConfigSchema = {
+  dataDir: {
+    env: 'FERRUM_DATA_DIR',
+    description: 'Data directory (embedded PostgreSQL, caches).',
+    default: defaultDataDir,
+    parse: (raw: unknown) => {
+      const r = stringSetting(raw);
+      return r.ok ? { ok: true as const, value: resolve(r.value) } : r;
+    },
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    description: 'PostgreSQL connection URL; when unset Ferrum runs an embedded PostgreSQL in the data dir.',
+    default: undefined,
+    secret: true,
+    parse: (raw: unknown) => {
+      const r = optionalStringSetting(raw);
+      if (!r.ok || r.value === undefined) return r;
+      return /^postgres(ql)?:\/\//.test(r.value) ? r : { ok: false as const, message: 'expected a postgresql:// URL' };
+    },
+  },
+  httpPort: { env: 'FERRUM_HTTP_PORT', description: 'Region HTTP port.', default: 5240, parse: portSetting },
+  bindAddress: {
+    env: 'FERRUM_BIND_ADDRESS',
+    description: 'Address the region listens on.',
+    default: '0.0.0.0',
+    parse: (raw: unknown) => {
+      const r = stringSetting(raw);
+      if (!r.ok) return r;
+      return /^[\d.]+$|^[0-9a-f:]+$|^localhost$/i.test(r.value) ? r : { ok: false as const, message: `expected an IP address, got ${JSON.stringify(r.value)}` };
+    },
+  },
+  logLevel: {
+    env: 'FERRUM_LOG_LEVEL',
+    description: 'Log level.',
+    default: 'info',
+    parse: choiceSetting(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const),
+  },
+  logFormat: {
+    env: 'FERRUM_LOG_FORMAT',
+    description: 'json, pretty, or auto (pretty on a terminal).',
+    default: 'auto',
+    parse: choiceSetting(['auto', 'json', 'pretty'] as const),
+  },
+  dbPoolSize: { env: 'FERRUM_DB_POOL_SIZE', description: 'Database connections per region process.', default: 20, parse: intSetting(1, 500) },
+} as const;
+
+export type RegionConfig = ConfigOf<typeof regionConfigSchema>;
+
+/** Parses the region configuration from the environment and the optional `FERRUM_CONFIG` JSON file. */
+export function loadRegionConfig(env: NodeJS.ProcessEnv): RegionConfig {
+  return loadConfig(regionConfigSchema, { env, file: env['FERRUM_CONFIG'] || undefined });
+}

@@ -1,0 +1,112 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '@ferrum/domain';
+import type { Services } from '../../services/services.js';
+import type { UserRow } from '../../db/schema.js';
+import { FormParams } from './form-params.js';
+import { RawResponse, type ActionDef, type HandlerDef, type HttpMethod } from './handler.js';
+import { extractOAuthParams } from './oauth-params.js';
+import { sendMaasError } from './error-reply.js';
+import { API_PREFIX, describeApi, describeHash, renderDescription } from './describe.js';
+
+export interface MaasApiOptions {
+  readonly handlers: readonly HandlerDef[];
+  readonly services: Services;
+}
+
+const methods: HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE'];
+
+/** `/zones/{name}/` → `/zones/:name/` in Fastify's syntax. */
+function toRoute(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function queryOf(request: FastifyRequest): FormParams {
+  const index = request.url.indexOf('?');
+  return FormParams.fromSearchParams(new URLSearchParams(index >= 0 ? request.url.slice(index + 1) : ''));
+}
+
+function bodyOf(request: FastifyRequest): FormParams | undefined {
+  return request.body instanceof FormParams ? request.body : undefined;
+}
+
+/**
+ * Mounts the MAAS API 2.0: every handler's CRUD verbs and `op=` operations (also as the
+ * `…/op-<name>` path form), `describe/` from the same definitions, and `X-MAAS-API-Hash`
+ * on every response.
+ */
+export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): void {
+  const description = describeApi(options.handlers);
+  const hash = describeHash(description);
+
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/MAAS/')) void reply.header('X-MAAS-API-Hash', hash);
+  });
+
+  app.get(`${API_PREFIX}/describe/`, async (request, reply) => {
+    const origin = `${request.protocol}://${request.host}`;
+    return reply.type('application/json').send(renderDescription(description, hash, origin));
+  });
+
+  app.all('/MAAS/api/1.0/*', async (_request, reply) =>
+    reply.status(410).type('text/plain; charset=utf-8').send('The 1.0 API is no longer available. Please use API version 2.0.'),
+  );
+  app.get('/MAAS/api/version/', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('2.0'));
+
+  for (const handler of options.handlers) {
+    const route = `${API_PREFIX}${toRoute(handler.path)}`;
+    const run = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => dispatch(handler, request, reply, options.services);
+    app.route({ method: methods, url: route, handler: run });
+    app.route({ method: methods, url: `${route}op-:op`, handler: run });
+  }
+}
+
+async function dispatch(handler: HandlerDef, request: FastifyRequest, reply: FastifyReply, services: Services): Promise<FastifyReply> {
+  try {
+    const method = request.method as HttpMethod;
+    const query = queryOf(request);
+    const body = bodyOf(request);
+    const params = { ...(request.params as Record<string, string>) };
+    const pathOp = params['op'];
+    delete params['op'];
+    const op = pathOp ?? (query.get('op') || body?.get('op') || null);
+    const action = handler.actions.find((a) => a.method === method && a.op === op);
+    const oauth = extractOAuthParams(request.headers.authorization, query, body);
+
+    if (!action) {
+      // Like MAAS's restricted resources, an unauthenticated caller learns nothing about signatures.
+      const anyAnonymous = handler.actions.some((a) => a.access === 'anonymous');
+      if (!oauth && !anyAnonymous) throw new AppError('unauthenticated', 'Authorization Error: authentication required.');
+      throw new AppError('validation_failed', `Unrecognised signature: method=${method} op=${op ?? 'None'}`);
+    }
+
+    let user: UserRow | undefined;
+    if (action.access !== 'anonymous') {
+      if (!oauth) throw new AppError('unauthenticated', 'Authorization Error: authentication required.');
+      user = await services.tokens.authenticate(oauth);
+      request.log = request.log.child({ username: user.username });
+      if (action.access === 'admin' && !user.is_superuser) {
+        throw new AppError('forbidden', 'You do not have permission to perform this action; it requires administrator rights.');
+      }
+    }
+
+    const form = method === 'GET' ? query : (body ?? new FormParams()).withFallback(query);
+    const result = await action.run({ request, params, form, user, services });
+    return sendResult(reply, action, result);
+  } catch (error) {
+    if (!(error instanceof AppError)) request.log.error({ err: error }, 'unhandled error in MAAS API handler');
+    return sendMaasError(reply, error);
+  }
+}
+
+function sendResult(reply: FastifyReply, action: ActionDef, result: unknown): FastifyReply {
+  if (result instanceof RawResponse) {
+    for (const [name, value] of Object.entries(result.headers)) void reply.header(name, value);
+    return reply.status(result.status).type(result.contentType).send(result.body);
+  }
+  // The maas CLI requires a Content-Type on every response, 204 included (it crashes without one).
+  if (result === undefined) return reply.status(action.method === 'DELETE' ? 204 : (action.status ?? 200)).type('text/plain; charset=utf-8').send('');
+  return reply
+    .status(action.status ?? 200)
+    .type('application/json')
+    .send(JSON.stringify(result));
+}

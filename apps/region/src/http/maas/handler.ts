@@ -1,0 +1,77 @@
+import type { FastifyRequest } from 'fastify';
+import type { UserRow } from '../../db/schema.js';
+import type { FormParams } from './form-params.js';
+import type { Services } from '../../services/services.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** Who may run an action: anyone, any signed-in user, or administrators only. */
+export type Access = 'anonymous' | 'user' | 'admin';
+
+export interface ActionContext {
+  readonly request: FastifyRequest;
+  /** Path parameters, e.g. `{ name: 'default' }` for `zones/{name}/`. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Query for GET; body (falling back to query) for other methods. */
+  readonly form: FormParams;
+  /** The signed-in user; always set unless the action's access is `anonymous`. */
+  readonly user: UserRow | undefined;
+  readonly services: Services;
+}
+
+/** What an action may return besides a JSON-serialisable value. */
+export class RawResponse {
+  constructor(
+    readonly status: number,
+    readonly body: string | Buffer,
+    readonly contentType = 'text/plain; charset=utf-8',
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {}
+}
+
+export interface ActionDef {
+  /** `read`/`create`/`update`/`delete` for CRUD, else the op name. */
+  readonly name: string;
+  readonly method: HttpMethod;
+  /** The `op=` value; null for CRUD. */
+  readonly op: string | null;
+  readonly access: Access;
+  /** Docstring shown in describe; `:param name:` lines let the maas CLI take `name=value` arguments. */
+  readonly doc: string;
+  /** Status for a successful result (200 unless stated). */
+  readonly status?: number;
+  run(ctx: ActionContext): Promise<unknown>;
+}
+
+/** One MAAS handler: a URL pattern and its actions, as listed by `describe/`. */
+export interface HandlerDef {
+  /** e.g. `ZonesHandler`; the anonymous twin is named `Anon` + name in describe. */
+  readonly name: string;
+  readonly doc: string;
+  /** Path under `/MAAS/api/2.0`, with `{param}` placeholders, ending in `/`. */
+  readonly path: string;
+  readonly actions: readonly ActionDef[];
+}
+
+/** A CRUD action: GET→read, POST→create, PUT→update, DELETE→delete. */
+export function crud(
+  name: 'read' | 'create' | 'update' | 'delete',
+  access: Access,
+  doc: string,
+  run: ActionDef['run'],
+  status?: number,
+): ActionDef {
+  const method = ({ read: 'GET', create: 'POST', update: 'PUT', delete: 'DELETE' } as const)[name];
+  return { name, method, op: null, access, doc, run, ...(status !== undefined ? { status } : {}) };
+}
+
+/** A named operation: idempotent ones are GET `?op=`, the others POST `?op=`. */
+export function operation(op: string, method: 'GET' | 'POST', access: Access, doc: string, run: ActionDef['run']): ActionDef {
+  return { name: op, method, op, access, doc, run };
+}
+
+/** The signed-in user of an action whose access is not anonymous. */
+export function currentUser(ctx: ActionContext): UserRow {
+  if (!ctx.user) throw new Error('action ran without a user although its access requires one');
+  return ctx.user;
+}

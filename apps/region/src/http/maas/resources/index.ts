@@ -1,0 +1,24 @@
+import type { HandlerDef } from '../handler.js';
+import { accountHandlers } from './account.js';
+import { domainsHandlers } from './domains.js';
+import { eventsHandlers } from './events.js';
+import { maasHandlers } from './maas.js';
+import { tagsHandlers } from './tags.js';
+import { usersHandlers } from './users.js';
+import { versionHandlers } from './version.js';
+import { poolsHandlers, zonesHandlers } from './zones.js';
+
+/** Every MAAS API 2.0 handler: the one registry that routes requests and generates describe/. */
+export function allMaasHandlers(ferrumVersion: string): HandlerDef[] {
+  return [
+    ...versionHandlers(ferrumVersion),
+    ...maasHandlers,
+    ...usersHandlers,
+    ...accountHandlers,
+    ...zonesHandlers,
+    ...poolsHandlers,
+    ...tagsHandlers,
+    ...domainsHandlers,
+    ...eventsHandlers,
+  ];
+}

@@ -1,0 +1,43 @@
+import { crud, currentUser, type HandlerDef } from '../handler.js';
+import { renderTag } from '../render.js';
+import type { FormParams } from '../form-params.js';
+import type { TagInput } from '../../../services/tag-service.js';
+
+const tagDoc =
+  ':param name: The new tag name. Because the name will be used in urls, it should be short.\n:type name: String\n\n' +
+  ':param comment: A long form description of what the tag is meant for.\n:type comment: String\n\n' +
+  ':param definition: An XPath query evaluated against the hardware details (automatic tags; not supported yet).\n:type definition: String\n\n' +
+  ':param kernel_opts: Kernel options added to the boot command line of machines with this tag.\n:type kernel_opts: String';
+
+function tagInput(form: FormParams): TagInput {
+  return { name: form.get('name'), comment: form.get('comment'), kernelOpts: form.get('kernel_opts'), definition: form.get('definition') };
+}
+
+export const tagsHandlers: HandlerDef[] = [
+  {
+    name: 'TagsHandler',
+    doc: 'Manage all tags known to MAAS.',
+    path: '/tags/',
+    actions: [
+      crud('read', 'user', 'List all tags.', async ({ services }) => (await services.tags.list()).map(renderTag)),
+      crud('create', 'admin', `Create a new tag.\n\n${tagDoc}`, async (ctx) => {
+        ctx.form.required('name');
+        return renderTag(await ctx.services.tags.create(tagInput(ctx.form), currentUser(ctx).username));
+      }),
+    ],
+  },
+  {
+    name: 'TagHandler',
+    doc: 'Tags are properties that can be associated with a Node and serve as criteria for selecting and allocating nodes.',
+    path: '/tags/{name}/',
+    actions: [
+      crud('read', 'user', 'Returns a tag.\n\n:param name: A tag name.\n:type name: String', async (ctx) => renderTag(await ctx.services.tags.get(ctx.params['name'] ?? ''))),
+      crud('update', 'admin', `Update elements of a given tag.\n\n${tagDoc}`, async (ctx) =>
+        renderTag(await ctx.services.tags.update(ctx.params['name'] ?? '', tagInput(ctx.form), currentUser(ctx).username)),
+      ),
+      crud('delete', 'admin', 'Deletes a tag.\n\n:param name: A tag name.\n:type name: String', async (ctx) => {
+        await ctx.services.tags.delete(ctx.params['name'] ?? '', currentUser(ctx).username);
+      }),
+    ],
+  },
+];

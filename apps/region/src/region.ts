@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '@ferrum/kit';
+import type { RegionConfig } from './config.js';
+import { buildApp } from './app.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { migrateToLatest } from './db/migrator.js';
+import { openDatabaseTarget, type DatabaseTarget } from './database-target.js';
+import { createServices, type Services } from './services/services.js';
+
+export interface RunningRegion {
+  readonly app: FastifyInstance;
+  readonly services: Services;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export interface RegionContext {
+  readonly services: Services;
+  readonly database: DatabaseHandle;
+  readonly target: DatabaseTarget;
+  close(): Promise<void>;
+}
+
+/** Opens the region's database (embedded or DATABASE_URL) and brings its schema up to date. */
+export async function openRegionContext(config: RegionConfig, logger: Logger, exclusive: boolean): Promise<RegionContext> {
+  const target = await openDatabaseTarget({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger, exclusive });
+  const database = openDatabase(target.url, config.dbPoolSize);
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+  } catch (error) {
+    await database.close();
+    await target.release();
+    throw error;
+  }
+  return {
+    services: createServices({ db: database.db }),
+    database,
+    target,
+    close: async () => {
+      await database.close();
+      await target.release();
+    },
+  };
+}
+
+/** Starts the all-in-one region: database, migrations, HTTP on the configured port. */
+export async function startRegion(config: RegionConfig, logger: Logger, version: string): Promise<RunningRegion> {
+  const startedAt = Date.now();
+  const context = await openRegionContext(config, logger, true);
+  const host = config.bindAddress === '0.0.0.0' ? 'localhost' : config.bindAddress;
+  let url = `http://${host.includes(':') ? `[${host}]` : host}:${config.httpPort}/MAAS/`;
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({ services: context.services, pool: context.database.pool, logger, version, startedAt, url });
+    await app.listen({ port: config.httpPort, host: config.bindAddress });
+    const address = app.server.address();
+    if (address && typeof address === 'object') url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/MAAS/`;
+  } catch (error) {
+    await context.close();
+    throw error;
+  }
+  const purge = setInterval(() => {
+    context.services.tokens.purgeNonces().catch((error: unknown) => logger.warn({ err: error }, 'nonce purge failed'));
+  }, 60_000);
+  purge.unref();
+  logger.info({ url, database: context.target.kind, ms: Date.now() - startedAt }, 'region ready');
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    services: context.services,
+    url,
+    stop: () =>
+      (stopping ??= (async () => {
+        clearInterval(purge);
+        await app.close();
+        await context.close();
+      })()),
+  };
+}

@@ -1,0 +1,121 @@
+import { sql, type Kysely } from 'kysely';
+import { AppError, checkDomainName } from '@ferrum/domain';
+import type { Database, DomainRow } from '../db/schema.js';
+import { isUniqueViolation } from '../db/pg-errors.js';
+import type { EventService } from './event-service.js';
+
+export interface DomainInput {
+  readonly name?: string | undefined;
+  readonly authoritative?: boolean | undefined;
+  readonly ttl?: number | null | undefined;
+  readonly forwardDnsServers?: string[] | undefined;
+}
+
+const ipPattern = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i;
+
+/** DNS domains. Exactly one is the default (`maas` at first start); it cannot be deleted. */
+export class DomainService {
+  constructor(private readonly deps: { readonly db: Kysely<Database>; readonly events: EventService }) {}
+
+  list(): Promise<DomainRow[]> {
+    return this.deps.db.selectFrom('domains').selectAll().orderBy('id').execute();
+  }
+
+  /** By numeric id, or by name. */
+  async get(key: string): Promise<DomainRow> {
+    const query = this.deps.db.selectFrom('domains').selectAll();
+    const row = /^\d+$/.test(key) && Number(key) <= 2147483647
+      ? await query.where('id', '=', Number(key)).executeTakeFirst()
+      : await query.where('name', '=', key.replace(/\.$/, '').toLowerCase()).executeTakeFirst();
+    if (!row) throw new AppError('not_found', 'No Domain matches the given query.');
+    return row;
+  }
+
+  async create(input: DomainInput, actor: string): Promise<DomainRow> {
+    const name = this.checkedName(input.name ?? '');
+    this.checkServers(input.forwardDnsServers);
+    try {
+      const row = await this.deps.db
+        .insertInto('domains')
+        .values({
+          name,
+          authoritative: input.authoritative ?? true,
+          ttl: input.ttl ?? null,
+          forward_dns_servers: input.forwardDnsServers ?? [],
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.deps.events.audit(actor, `Created domain '${name}'.`);
+      return row;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw AppError.invalid({ name: 'Domain with this Name already exists.' });
+      throw error;
+    }
+  }
+
+  async update(key: string, input: DomainInput, actor: string): Promise<DomainRow> {
+    const current = await this.get(key);
+    const name = input.name !== undefined ? this.checkedName(input.name) : undefined;
+    this.checkServers(input.forwardDnsServers);
+    try {
+      const row = await this.deps.db
+        .updateTable('domains')
+        .set({
+          ...(name !== undefined ? { name } : {}),
+          ...(input.authoritative !== undefined ? { authoritative: input.authoritative } : {}),
+          ...(input.ttl !== undefined ? { ttl: input.ttl } : {}),
+          ...(input.forwardDnsServers !== undefined ? { forward_dns_servers: input.forwardDnsServers } : {}),
+          updated: new Date(),
+        })
+        .where('id', '=', current.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.deps.events.audit(actor, `Updated domain '${row.name}'.`);
+      return row;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw AppError.invalid({ name: 'Domain with this Name already exists.' });
+      throw error;
+    }
+  }
+
+  async delete(key: string, actor: string): Promise<void> {
+    const current = await this.get(key);
+    if (current.is_default) throw new AppError('validation_failed', `Domain '${current.name}' is the default domain, it cannot be deleted.`);
+    await this.deps.db.deleteFrom('domains').where('id', '=', current.id).execute();
+    await this.deps.events.audit(actor, `Deleted domain '${current.name}'.`);
+  }
+
+  /** Makes one domain the default, atomically: there is never zero or two. */
+  async setDefault(key: string, actor: string): Promise<DomainRow> {
+    const target = await this.get(key);
+    const row = await this.deps.db.transaction().execute(async (tx) => {
+      await tx.updateTable('domains').set({ is_default: false }).where('is_default', '=', true).execute();
+      return tx.updateTable('domains').set({ is_default: true, updated: new Date() }).where('id', '=', target.id).returningAll().executeTakeFirstOrThrow();
+    });
+    await this.deps.events.audit(actor, `Set domain '${row.name}' as the default.`);
+    return row;
+  }
+
+  /** Sets the serial of the DNS zones (the next change publishes serial + 1). */
+  async setSerial(serial: number, actor: string): Promise<void> {
+    await this.deps.db
+      .insertInto('region_state')
+      .values({ key: 'dns_serial', value: String(serial) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: sql<string>`excluded.value` }))
+      .execute();
+    await this.deps.events.audit(actor, `Set the DNS serial to ${serial}.`);
+  }
+
+  private checkedName(raw: string): string {
+    const name = raw.replace(/\.$/, '').toLowerCase();
+    if (name === '') throw AppError.invalid({ name: 'This field is required.' });
+    const problem = checkDomainName(name);
+    if (problem) throw AppError.invalid({ name: problem });
+    return name;
+  }
+
+  private checkServers(servers: readonly string[] | undefined): void {
+    const bad = (servers ?? []).filter((s) => !ipPattern.test(s));
+    if (bad.length > 0) throw AppError.invalid({ forward_dns_servers: `Not IP addresses: ${bad.join(', ')}.` });
+  }
+}

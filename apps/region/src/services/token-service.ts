@@ -1,0 +1,121 @@
+import { timingSafeEqual } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { AppError } from '@ferrum/domain';
+import type { Database, TokenRow, UserRow } from '../db/schema.js';
+import { randomKey } from '../crypto/random-key.js';
+
+/** The OAuth 1.0a parameters of a signed request, already percent-decoded. */
+export interface OAuthParams {
+  readonly consumerKey: string;
+  readonly tokenKey: string;
+  readonly signatureMethod: string;
+  readonly signature: string;
+  readonly timestamp: string;
+  readonly nonce: string;
+}
+
+/** The window python-oauth (and so MAAS) allows between a request's timestamp and the server clock. */
+export const TIMESTAMP_WINDOW_SECONDS = 300;
+
+export interface ApiKey {
+  readonly name: string;
+  readonly consumerKey: string;
+  readonly tokenKey: string;
+  readonly tokenSecret: string;
+}
+
+export function formatApiKey(key: Pick<TokenRow, 'consumer_key' | 'token_key' | 'token_secret'>): string {
+  return `${key.consumer_key}:${key.token_key}:${key.token_secret}`;
+}
+
+export interface TokenServiceDeps {
+  readonly db: Kysely<Database>;
+  /** Seconds since the epoch; injected so that tests can move the clock. */
+  readonly nowSeconds: () => number;
+}
+
+export class TokenService {
+  constructor(private readonly deps: TokenServiceDeps) {}
+
+  async create(userId: number, name = ''): Promise<TokenRow> {
+    return this.deps.db
+      .insertInto('api_tokens')
+      .values({ user_id: userId, name, consumer_key: randomKey(18), token_key: randomKey(18), token_secret: randomKey(32) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  list(userId: number): Promise<TokenRow[]> {
+    return this.deps.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+  }
+
+  async delete(userId: number, tokenKey: string): Promise<void> {
+    const result = await this.deps.db.deleteFrom('api_tokens').where('user_id', '=', userId).where('token_key', '=', tokenKey).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw new AppError('not_found', `No token with key '${tokenKey}' for this user.`);
+  }
+
+  async rename(userId: number, tokenKey: string, name: string): Promise<void> {
+    const result = await this.deps.db
+      .updateTable('api_tokens')
+      .set({ name })
+      .where('user_id', '=', userId)
+      .where('token_key', '=', tokenKey)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new AppError('not_found', `No token with key '${tokenKey}' for this user.`);
+  }
+
+  /**
+   * Verifies an OAuth PLAINTEXT-signed request and records its nonce, in one round trip.
+   * Throws `unauthenticated` (401) for unknown keys, bad signatures, stale timestamps and replays.
+   */
+  async authenticate(params: OAuthParams): Promise<UserRow> {
+    if (params.signatureMethod !== 'PLAINTEXT') {
+      throw new AppError('unauthenticated', `Authorization Error: unsupported signature method '${params.signatureMethod}' (use PLAINTEXT).`);
+    }
+    if (!/^\d+$/.test(params.timestamp)) {
+      throw AppError.invalid({ oauth_timestamp: `Invalid timestamp '${params.timestamp}': expected whole seconds since the epoch.` });
+    }
+    const timestamp = Number(params.timestamp);
+    const skew = Math.abs(this.deps.nowSeconds() - timestamp);
+    if (skew > TIMESTAMP_WINDOW_SECONDS) {
+      throw new AppError('unauthenticated', `Authorization Error: timestamp is ${skew} s away from the server clock (allowed: ${TIMESTAMP_WINDOW_SECONDS} s).`);
+    }
+    if (params.nonce === '' || params.nonce.length > 255) throw new AppError('unauthenticated', 'Authorization Error: missing or invalid oauth_nonce.');
+    // The consumer secret is always empty, so the PLAINTEXT signature is "&" + token secret.
+    const secret = params.signature.startsWith('&') ? params.signature.slice(1) : undefined;
+    if (secret === undefined) throw new AppError('unauthenticated', 'Authorization Error: Invalid API key.');
+
+    const result = await sql<UserRow & { token_secret: string; fresh: boolean }>`
+      WITH t AS (
+        SELECT u.*, k.token_secret
+        FROM api_tokens k JOIN users u ON u.id = k.user_id
+        WHERE k.token_key = ${params.tokenKey} AND k.consumer_key = ${params.consumerKey} AND u.is_active
+      ), n AS (
+        INSERT INTO oauth_nonces (token_key, nonce, timestamp)
+        SELECT ${params.tokenKey}, ${params.nonce}, ${timestamp} FROM t WHERE t.token_secret = ${secret}
+        ON CONFLICT DO NOTHING
+        RETURNING 1
+      )
+      SELECT t.*, EXISTS (SELECT 1 FROM n) AS fresh FROM t`.execute(this.deps.db);
+    const row = result.rows[0];
+    if (!row || !safeEqual(row.token_secret, secret)) throw new AppError('unauthenticated', 'Authorization Error: Invalid API key.');
+    if (!row.fresh) throw new AppError('unauthenticated', 'Authorization Error: nonce already used (replayed request).');
+    const { token_secret: _secret, fresh: _fresh, ...user } = row;
+    return user;
+  }
+
+  /** Forgets nonces older than the timestamp window; they can no longer be replayed anyway. */
+  async purgeNonces(): Promise<number> {
+    const result = await this.deps.db
+      .deleteFrom('oauth_nonces')
+      .where('seen', '<', sql<Date>`now() - make_interval(secs => ${TIMESTAMP_WINDOW_SECONDS * 2})`)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,5 @@
+export * from './error-code.js';
+export * from './app-error.js';
+export * from './names.js';
+export * from './maas-config.js';
+export * from './event-level.js';

@@ -1,0 +1,4 @@
+export * from './run-command.js';
+export * from './atomic-write.js';
+export * from './logger.js';
+export * from './config-loader.js';

@@ -1,0 +1,42 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** Paths redacted from every log line: passwords, tokens, BMC secrets, OAuth headers. */
+export const redactPaths = [
+  'password',
+  '*.password',
+  'power_pass',
+  '*.power_pass',
+  'token_secret',
+  '*.token_secret',
+  'secret',
+  '*.secret',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'databaseUrl',
+  '*.databaseUrl',
+];
+
+export interface LoggerSettings {
+  readonly level: string;
+  /** Pretty, human-readable lines (when writing to a terminal). */
+  readonly pretty: boolean;
+  readonly name?: string;
+}
+
+export function createLogger(settings: LoggerSettings): Logger {
+  const options: LoggerOptions = {
+    level: settings.level,
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    ...(settings.name ? { name: settings.name } : {}),
+  };
+  if (settings.pretty) {
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+    });
+  }
+  return pino(options);
+}

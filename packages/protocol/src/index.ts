@@ -1,0 +1,8 @@
+/**
+ * Region⇄rack RPC protocol. The messages arrive with the rack issue; this package holds the
+ * version both ends negotiate so that the structure exists from the start.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** The path of the region's RPC websocket. */
+export const RPC_PATH = '/MAAS/rpc/';
