@@ -61,7 +61,9 @@ export async function startRegion(config: RegionConfig, logger: Logger, version:
     throw error;
   }
   const purge = setInterval(() => {
-    context.services.tokens.purgeNonces().catch((error: unknown) => logger.warn({ err: error }, 'nonce purge failed'));
+    context.services.tokens.purgeNonces().catch((error: unknown) => {
+      logger.warn({ err: error }, 'nonce purge failed');
+    });
   }, 60_000);
   purge.unref();
   logger.info({ url, database: context.target.kind, ms: Date.now() - startedAt }, 'region ready');

@@ -41,6 +41,7 @@ export function runCommand(file: string, args: readonly string[], options: RunCo
       },
       (error, stdout, stderr) => {
         if (error && typeof error.code === 'string') {
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- ExecFileException is an Error
           reject(error);
           return;
         }

@@ -58,8 +58,9 @@ export async function apikeyCommand(
 }
 
 export async function migrateCommand(ctx: CliContext): Promise<number> {
-  await withRegion(ctx, async () => {
+  await withRegion(ctx, () => {
     output.line(`Database schema is at ${latestSchemaVersion}.`);
+    return Promise.resolve();
   });
   return 0;
 }

@@ -3,9 +3,16 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 // scrypt is memory-hard: N=2^15, r=8 uses 32 MiB per hash, far beyond what GPUs parallelise cheaply.
 const defaults = { N: 1 << 15, r: 8, p: 1 };
 
-function derive(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+interface Cost {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+}
+
+function derive(password: string, salt: Buffer, keylen: number, cost: Cost): Promise<Buffer> {
+  const options: ScryptOptions = { ...cost, maxmem: 256 * cost.N * cost.r };
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, keylen, { ...options, maxmem: 128 * options.N! * options.r! * 2 }, (error, key) => {
+    scrypt(password.normalize('NFKC'), salt, keylen, options, (error, key) => {
       if (error) reject(error);
       else resolve(key);
     });
@@ -13,7 +20,7 @@ function derive(password: string, salt: Buffer, keylen: number, options: ScryptO
 }
 
 /** Hashes a password as `scrypt$N$r$p$salt$hash` (base64url parts). */
-export async function hashPassword(password: string, cost: { N: number; r: number; p: number } = defaults): Promise<string> {
+export async function hashPassword(password: string, cost: Cost = defaults): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, 32, cost);
   return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64url'), key.toString('base64url')].join('$');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, constants, cp, mkdir, readFile, stat, chown, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, constants, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo, arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runCommand, type Logger } from '@ferrum/kit';
@@ -162,12 +162,16 @@ export class EmbeddedPostgres {
       ids = await lookupUser(SERVICE_USER);
       if (!ids) throw new AppError('unavailable', `user "${SERVICE_USER}" not found after creating it`);
     }
+    await mkdir(this.options.dataDir, { recursive: true });
     await this.checkReachable(this.options.dataDir, ids);
     return ids;
   }
 
   /** The service user must be able to walk down to the data dir; say so plainly when it cannot. */
   private async checkReachable(dir: string, ids: RunAs): Promise<void> {
+    // The data dir is Ferrum's own: let the service user pass through it (it cannot list it).
+    const own = await stat(dir).catch(() => undefined);
+    if (own && own.uid === userInfo().uid && (own.mode & 0o001) === 0) await chmod(dir, (own.mode & 0o7777) | 0o001);
     let current = dirname(join(dir, 'x'));
     const blocked: string[] = [];
     for (;;) {

@@ -1,4 +1,3 @@
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the migrator works on any schema
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m0001 from './migrations/0001-initial.js';
 
@@ -6,6 +5,9 @@ import * as m0001 from './migrations/0001-initial.js';
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
 };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema
+type AnyDatabase = Kysely<any>;
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
@@ -16,15 +18,15 @@ export const latestSchemaVersion = Object.keys(migrations).sort().at(-1) ?? 'non
  * Runs every pending migration. Idempotent and safe to call from several region processes
  * at once: Kysely's migrator holds a lock while it works.
  */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+export async function migrateToLatest(db: AnyDatabase): Promise<string[]> {
   const migrator = new Migrator({ db, provider, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 /** The applied schema version (newest migration name), or undefined on an empty database. */
-export async function currentSchemaVersion(db: Kysely<any>): Promise<string | undefined> {
+export async function currentSchemaVersion(db: AnyDatabase): Promise<string | undefined> {
   const migrator = new Migrator({ db, provider, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
   const all = await migrator.getMigrations();
   return all.filter((m) => m.executedAt !== undefined).map((m) => m.name).sort().at(-1);

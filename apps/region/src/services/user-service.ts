@@ -68,7 +68,7 @@ export class UserService {
         .where('is_superuser', '=', true)
         .where('is_active', '=', true)
         .executeTakeFirstOrThrow();
-      if (Number(admins.n) <= 1) throw new AppError('validation_failed', 'Cannot delete the last administrator.');
+      if (admins.n <= 1) throw new AppError('validation_failed', 'Cannot delete the last administrator.');
     }
     await this.deps.db.deleteFrom('users').where('id', '=', target.id).execute();
     await this.deps.events.audit(actor.username, `Deleted user '${username}'.`);

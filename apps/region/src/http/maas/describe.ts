@@ -53,7 +53,7 @@ export function describeApi(handlers: readonly HandlerDef[]): Description {
     };
   });
   const anon = resources.flatMap((r) => (r.anon ? [r.anon] : []));
-  const auth = resources.flatMap((r) => (r.auth ? [r.auth] : []));
+  const auth = resources.map((r) => r.auth);
   return { doc: 'MAAS API', resources, handlers: [...anon, ...auth] };
 }
 

@@ -91,7 +91,7 @@ async function dispatch(handler: HandlerDef, request: FastifyRequest, reply: Fas
 
     const form = method === 'GET' ? query : (body ?? new FormParams()).withFallback(query);
     const result = await action.run({ request, params, form, user, services });
-    return sendResult(reply, action, result);
+    return await sendResult(reply, action, result);
   } catch (error) {
     if (!(error instanceof AppError)) request.log.error({ err: error }, 'unhandled error in MAAS API handler');
     return sendMaasError(reply, error);

@@ -29,6 +29,11 @@ export class RawResponse {
   ) {}
 }
 
+/** 204 No Content, with the Content-Type the maas CLI insists on. */
+export function noContent(): RawResponse {
+  return new RawResponse(204, '');
+}
+
 export interface ActionDef {
   /** `read`/`create`/`update`/`delete` for CRUD, else the op name. */
   readonly name: string;
@@ -40,7 +45,8 @@ export interface ActionDef {
   readonly doc: string;
   /** Status for a successful result (200 unless stated). */
   readonly status?: number;
-  run(ctx: ActionContext): Promise<unknown>;
+  /** Returns the result (or a promise of it): a JSON value, a RawResponse, or undefined for 204. */
+  run(ctx: ActionContext): unknown;
 }
 
 /** One MAAS handler: a URL pattern and its actions, as listed by `describe/`. */

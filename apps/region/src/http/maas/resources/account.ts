@@ -1,4 +1,4 @@
-import { crud, currentUser, operation, type HandlerDef } from '../handler.js';
+import { crud, currentUser, noContent, operation, type HandlerDef } from '../handler.js';
 import { formatApiKey } from '../../../services/token-service.js';
 import { renderSshKey } from '../render.js';
 import { AppError } from '@ferrum/domain';
@@ -31,7 +31,7 @@ export const accountHandlers: HandlerDef[] = [
         'Delete an authorisation OAuth token and the related OAuth consumer.\n\n:param token_key: The key of the token to be deleted.\n:type token_key: String',
         async (ctx) => {
           await ctx.services.tokens.delete(currentUser(ctx).id, ctx.form.required('token_key'));
-          return undefined;
+          return noContent();
         },
       ),
       operation(
@@ -72,7 +72,7 @@ export const accountHandlers: HandlerDef[] = [
         'POST',
         'user',
         'Import the requesting user\'s SSH keys from Launchpad or GitHub.\n\n:param keysource: The source of the keys, e.g. lp:username or gh:username.\n:type keysource: String',
-        async (ctx) => {
+        (ctx) => {
           const source = ctx.form.required('keysource');
           throw new AppError('unavailable', `Importing SSH keys from '${source}' needs internet access, which this region does not have; add the key with "create".`);
         },

@@ -1,5 +1,5 @@
 import { AppError } from '@ferrum/domain';
-import { crud, currentUser, operation, type HandlerDef } from '../handler.js';
+import { crud, currentUser, noContent, operation, type HandlerDef } from '../handler.js';
 import { renderDomain } from '../render.js';
 import type { FormParams } from '../form-params.js';
 import type { DomainInput } from '../../../services/domain-service.js';
@@ -39,7 +39,7 @@ export const domainsHandlers: HandlerDef[] = [
         const serial = ctx.form.int('serial', { min: 1, max: 4294967295 });
         if (serial === undefined) throw AppError.invalid({ serial: 'This field is required.' });
         await ctx.services.domains.setSerial(serial, currentUser(ctx).username);
-        return undefined;
+        return noContent();
       }),
     ],
   },

@@ -28,7 +28,7 @@ export const usersHandlers: HandlerDef[] = [
           return renderUser(created);
         },
       ),
-      operation('whoami', 'GET', 'user', 'Returns the currently logged in user.', async (ctx) => renderUser(currentUser(ctx))),
+      operation('whoami', 'GET', 'user', 'Returns the currently logged in user.', (ctx) => renderUser(currentUser(ctx))),
     ],
   },
   {

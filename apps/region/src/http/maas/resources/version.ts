@@ -23,7 +23,7 @@ export function versionHandlers(ferrumVersion: string): HandlerDef[] {
       doc: 'Information about this MAAS instance.\n\nThis returns a JSON dictionary with information about this MAAS instance.',
       path: '/version/',
       actions: [
-        crud('read', 'anonymous', 'Read version and capabilities.', async () => ({
+        crud('read', 'anonymous', 'Read version and capabilities.', () => ({
           capabilities: [...capabilities],
           version: MAAS_COMPAT_VERSION,
           subversion: `ferrum-${ferrumVersion}`,
