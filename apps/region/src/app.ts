@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Logger } from '@ferrum/kit';
 import type { Services } from './services/services.js';
@@ -24,8 +24,10 @@ export interface AppDeps {
 
 /** The region's HTTP application, without `listen()`, so tests drive it with `inject()` too. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // pino's Logger seen as Fastify's logger interface (Fastify would otherwise type routes by pino's class).
+  const loggerInstance: FastifyBaseLogger = deps.logger;
   const app = Fastify({
-    loggerInstance: deps.logger,
+    loggerInstance,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
