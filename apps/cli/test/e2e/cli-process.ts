@@ -42,11 +42,19 @@ export interface RunningServer {
 export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<RunningServer> {
   const child = spawn(process.execPath, [ferrumBin, 'start'], { env: { ...process.env, FERRUM_LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
-  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      resolve(code);
+    });
+  });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ferrum start not ready after ${timeoutMs} ms:\n${text}`)), timeoutMs);
+    const timer = setTimeout(() => { reject(new Error(`ferrum start not ready after ${timeoutMs} ms:\n${text}`)); }, timeoutMs);
     const check = (): void => {
       const match = /region is ready at (\S+)/.exec(text);
       if (match?.[1]) {

@@ -20,7 +20,9 @@ declare module 'vitest' {
 
 export const TEMPLATE = 'ferrum_template';
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+let stopServer: (() => Promise<void>) | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ferrum-test-pg-'));
   const server = new EmbeddedPostgres({ dataDir, logger: createLogger({ level: 'warn', pretty: false }) });
   await server.start();
@@ -33,8 +35,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await template.close();
   project.provide('pgAdminUrl', server.url('postgres'));
   project.provide('pgTemplate', TEMPLATE);
-  return async () => {
+  stopServer = async () => {
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
+}
+
+export async function teardown(): Promise<void> {
+  await stopServer?.();
 }
