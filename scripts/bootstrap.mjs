@@ -13,7 +13,13 @@ const say = (text) => process.stderr.write(`[ferrum] ${text}\n`);
 // Debian packages the test suite drives for real (see docs/operations.md#tests).
 const testPackages = [
   'golang-go', // builds the gomaasapi client harness
-  'golang-github-juju-gomaasapi-dev', // Juju's Go MAAS client
+  'golang-github-juju-gomaasapi-dev', // Juju's Go MAAS client, and the sources it builds with:
+  'golang-github-juju-errors-dev',
+  'golang-github-juju-collections-dev',
+  'golang-github-juju-loggo-dev',
+  'golang-github-juju-schema-dev',
+  'golang-github-juju-version-dev',
+  'golang-gopkg-mgo.v2-dev',
   'python3', // the maas CLI login replay
   'python3-oauthlib',
   'python3-httplib2',

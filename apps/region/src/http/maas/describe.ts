@@ -42,9 +42,10 @@ function describeHandler(name: string, handler: HandlerDef, actions: readonly Ac
 /**
  * The API description, built from the same handler definitions that route requests.
  * The `auth` face lists every action; the `anon` face (if any) those open to anonymous callers.
+ * Undocumented handlers (compatibility aliases) are routed but not described.
  */
 export function describeApi(handlers: readonly HandlerDef[]): Description {
-  const resources = handlers.map((handler) => {
+  const resources = handlers.filter((handler) => handler.undocumented !== true).map((handler) => {
     const anonActions = handler.actions.filter((a) => a.access === 'anonymous');
     return {
       name: handler.name,
@@ -52,12 +53,14 @@ export function describeApi(handlers: readonly HandlerDef[]): Description {
       auth: describeHandler(handler.name, handler, handler.actions),
     };
   });
+  // MAAS lists resources by name (doc.py describe_api); the hash does not depend on the order.
+  resources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const anon = resources.flatMap((r) => (r.anon ? [r.anon] : []));
   const auth = resources.map((r) => r.auth);
   return { doc: 'MAAS API', resources, handlers: [...anon, ...auth] };
 }
 
-/** JSON with keys sorted at every level, as MAAS hashes and serves its description. */
+/** JSON with keys sorted at every level, as MAAS serves its description (`sort_keys=True`). */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
@@ -66,9 +69,60 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-/** SHA-1 of the canonical description; sent as `X-MAAS-API-Hash` on every response. */
+/** MAAS's canonical form of a description: every list and every dict (as `[key, value]` pairs) sorted. */
+type Canonical = null | boolean | number | string | readonly Canonical[];
+
+function toCanonical(value: unknown): Canonical {
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(toCanonical).sort(compareCanonical);
+  if (typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]): Canonical => [k, toCanonical(v)])
+      .sort(compareCanonical);
+  }
+  throw new TypeError(`cannot canonicalise a ${typeof value}`);
+}
+
+/** MAAS's `key_canonical` order: None < number/bool < str (by code point) < tuple (element-wise). */
+function compareCanonical(a: Canonical, b: Canonical): number {
+  const rank = (v: Canonical): number => (v === null ? 0 : typeof v === 'string' ? 2 : Array.isArray(v) ? 3 : 1);
+  const difference = rank(a) - rank(b);
+  if (difference !== 0) return difference;
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = compareCanonical(a[i] as Canonical, b[i] as Canonical);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
+  return Number(a) - Number(b);
+}
+
+/** Python's str order (code points); JavaScript's `<` compares UTF-16 units, which differs past U+FFFF. */
+function compareCodePoints(a: string, b: string): number {
+  if (!/[\ud800-\udfff]/.test(a + b)) return a < b ? -1 : a > b ? 1 : 0;
+  const x = Array.from(a, (c) => c.codePointAt(0) ?? 0);
+  const y = Array.from(b, (c) => c.codePointAt(0) ?? 0);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
+  return x.length - y.length;
+}
+
+/** Python's `json.dumps` of the canonical form: `", "` separators, non-ASCII as `\uXXXX`. */
+function pythonJson(value: Canonical): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (typeof value === 'string') return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value);
+}
+
+/**
+ * SHA-1 of the description in MAAS's canonical form (maasserver/api/doc.py `hash_canonical`),
+ * so the hash is the one MAAS's algorithm gives for this description. It is sent as
+ * `X-MAAS-API-Hash` on every response; the maas CLI compares it with its cached describe.
+ */
 export function describeHash(description: Description): string {
-  return createHash('sha1').update(canonicalJson(description)).digest('hex');
+  return createHash('sha1').update(pythonJson(toCanonical(description)), 'ascii').digest('hex');
 }
 
 /** The description as served: with the hash and each handler's absolute `uri`. */

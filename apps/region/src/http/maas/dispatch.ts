@@ -44,7 +44,9 @@ export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): 
 
   app.get(`${API_PREFIX}/describe/`, async (request, reply) => {
     const origin = `${request.protocol}://${request.host}`;
-    return reply.type('application/json').send(renderDescription(description, hash, origin));
+    // Exactly `application/json`, as MAAS sends it: the maas CLI compares the header verbatim
+    // and refuses `application/json; charset=utf-8`. A Buffer stops Fastify adding the charset.
+    return reply.type('application/json').send(Buffer.from(renderDescription(description, hash, origin), 'utf8'));
   });
 
   app.all('/MAAS/api/1.0/*', async (_request, reply) =>
@@ -101,12 +103,24 @@ async function dispatch(handler: HandlerDef, request: FastifyRequest, reply: Fas
 function sendResult(reply: FastifyReply, action: ActionDef, result: unknown): FastifyReply {
   if (result instanceof RawResponse) {
     for (const [name, value] of Object.entries(result.headers)) void reply.header(name, value);
+    if (result.status === 204) return sendNoContent(reply, result.contentType);
     return reply.status(result.status).type(result.contentType).send(result.body);
   }
-  // The maas CLI requires a Content-Type on every response, 204 included (it crashes without one).
-  if (result === undefined) return reply.status(action.method === 'DELETE' ? 204 : (action.status ?? 200)).type('text/plain; charset=utf-8').send('');
+  if (result === undefined) {
+    const status = action.method === 'DELETE' ? 204 : (action.status ?? 200);
+    return status === 204 ? sendNoContent(reply, 'text/plain; charset=utf-8') : reply.status(status).type('text/plain; charset=utf-8').send('');
+  }
   return reply
     .status(action.status ?? 200)
     .type('application/json')
     .send(JSON.stringify(result));
+}
+
+/**
+ * 204 with a Content-Type, as Django sends it: the maas CLI calls `.endswith()` on the
+ * response's Content-Type, 204 included, and crashes without one. Fastify strips the header
+ * from a 204 that has a payload (even an empty one), but keeps it when there is none.
+ */
+function sendNoContent(reply: FastifyReply, contentType: string): FastifyReply {
+  return reply.status(204).header('content-type', contentType).send();
 }

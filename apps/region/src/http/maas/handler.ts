@@ -57,6 +57,12 @@ export interface HandlerDef {
   /** Path under `/MAAS/api/2.0`, with `{param}` placeholders, ending in `/`. */
   readonly path: string;
   readonly actions: readonly ActionDef[];
+  /**
+   * Routed but left out of `describe/`: compatibility aliases for paths real clients ask for
+   * that MAAS lacks. Described, an alias would give the maas CLI a second command for the same
+   * resource (or a duplicate command name, which argparse refuses).
+   */
+  readonly undocumented?: boolean;
 }
 
 /** A CRUD action: GET→read, POST→create, PUT→update, DELETE→delete. */

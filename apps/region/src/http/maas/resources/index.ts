@@ -1,5 +1,6 @@
 import type { HandlerDef } from '../handler.js';
 import { accountHandlers } from './account.js';
+import { compatHandlers } from './compat.js';
 import { domainsHandlers } from './domains.js';
 import { eventsHandlers } from './events.js';
 import { maasHandlers } from './maas.js';
@@ -20,5 +21,6 @@ export function allMaasHandlers(ferrumVersion: string): HandlerDef[] {
     ...tagsHandlers,
     ...domainsHandlers,
     ...eventsHandlers,
+    ...compatHandlers,
   ];
 }

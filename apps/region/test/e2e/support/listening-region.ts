@@ -1,0 +1,68 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '@ferrum/kit';
+import type { RegionConfig } from '../../../src/config.js';
+import { startRegion, type RunningRegion } from '../../../src/region.js';
+import { formatApiKey } from '../../../src/services/token-service.js';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
+
+export interface ListeningRegion {
+  readonly region: RunningRegion;
+  /** e.g. `http://127.0.0.1:41234/MAAS/`, as a user would give it to `maas login`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** API key of the administrator `admin`. */
+  readonly adminKey: string;
+  /** API key of the normal user `alice`. */
+  readonly userKey: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A real region, as `ferrum start` runs it, listening on an ephemeral port of 127.0.0.1, on a
+ * fresh database cloned from the migrated template; with an admin and a normal user.
+ */
+export async function startListeningRegion(): Promise<ListeningRegion> {
+  const database: TestDatabase = await createTestDatabase();
+  const config: RegionConfig = {
+    // Unused: with a databaseUrl the region runs no embedded PostgreSQL.
+    dataDir: join(tmpdir(), 'ferrum-e2e-unused'),
+    databaseUrl: database.url,
+    httpPort: 0,
+    bindAddress: '127.0.0.1',
+    logLevel: 'silent',
+    logFormat: 'json',
+    dbPoolSize: 5,
+  };
+  let region: RunningRegion;
+  try {
+    region = await startRegion(config, createLogger({ level: process.env['FERRUM_TEST_LOG'] ?? 'silent', pretty: false }), '0.0.0-e2e');
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  const close = async (): Promise<void> => {
+    await region.stop();
+    await database.drop();
+  };
+  try {
+    const address = region.app.server.address();
+    if (address === null || typeof address !== 'object') throw new Error('region is not listening on a TCP port');
+    const { services } = region;
+    const admin = await services.users.create({ username: 'admin', email: 'admin@example.com', password: 'admin-pass', isSuperuser: true });
+    const alice = await services.users.create({ username: 'alice', email: 'alice@example.com', password: 'alice-pass', isSuperuser: false });
+    return {
+      region,
+      url: region.url,
+      host: '127.0.0.1',
+      port: address.port,
+      adminKey: formatApiKey(await services.tokens.create(admin.id, 'e2e')),
+      userKey: formatApiKey(await services.tokens.create(alice.id, 'e2e')),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
