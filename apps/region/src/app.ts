@@ -9,6 +9,7 @@ import { allMaasHandlers } from './http/maas/resources/index.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerAccounts } from './http/accounts.js';
 import { registerHealth } from './http/health.js';
+import { serializeRequest } from './http/log-serializers.js';
 import { sendMaasError } from './http/maas/error-reply.js';
 import { AppError } from '@ferrum/domain';
 
@@ -25,7 +26,8 @@ export interface AppDeps {
 /** The region's HTTP application, without `listen()`, so tests drive it with `inject()` too. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // pino's Logger seen as Fastify's logger interface (Fastify would otherwise type routes by pino's class).
-  const loggerInstance: FastifyBaseLogger = deps.logger;
+  // Our request serializer wins over Fastify's (a parent logger's serializers take precedence).
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: serializeRequest } });
   const app = Fastify({
     loggerInstance,
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 500 },

@@ -6,6 +6,7 @@ import { FormParams } from './form-params.js';
 import { RawResponse, type ActionDef, type HandlerDef, type HttpMethod } from './handler.js';
 import { extractOAuthParams } from './oauth-params.js';
 import { sendMaasError } from './error-reply.js';
+import { classifyDatabaseError } from '../../db/pg-errors.js';
 import { API_PREFIX, describeApi, describeHash, renderDescription } from './describe.js';
 
 export interface MaasApiOptions {
@@ -95,7 +96,10 @@ async function dispatch(handler: HandlerDef, request: FastifyRequest, reply: Fas
     const result = await action.run({ request, params, form, user, services });
     return await sendResult(reply, action, result);
   } catch (error) {
-    if (!(error instanceof AppError)) request.log.error({ err: error }, 'unhandled error in MAAS API handler');
+    if (!(error instanceof AppError)) {
+      if (classifyDatabaseError(error)) request.log.warn({ err: error }, 'database failure answered with a retryable status');
+      else request.log.error({ err: error }, 'unhandled error in MAAS API handler');
+    }
     return sendMaasError(reply, error);
   }
 }

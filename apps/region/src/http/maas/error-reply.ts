@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { AppError, type ErrorCode } from '@ferrum/domain';
+import { classifyDatabaseError } from '../../db/pg-errors.js';
 
 /** MAAS's status for each error code; complete by type, so a new code cannot be forgotten. */
 export const maasStatusByCode = {
@@ -25,7 +26,7 @@ const defaultRetryAfter: Partial<Record<ErrorCode, number>> = { unavailable: 10,
  * everything else as a plain-text message; 503 with `Retry-After`.
  */
 export function sendMaasError(reply: FastifyReply, error: unknown): FastifyReply {
-  const appError = error instanceof AppError ? error : new AppError('internal', 'Internal server error.');
+  const appError = error instanceof AppError ? error : (classifyDatabaseError(error) ?? new AppError('internal', 'Internal server error.'));
   const status = maasStatusByCode[appError.code];
   const retryAfter = appError.details.retryAfterSeconds ?? defaultRetryAfter[appError.code];
   if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { redactUrl } from './log-serializers.js';
+
+describe(redactUrl, () => {
+  it('hides the OAuth signature wherever it stands in the query', () => {
+    expect(redactUrl('/MAAS/api/2.0/users/?op=whoami&oauth_signature=%26secret&oauth_nonce=1')).toBe(
+      '/MAAS/api/2.0/users/?op=whoami&oauth_signature=[redacted]&oauth_nonce=1',
+    );
+    expect(redactUrl('/x/?oauth_signature=%26s')).toBe('/x/?oauth_signature=[redacted]');
+  });
+
+  it('leaves other URLs alone', () => {
+    expect(redactUrl('/MAAS/api/2.0/zones/?signature=x')).toBe('/MAAS/api/2.0/zones/?signature=x');
+  });
+});
