@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { choiceSetting, intSetting, loadConfig, optionalStringSetting, portSetting, stringSetting, type ConfigOf } from '@ferrum/kit';
@@ -36,7 +37,7 @@ export const regionConfigSchema = {
     parse: (raw: unknown) => {
       const r = stringSetting(raw);
       if (!r.ok) return r;
-      return /^[\d.]+$|^[0-9a-f:]+$|^localhost$/i.test(r.value) ? r : { ok: false as const, message: `expected an IP address, got ${JSON.stringify(r.value)}` };
+      return isIP(r.value) !== 0 || r.value === 'localhost' ? r : { ok: false as const, message: `expected an IPv4 or IPv6 address, got ${JSON.stringify(r.value)}` };
     },
   },
   logLevel: {

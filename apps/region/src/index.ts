@@ -5,4 +5,4 @@ export { readHealth, type HealthInfo } from './http/health.js';
 export { formatApiKey } from './services/token-service.js';
 export { createServices, type Services } from './services/services.js';
 export { openDatabase } from './db/database.js';
-export { migrateToLatest, latestSchemaVersion } from './db/migrator.js';
+export { migrateToLatest, latestSchemaVersion, currentSchemaVersion } from './db/migrator.js';

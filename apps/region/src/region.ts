@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '@ferrum/domain';
 import type { Logger } from '@ferrum/kit';
 import type { RegionConfig } from './config.js';
 import { buildApp } from './app.js';
@@ -48,7 +49,8 @@ export async function openRegionContext(config: RegionConfig, logger: Logger, ex
 export async function startRegion(config: RegionConfig, logger: Logger, version: string): Promise<RunningRegion> {
   const startedAt = Date.now();
   const context = await openRegionContext(config, logger, true);
-  const host = config.bindAddress === '0.0.0.0' ? 'localhost' : config.bindAddress;
+  // A wildcard bind is reached as localhost from this machine.
+  const host = config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? 'localhost' : config.bindAddress;
   let url = `http://${host.includes(':') ? `[${host}]` : host}:${config.httpPort}/MAAS/`;
   let app: FastifyInstance;
   try {
@@ -58,6 +60,10 @@ export async function startRegion(config: RegionConfig, logger: Logger, version:
     if (address && typeof address === 'object') url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/MAAS/`;
   } catch (error) {
     await context.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new AppError('conflict', `Port ${config.httpPort} on ${config.bindAddress} is already in use: stop what listens there or set FERRUM_HTTP_PORT.`);
+    if (code === 'EACCES') throw new AppError('forbidden', `Not allowed to listen on port ${config.httpPort} (ports below 1024 need root or CAP_NET_BIND_SERVICE).`);
+    if (code === 'EADDRNOTAVAIL') throw new AppError('validation_failed', `FERRUM_BIND_ADDRESS ${config.bindAddress} is not an address of this machine.`);
     throw error;
   }
   const purge = setInterval(() => {

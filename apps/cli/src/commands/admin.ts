@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { AppError } from '@ferrum/domain';
-import { formatApiKey, latestSchemaVersion, openRegionContext, type RegionContext } from '@ferrum/region';
+import { currentSchemaVersion, formatApiKey, latestSchemaVersion, openRegionContext, type RegionContext } from '@ferrum/region';
 import { output } from '../output.js';
 import type { CliContext } from '../context.js';
 
@@ -58,9 +58,8 @@ export async function apikeyCommand(
 }
 
 export async function migrateCommand(ctx: CliContext): Promise<number> {
-  await withRegion(ctx, () => {
-    output.line(`Database schema is at ${latestSchemaVersion}.`);
-    return Promise.resolve();
+  await withRegion(ctx, async ({ services }) => {
+    output.line(`Database schema is at ${(await currentSchemaVersion(services.db)) ?? 'none'} (this build knows up to ${latestSchemaVersion}).`);
   });
   return 0;
 }

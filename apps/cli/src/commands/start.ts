@@ -1,33 +1,44 @@
-import { startRegion } from '@ferrum/region';
+import { startRegion, type RunningRegion } from '@ferrum/region';
 import { output } from '../output.js';
 import { ferrumVersion } from '../version.js';
 import type { CliContext } from '../context.js';
 
-/** `ferrum start`: the all-in-one region until SIGINT/SIGTERM, then a clean stop. */
+/**
+ * `ferrum start`: the all-in-one region until SIGINT/SIGTERM, then a clean stop.
+ * The signal handlers are installed before anything starts, so a signal at any moment —
+ * during start-up too — ends in a clean stop (HTTP closed, embedded PostgreSQL stopped).
+ */
 export async function startCommand(ctx: CliContext): Promise<number> {
-  const region = await startRegion(ctx.config, ctx.logger, ferrumVersion);
-  output.line(`Ferrum ${ferrumVersion} region is ready at ${region.url}  (API: ${region.url}api/2.0/)`);
-  return new Promise<number>((resolve) => {
-    let signalled = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (signalled) {
-        ctx.logger.warn({ signal }, 'second signal: exiting without waiting');
-        process.exit(130);
-      }
-      signalled = true;
-      ctx.logger.info({ signal }, 'stopping');
-      region.stop().then(
-        () => {
-          ctx.logger.info('stopped');
-          resolve(0);
-        },
-        (error: unknown) => {
-          ctx.logger.error({ err: error }, 'error while stopping');
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+  let region: RunningRegion | undefined;
+  const state = { stopRequested: false };
+  let wake: (() => void) | undefined;
+  const stopSignal = new Promise<void>((resolve) => {
+    wake = resolve;
   });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (state.stopRequested) {
+      ctx.logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(130);
+    }
+    state.stopRequested = true;
+    ctx.logger.info({ signal }, region ? 'stopping' : 'stop requested during start-up');
+    wake?.();
+  };
+  // `on`, not `once`: a second signal of the same kind must reach onSignal too.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    region = await startRegion(ctx.config, ctx.logger, ferrumVersion);
+    if (!state.stopRequested) output.line(`Ferrum ${ferrumVersion} region is ready at ${region.url}  (API: ${region.url}api/2.0/)`);
+    await stopSignal;
+    await region.stop();
+    ctx.logger.info('stopped');
+    return 0;
+  } catch (error) {
+    if (region) {
+      ctx.logger.error({ err: error }, 'error while stopping');
+      return 1;
+    }
+    throw error;
+  }
 }

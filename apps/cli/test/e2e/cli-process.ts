@@ -49,7 +49,8 @@ export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): P
     text += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
+      if (signal) text += `\n[killed by ${signal}]`;
       resolve(code);
     });
   });

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oauthHeader } from '../../../region/test/support/oauth.js';
-import { ferrum, freePort, postgresPids, startServer } from './cli-process.js';
+import { ferrum, ferrumBin, freePort, postgresPids, startServer } from './cli-process.js';
 
 // The whole operator story, with real processes: `ferrum start` with its embedded
 // PostgreSQL, the admin commands against it, signals, restarts and a crash.
@@ -107,6 +109,50 @@ describe('ferrum CLI', () => {
       expect(await server.exited).toBe(0);
     }
     expect(postgresPids(dataDir)).toEqual([]);
+  });
+
+  it('explains a port already in use, and leaves nothing running behind', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(Number(env['FERRUM_HTTP_PORT']), '127.0.0.1', resolve));
+    try {
+      const result = ferrum(['start'], env);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/Port \d+ on 127\.0\.0\.1 is already in use/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    expect(postgresPids(dataDir)).toEqual([]);
+    expect(existsSync(join(dataDir, 'ferrum.pid'))).toBe(false);
+  });
+
+  it('writes human-readable logs when asked for pretty output', async () => {
+    const server = await startServer({ ...env, FERRUM_LOG_FORMAT: 'pretty' });
+    server.child.kill('SIGTERM');
+    expect(await server.exited, server.output()).toBe(0);
+    expect(server.output()).toMatch(/INFO.*region ready/);
+    expect(server.output()).not.toMatch(/^\{"level"/m);
+  });
+
+  it('stops cleanly when signalled in the middle of start-up', async () => {
+    const child = spawn(process.execPath, [ferrumBin, 'start'], { env: { ...process.env, FERRUM_LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    let signalled = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      // PostgreSQL is up; migrations and the HTTP listener are still to come.
+      if (!signalled && text.includes('embedded PostgreSQL started')) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      child.once('exit', resolve);
+    });
+    expect(code, text).toBe(0);
+    expect(text).not.toMatch(/region is ready/);
+    expect(postgresPids(dataDir)).toEqual([]);
+    expect(existsSync(join(dataDir, 'ferrum.pid'))).toBe(false);
   });
 
   it('reports every configuration problem at once', () => {

@@ -59,7 +59,7 @@ export class EmbeddedPostgres {
     const bins = await this.prepare();
     await mkdir(this.options.dataDir, { recursive: true });
     if (!(await exists(join(this.pgData, 'PG_VERSION')))) await this.initialise();
-    if (this.socketDir !== this.pgData) await this.ensureDir(this.socketDir);
+    if (this.socketDir !== this.pgData) await this.ensurePrivateSocketDir();
     if (await this.isRunning()) {
       this.logger.warn({ pgData: this.pgData }, 'adopting an embedded PostgreSQL left running by an unclean stop');
     } else {
@@ -140,6 +140,26 @@ export class EmbeddedPostgres {
     } finally {
       await client.end();
     }
+  }
+
+  /**
+   * The socket dir in /tmp (used when the data dir path is too long for a socket) must be ours
+   * and private: with trust authentication, whoever can reach the socket is a superuser. A dir
+   * someone else made first is refused, not used.
+   */
+  private async ensurePrivateSocketDir(): Promise<void> {
+    await mkdir(this.socketDir, { recursive: false, mode: 0o700 }).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    });
+    const info = await stat(this.socketDir);
+    const owner = this.runAs?.uid ?? userInfo().uid;
+    if (!info.isDirectory() || (info.uid !== owner && info.uid !== userInfo().uid) || (info.mode & 0o077) !== 0) {
+      throw new AppError(
+        'unavailable',
+        `Refusing socket directory ${this.socketDir}: it must be a directory owned by Ferrum's PostgreSQL user with mode 0700. Remove it, or use a shorter FERRUM_DATA_DIR.`,
+      );
+    }
+    if (this.runAs && info.uid !== this.runAs.uid) await chown(this.socketDir, this.runAs.uid, this.runAs.gid);
   }
 
   private runAsOptions(): { uid?: number; gid?: number } {

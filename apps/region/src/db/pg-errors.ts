@@ -19,7 +19,7 @@ const unavailableCodes = new Set([
   '08000', '08003', '08006', '08001', '08004', // connection exceptions
 ]);
 const retryCodes = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
-const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'ETIMEDOUT', 'EPIPE']);
+const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
 
 /**
  * What a database failure means to a client: the database unreachable → 503 (retry in 10 s);
@@ -32,7 +32,9 @@ export function classifyDatabaseError(error: unknown): AppError | undefined {
   if (typeof code === 'string' && retryCodes.has(code)) {
     return new AppError('conflict', 'The database could not serialise this request with a concurrent one; retry it.', { retryAfterSeconds: 5 });
   }
-  if ((typeof code === 'string' && (unavailableCodes.has(code) || networkCodes.has(code))) || /timeout exceeded when trying to connect|Connection terminated/i.test(message)) {
+  // ENOENT counts only for PostgreSQL's Unix socket (`…/.s.PGSQL.5432`), not for any missing file.
+  const socketMissing = code === 'ENOENT' && /\.s\.PGSQL\./.test(message);
+  if ((typeof code === 'string' && (unavailableCodes.has(code) || networkCodes.has(code))) || socketMissing || /timeout exceeded when trying to connect|Connection terminated/i.test(message)) {
     return new AppError('unavailable', 'The database is unavailable; retry shortly.', { retryAfterSeconds: 10 });
   }
   return undefined;
