@@ -32,10 +32,49 @@ interface ChoiceItem extends ConfigItemBase {
 interface ListItem extends ConfigItemBase {
   readonly kind: 'list';
   readonly default: readonly string[];
+  /** What each entry must be, when the list holds addresses. */
+  readonly entries?: 'ip' | 'host' | 'network';
 }
 export type ConfigItem = StringItem | BoolItem | IntItem | ChoiceItem | ListItem;
 
 const url = /^https?:\/\/[^\s/]+(\/\S*)?$/;
+
+const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const hostname = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+
+/** An IPv6 address in any of its textual forms (with `::` at most once, optionally ending in IPv4). */
+function isIpv6(text: string): boolean {
+  if (!/^[0-9a-f:.]+$/i.test(text) || text.includes(':::') || text.split('::').length > 2) return false;
+  let groups = text.split(':');
+  const last = groups.at(-1) ?? '';
+  if (last.includes('.')) {
+    if (!ipv4.test(last)) return false;
+    groups = [...groups.slice(0, -1), '0', '0'];
+  }
+  const compressed = text.includes('::');
+  const filled = groups.filter((g) => g !== '');
+  if (!filled.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return false;
+  return compressed ? filled.length <= 7 : groups.length === 8;
+}
+
+function isIp(text: string): boolean {
+  return ipv4.test(text) || isIpv6(text);
+}
+
+function isNetwork(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  if (rest.length > 0) return false;
+  if (prefix === undefined) return isIp(address);
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  return ipv4.test(address) ? bits <= 32 : isIpv6(address) && bits <= 128;
+}
+
+const entryRules = {
+  ip: { test: isIp, hint: 'IP addresses' },
+  host: { test: (t: string) => isIp(t) || hostname.test(t), hint: 'host names or IP addresses' },
+  network: { test: (t: string) => isNetwork(t) || hostname.test(t), hint: 'IP addresses, networks (CIDR) or host names' },
+} as const;
 const duration = /^(\d+[hms])+$/;
 
 export const configItems = {
@@ -48,16 +87,16 @@ export const configItems = {
     description: 'URL machines use to reach the region.',
   },
   theme: { kind: 'string', default: '', description: 'UI theme.' },
-  upstream_dns: { kind: 'list', default: [], description: 'Upstream DNS servers (space separated).' },
+  upstream_dns: { kind: 'list', default: [], entries: 'ip', description: 'Upstream DNS servers (space separated).' },
   dnssec_validation: {
     kind: 'choice',
     default: 'auto',
     choices: ['auto', 'yes', 'no'],
     description: 'DNSSEC validation of upstream zones.',
   },
-  dns_trusted_acl: { kind: 'list', default: [], description: 'Extra networks trusted by the DNS server.' },
+  dns_trusted_acl: { kind: 'list', default: [], entries: 'network', description: 'Extra networks trusted by the DNS server.' },
   default_dns_ttl: { kind: 'int', default: 30, min: 1, max: 2147483647, description: 'Default DNS TTL.' },
-  ntp_servers: { kind: 'list', default: ['ntp.ubuntu.com'], description: 'NTP servers.' },
+  ntp_servers: { kind: 'list', default: ['ntp.ubuntu.com'], entries: 'host', description: 'NTP servers.' },
   ntp_external_only: { kind: 'bool', default: false, description: 'Use external NTP servers only.' },
   default_osystem: { kind: 'string', default: 'ubuntu', description: 'Default OS for deployment.' },
   default_distro_series: { kind: 'string', default: 'noble', description: 'Default release for deployment.' },
@@ -167,19 +206,32 @@ export function isConfigName(name: string): name is ConfigName {
   return Object.hasOwn(configItems, name);
 }
 
+/** Old names MAAS still accepts for a config item (`ntp_server` became `ntp_servers`). */
+const configAliases: Readonly<Record<string, ConfigName>> = { ntp_server: 'ntp_servers' };
+
+/** The config item a wire name refers to, through the aliases MAAS keeps; undefined when unknown. */
+export function resolveConfigName(name: string): ConfigName | undefined {
+  if (isConfigName(name)) return name;
+  return Object.hasOwn(configAliases, name) ? configAliases[name] : undefined;
+}
+
 const trueWords = new Set(['true', '1', 'yes', 'on']);
 const falseWords = new Set(['false', '0', 'no', 'off', '']);
 
-/** Parses a wire string for config item `name`, or throws a validation error naming `value`. */
+/**
+ * Parses a wire string for config item `name`, or throws a validation error keyed by the
+ * item's name, as MAAS's settings form reports it (`{"default_dns_ttl": ["…"]}`).
+ */
 export function parseConfigValue(name: ConfigName, raw: string): ConfigValue {
   const item: ConfigItem = configItems[name];
   const fail = (message: string): never => {
-    throw AppError.invalid({ value: `Invalid value for ${name}: ${message}` });
+    throw AppError.invalid({ [name]: `Invalid value for ${name}: ${message}` });
   };
   switch (item.kind) {
     case 'string':
+      // An empty value clears an optional item; an item with a format has no empty form.
       if (item.default === null && raw === '') return null;
-      if (item.pattern && raw !== '' && !item.pattern.test(raw)) return fail(`expected ${item.patternHint ?? 'a valid value'}.`);
+      if (item.pattern && !item.pattern.test(raw)) return fail(`expected ${item.patternHint ?? 'a valid value'}.`);
       return raw;
     case 'bool': {
       const word = raw.trim().toLowerCase();
@@ -196,8 +248,15 @@ export function parseConfigValue(name: ConfigName, raw: string): ConfigValue {
     case 'choice':
       if (!item.choices.includes(raw)) return fail(`expected one of ${item.choices.map((c) => JSON.stringify(c)).join(', ')}.`);
       return raw;
-    case 'list':
-      return raw.split(/[\s,]+/).filter((part) => part !== '');
+    case 'list': {
+      const entries = raw.split(/[\s,]+/).filter((part) => part !== '');
+      if (item.entries) {
+        const rule = entryRules[item.entries];
+        const bad = entries.filter((entry) => !rule.test(entry));
+        if (bad.length > 0) return fail(`expected space-separated ${rule.hint}; not valid: ${bad.join(', ')}.`);
+      }
+      return entries;
+    }
   }
 }
 

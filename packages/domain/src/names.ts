@@ -1,11 +1,16 @@
 // Naming rules shared by API validation and the CLI.
 
-const usernamePattern = /^[\w.@+-]{1,150}$/;
-/** MAAS zone/pool names: letters, digits, hyphen and underscore, not starting with a hyphen. */
-const objectNamePattern = /^[\w][\w-]{0,255}$/;
+/** Django's username rule: word characters (any script) and @ . + - _, at most 150. */
+const usernamePattern = /^[\p{L}\p{N}_.@+-]{1,150}$/u;
+/**
+ * MAAS's MODEL_NAME_VALIDATOR for zones, resource pools and other named objects, `^\w[ \w-]*$`
+ * with Python's Unicode `\w`: a word character first, then word characters, spaces and hyphens.
+ */
+const objectNamePattern = /^[\p{L}\p{N}_][\p{L}\p{N}_ -]*$/u;
+const OBJECT_NAME_MAX = 256;
 /** A DNS label (RFC 1123). */
 const dnsLabelPattern = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/i;
-/** Tag names as MAAS accepts them. */
+/** MAAS's tag name rule (`^[a-zA-Z0-9_-]+$`, at most 256 characters). */
 const tagNamePattern = /^[\w-]{1,256}$/;
 
 /** Returns a message saying what is wrong with a username, or undefined when it is valid. */
@@ -18,8 +23,10 @@ export function checkUsername(value: string): string | undefined {
 
 /** Returns a message saying what is wrong with a zone or resource pool name, or undefined. */
 export function checkObjectName(value: string): string | undefined {
+  if (value.length === 0) return 'This field is required.';
+  if (value.length > OBJECT_NAME_MAX) return `Name must be at most ${OBJECT_NAME_MAX} characters long.`;
   if (!objectNamePattern.test(value)) {
-    return 'Name must start with a letter, digit or underscore and contain only letters, digits, "-" and "_".';
+    return 'Name must start with a letter, digit or underscore and contain only letters, digits, spaces, "-" and "_".';
   }
   return undefined;
 }
@@ -32,13 +39,13 @@ export function checkTagName(value: string): string | undefined {
   return undefined;
 }
 
-/** Returns a message saying what is wrong with a DNS domain name, or undefined. */
+/** Returns a message saying what is wrong with a DNS domain name (a trailing dot is allowed), or undefined. */
 export function checkDomainName(value: string): string | undefined {
-  if (value.length === 0 || value.length > 253) {
+  const name = value.endsWith('.') ? value.slice(0, -1) : value;
+  if (name.length === 0 || name.length > 253) {
     return 'Domain name must be 1 to 253 characters long.';
   }
-  const labels = value.replace(/\.$/, '').split('.');
-  if (!labels.every((label) => dnsLabelPattern.test(label))) {
+  if (!name.split('.').every((label) => dnsLabelPattern.test(label))) {
     return 'Domain name must be dot-separated DNS labels of letters, digits and hyphens (no label may start or end with a hyphen).';
   }
   return undefined;

@@ -78,10 +78,17 @@ export function loadConfig<S extends ConfigSchema>(schema: S, input: LoadConfigI
     }
     const parsed = spec.parse(raw);
     if (parsed.ok) result[key] = parsed.value;
-    else problems.push(`${source}: ${parsed.message}`);
+    else problems.push(`${source}: ${spec.secret === true ? redact(parsed.message, raw) : parsed.message}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(result) as ConfigOf<S>;
+}
+
+/** A parser's message with a secret's value blanked out: configuration errors get logged. */
+function redact(message: string, raw: unknown): string {
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  if (text === '') return message;
+  return message.split(JSON.stringify(text)).join('[redacted]').split(text).join('[redacted]');
 }
 
 // Parsers for the common kinds of setting.

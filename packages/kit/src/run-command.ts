@@ -50,6 +50,11 @@ export function runCommand(file: string, args: readonly string[], options: RunCo
         resolve({ exitCode, stdout, stderr, timedOut });
       },
     );
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    // A program that cannot start, or exits before reading, breaks the pipe: that must not
+    // become an unhandled 'error' event. Without input, stdin is closed at once so that a
+    // program waiting for it (a password prompt, `cat`) sees EOF instead of hanging until
+    // the timeout.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input);
   });
 }

@@ -16,7 +16,7 @@ export function registerAccounts(app: FastifyInstance, services: Services): void
       const password = form.required('password');
       const user = await services.users.checkPassword(username, password);
       if (!user) throw new AppError('forbidden', 'Invalid username or password.');
-      const token = await services.tokens.create(user.id, form.get('consumer') ?? 'API token');
+      const token = await services.tokens.create(user.id, form.get('consumer') || 'MAAS consumer');
       await services.events.audit(user.username, `Created API key '${token.name}' by password authentication.`);
       return await reply.type('application/json').send({
         consumer_key: token.consumer_key,
@@ -27,5 +27,11 @@ export function registerAccounts(app: FastifyInstance, services: Services): void
     } catch (error) {
       return sendMaasError(reply, error);
     }
+  });
+  // A Django view that only takes POST answers other methods with 405, naming the allowed one.
+  app.route({
+    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
+    url: '/MAAS/accounts/authenticate/',
+    handler: async (_request, reply) => reply.status(405).header('Allow', 'POST').type('text/plain; charset=utf-8').send('Method not allowed: use POST.'),
   });
 }

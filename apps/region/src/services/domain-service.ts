@@ -13,6 +13,14 @@ export interface DomainInput {
 
 const ipPattern = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i;
 
+/** Advisory lock key (any constant unique among Ferrum's advisory locks) guarding the default domain. */
+const DEFAULT_DOMAIN_LOCK = 0x46_44_4f_4d; // "FDOM"
+
+/** Holds the default-domain lock until the transaction ends. */
+async function lockDefault(tx: Kysely<Database>): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${DEFAULT_DOMAIN_LOCK})`.execute(tx);
+}
+
 /** DNS domains. Exactly one is the default (`maas` at first start); it cannot be deleted. */
 export class DomainService {
   constructor(private readonly deps: { readonly db: Kysely<Database>; readonly events: EventService }) {}
@@ -69,7 +77,8 @@ export class DomainService {
         })
         .where('id', '=', current.id)
         .returningAll()
-        .executeTakeFirstOrThrow();
+        // Deleted by someone else since it was read.
+        .executeTakeFirstOrThrow(() => new AppError('not_found', 'No Domain matches the given query.'));
       await this.deps.events.audit(actor, `Updated domain '${row.name}'.`);
       return row;
     } catch (error) {
@@ -80,17 +89,33 @@ export class DomainService {
 
   async delete(key: string, actor: string): Promise<void> {
     const current = await this.get(key);
-    if (current.is_default) throw new AppError('validation_failed', `Domain '${current.name}' is the default domain, it cannot be deleted.`);
-    await this.deps.db.deleteFrom('domains').where('id', '=', current.id).execute();
-    await this.deps.events.audit(actor, `Deleted domain '${current.name}'.`);
+    const deleted = await this.deps.db.transaction().execute(async (tx) => {
+      await lockDefault(tx);
+      // Re-read under the lock: the domain may have become the default meanwhile.
+      const row = await tx.selectFrom('domains').select(['id', 'name', 'is_default']).where('id', '=', current.id).executeTakeFirst();
+      if (!row) throw new AppError('not_found', 'No Domain matches the given query.');
+      if (row.is_default) throw new AppError('validation_failed', `Domain '${row.name}' is the default domain, it cannot be deleted.`);
+      await tx.deleteFrom('domains').where('id', '=', row.id).execute();
+      return row;
+    });
+    await this.deps.events.audit(actor, `Deleted domain '${deleted.name}'.`);
   }
 
-  /** Makes one domain the default, atomically: there is never zero or two. */
+  /** Makes one domain the default, atomically: there is never zero or two, even under concurrent calls. */
   async setDefault(key: string, actor: string): Promise<DomainRow> {
     const target = await this.get(key);
     const row = await this.deps.db.transaction().execute(async (tx) => {
-      await tx.updateTable('domains').set({ is_default: false }).where('is_default', '=', true).execute();
-      return tx.updateTable('domains').set({ is_default: true, updated: new Date() }).where('id', '=', target.id).returningAll().executeTakeFirstOrThrow();
+      // Serialise default changes: each statement after the lock sees the previous change
+      // committed, so clearing the old flag never misses a default set a moment ago (which
+      // would trip the one-default unique index and fail with a 500).
+      await lockDefault(tx);
+      await tx.updateTable('domains').set({ is_default: false }).where('is_default', '=', true).where('id', '<>', target.id).execute();
+      return tx
+        .updateTable('domains')
+        .set({ is_default: true, updated: new Date() })
+        .where('id', '=', target.id)
+        .returningAll()
+        .executeTakeFirstOrThrow(() => new AppError('not_found', 'No Domain matches the given query.'));
     });
     await this.deps.events.audit(actor, `Set domain '${row.name}' as the default.`);
     return row;

@@ -9,6 +9,8 @@ export interface EventFilter {
   readonly after?: number | undefined;
   readonly systemIds?: readonly string[] | undefined;
   readonly hostnames?: readonly string[] | undefined;
+  /** Only events recorded for this username (MAAS's `owner` filter). */
+  readonly username?: string | undefined;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function queryEvents(db: Kysely<Database>, filter: EventFilter): Pr
   if (filter.after !== undefined) query = query.where('id', '>', String(filter.after));
   if (filter.systemIds && filter.systemIds.length > 0) query = query.where('node_system_id', 'in', [...filter.systemIds]);
   if (filter.hostnames && filter.hostnames.length > 0) query = query.where('node_hostname', 'in', [...filter.hostnames]);
+  if (filter.username !== undefined) query = query.where('username', '=', filter.username);
   // With `after`, the page nearest to `after` is wanted: read upwards, then present newest first.
   if (filter.after !== undefined && filter.before === undefined) {
     const rows = await query.orderBy('id', 'asc').limit(filter.limit).execute();

@@ -10,10 +10,16 @@ export interface NamedObjectKind {
   readonly label: string;
   /** Words for audit events: "zone", "resource pool". */
   readonly noun: string;
+  /**
+   * How a URL key is read. Zones are addressed by name (`zones/{name}/`). Pools are addressed
+   * by id (their resource_uri is `resourcepool/{id}/`) or name, so an all-digit key is an id
+   * first: a pool named "1" must not hijack the default pool's resource_uri.
+   */
+  readonly lookup: 'name-first' | 'id-first';
 }
 
-export const zoneKind: NamedObjectKind = { table: 'zones', label: 'Zone', noun: 'zone' };
-export const poolKind: NamedObjectKind = { table: 'resource_pools', label: 'ResourcePool', noun: 'resource pool' };
+export const zoneKind: NamedObjectKind = { table: 'zones', label: 'Zone', noun: 'zone', lookup: 'name-first' };
+export const poolKind: NamedObjectKind = { table: 'resource_pools', label: 'ResourcePool', noun: 'resource pool', lookup: 'id-first' };
 
 /** Zones and resource pools: named groups of machines with a `default` that always exists. */
 export class NamedObjectService {
@@ -26,21 +32,28 @@ export class NamedObjectService {
     return this.deps.db.selectFrom(this.kind.table).selectAll().orderBy('id').execute();
   }
 
-  /** By name, or by numeric id when `key` is all digits and no object has that name. */
+  /** By name or by numeric id, in the order the kind's `lookup` says. */
   async get(key: string): Promise<NamedObjectRow> {
-    const byName = await this.deps.db.selectFrom(this.kind.table).selectAll().where('name', '=', key).executeTakeFirst();
-    if (byName) return byName;
-    if (/^\d+$/.test(key) && Number(key) <= 2147483647) {
-      const byId = await this.deps.db.selectFrom(this.kind.table).selectAll().where('id', '=', Number(key)).executeTakeFirst();
-      if (byId) return byId;
-    }
-    throw new AppError('not_found', `No ${this.kind.label} matches the given query.`);
+    const byName = () => this.deps.db.selectFrom(this.kind.table).selectAll().where('name', '=', key).executeTakeFirst();
+    const byId = async () =>
+      /^\d{1,10}$/.test(key) && Number(key) <= 2147483647
+        ? this.deps.db.selectFrom(this.kind.table).selectAll().where('id', '=', Number(key)).executeTakeFirst()
+        : undefined;
+    const row = this.kind.lookup === 'id-first' ? ((await byId()) ?? (await byName())) : ((await byName()) ?? (await byId()));
+    if (!row) throw new AppError('not_found', `No ${this.kind.label} matches the given query.`);
+    return row;
   }
 
   async create(input: { name: string; description: string }, actor: string): Promise<NamedObjectRow> {
-    this.checkName(input.name);
+    // Form fields are stripped of surrounding whitespace, as Django's CharField does.
+    const name = input.name.trim();
+    this.checkName(name);
     try {
-      const row = await this.deps.db.insertInto(this.kind.table).values(input).returningAll().executeTakeFirstOrThrow();
+      const row = await this.deps.db
+        .insertInto(this.kind.table)
+        .values({ name, description: input.description })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await this.deps.events.audit(actor, `Created ${this.kind.noun} '${row.name}'.`);
       return row;
     } catch (error) {
@@ -50,9 +63,10 @@ export class NamedObjectService {
 
   async update(key: string, changes: { name?: string | undefined; description?: string | undefined }, actor: string): Promise<NamedObjectRow> {
     const current = await this.get(key);
-    if (changes.name !== undefined) {
-      this.checkName(changes.name);
-      if (current.name === 'default' && changes.name !== 'default') {
+    const name = changes.name?.trim();
+    if (name !== undefined) {
+      this.checkName(name);
+      if (current.name === 'default' && name !== 'default') {
         throw AppError.invalid({ name: `The default ${this.kind.noun} cannot be renamed.` });
       }
     }
@@ -60,13 +74,14 @@ export class NamedObjectService {
       const row = await this.deps.db
         .updateTable(this.kind.table)
         .set({
-          ...(changes.name !== undefined ? { name: changes.name } : {}),
+          ...(name !== undefined ? { name } : {}),
           ...(changes.description !== undefined ? { description: changes.description } : {}),
           updated: new Date(),
         })
         .where('id', '=', current.id)
         .returningAll()
-        .executeTakeFirstOrThrow();
+        // Deleted by someone else since it was read.
+        .executeTakeFirstOrThrow(() => new AppError('not_found', `No ${this.kind.label} matches the given query.`));
       await this.deps.events.audit(actor, `Updated ${this.kind.noun} '${row.name}'.`);
       return row;
     } catch (error) {
@@ -88,6 +103,12 @@ export class NamedObjectService {
     if (problem) throw AppError.invalid({ name: problem });
   }
 
+  /**
+   * A duplicate name is a form error in MAAS (Django's unique check: 400 with
+   * `{"name": ["… with this Name already exists."]}`), not a 409: clients show it as a
+   * validation problem. Every service here answers duplicates that way, including a
+   * concurrent insert that loses the race on the unique index.
+   */
   private translate(error: unknown): unknown {
     if (isUniqueViolation(error)) return AppError.invalid({ name: `${this.kind.label} with this Name already exists.` });
     return error;

@@ -56,7 +56,8 @@ export class TagService {
         })
         .where('id', '=', tag.id)
         .returningAll()
-        .executeTakeFirstOrThrow();
+        // Deleted by someone else since it was read.
+        .executeTakeFirstOrThrow(() => new AppError('not_found', 'No Tag matches the given query.'));
       await this.deps.events.audit(actor, `Updated tag '${row.name}'.`);
       return row;
     } catch (error) {

@@ -22,11 +22,12 @@ export class UserService {
 
   async create(input: NewUser, actor?: string): Promise<UserRow> {
     const problems: Record<string, string> = {};
-    const usernameProblem = checkUsername(input.username);
+    const required = 'This field is required.';
+    const usernameProblem = input.username === '' ? required : checkUsername(input.username);
     if (usernameProblem) problems['username'] = usernameProblem;
-    const emailProblem = checkEmail(input.email);
+    const emailProblem = input.email === '' ? required : checkEmail(input.email);
     if (emailProblem) problems['email'] = emailProblem;
-    if (input.password.length === 0) problems['password'] = 'This field is required.';
+    if (input.password.length === 0) problems['password'] = required;
     if (Object.keys(problems).length > 0) throw AppError.invalid(problems);
     const password_hash = await hashPassword(input.password);
     try {
@@ -44,8 +45,9 @@ export class UserService {
     }
   }
 
+  /** Every user, ordered by username as MAAS lists them. */
   list(): Promise<UserRow[]> {
-    return this.deps.db.selectFrom('users').selectAll().orderBy('id').execute();
+    return this.deps.db.selectFrom('users').selectAll().orderBy('username').execute();
   }
 
   async get(username: string): Promise<UserRow> {
@@ -58,20 +60,40 @@ export class UserService {
     return this.deps.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  async delete(username: string, actor: UserRow): Promise<void> {
-    if (actor.username === username) throw new AppError('validation_failed', 'You cannot delete your own account.');
-    const target = await this.get(username);
-    if (target.is_superuser) {
-      const admins = await this.deps.db
+  /**
+   * Deletes a user (its API keys and SSH keys go with it). Refuses self-deletion and the
+   * deletion of the last active administrator, also when two administrators delete each
+   * other at the same time. `transferTo`, when given, must name another existing user.
+   */
+  async delete(username: string, actor: UserRow, transferTo?: string): Promise<void> {
+    if (actor.username === username) throw new AppError('validation_failed', 'An administrator cannot self-delete.');
+    const deleted = await this.deps.db.transaction().execute(async (tx) => {
+      // Lock every active administrator, in id order so that concurrent deletions queue up
+      // instead of deadlocking; a row deleted meanwhile drops out of the locked set, so the
+      // count below is the number of administrators that will remain candidates.
+      const admins = await tx
         .selectFrom('users')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .select(['id'])
         .where('is_superuser', '=', true)
         .where('is_active', '=', true)
-        .executeTakeFirstOrThrow();
-      if (admins.n <= 1) throw new AppError('validation_failed', 'Cannot delete the last administrator.');
-    }
-    await this.deps.db.deleteFrom('users').where('id', '=', target.id).execute();
-    await this.deps.events.audit(actor.username, `Deleted user '${username}'.`);
+        .orderBy('id')
+        .forUpdate()
+        .execute();
+      const target = await tx.selectFrom('users').selectAll().where('username', '=', username).forUpdate().executeTakeFirst();
+      if (!target) throw new AppError('not_found', 'No User matches the given query.');
+      if (transferTo !== undefined) {
+        if (transferTo === username) throw AppError.invalid({ transfer_resources_to: 'Cannot transfer resources to the user being deleted.' });
+        const heir = await tx.selectFrom('users').select('id').where('username', '=', transferTo).executeTakeFirst();
+        if (!heir) throw new AppError('not_found', `No User matches the given query: '${transferTo}' does not exist.`);
+        // Nothing to move yet: users own no machines or IP addresses before those exist.
+      }
+      if (target.is_superuser && target.is_active && admins.length <= 1) {
+        throw new AppError('validation_failed', 'Cannot delete the last administrator.');
+      }
+      await tx.deleteFrom('users').where('id', '=', target.id).execute();
+      return target;
+    });
+    await this.deps.events.audit(actor.username, `Deleted ${deleted.is_superuser ? 'admin' : 'user'} '${username}'.`);
   }
 
   /** The user with these credentials, or undefined; costs one password hash either way. */

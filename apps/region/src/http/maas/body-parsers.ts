@@ -32,7 +32,10 @@ export function registerBodyParsers(app: FastifyInstance): void {
       done(new AppError('validation_failed', `Malformed multipart body: ${(error as Error).message}`), undefined);
     };
     parser.on('field', (name, value, info) => {
-      form.add(name, decodePart(Buffer.from(value, 'latin1'), info.encoding).toString('utf8'));
+      // busboy has already decoded plain parts with their charset (UTF-8 by default); only
+      // base64 and quoted-printable parts (ASCII on the wire) need decoding to bytes and back.
+      const encoding = info.encoding.toLowerCase();
+      form.add(name, encoding === 'base64' || encoding === 'quoted-printable' ? decodePart(Buffer.from(value, 'latin1'), encoding).toString('utf8') : value);
     });
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];

@@ -27,7 +27,20 @@ function queryOf(request: FastifyRequest): FormParams {
 }
 
 function bodyOf(request: FastifyRequest): FormParams | undefined {
-  return request.body instanceof FormParams ? request.body : undefined;
+  const body: unknown = request.body;
+  if (body === undefined || body === null || body instanceof FormParams) return body ?? undefined;
+  // piston's Mimer loads a JSON body into request.data: a JSON object is taken like a form.
+  if (typeof body === 'object' && !Array.isArray(body)) {
+    const form = new FormParams();
+    for (const [key, value] of Object.entries(body)) {
+      for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
+        if (item === null || item === undefined) continue;
+        form.add(key, typeof item === 'object' ? JSON.stringify(item) : String(item as string | number | boolean));
+      }
+    }
+    return form;
+  }
+  throw new AppError('validation_failed', 'The request body must be a form (urlencoded or multipart) or a JSON object.');
 }
 
 /**
@@ -50,9 +63,10 @@ export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): 
     return reply.type('application/json').send(Buffer.from(renderDescription(description, hash, origin), 'utf8'));
   });
 
-  app.all('/MAAS/api/1.0/*', async (_request, reply) =>
-    reply.status(410).type('text/plain; charset=utf-8').send('The 1.0 API is no longer available. Please use API version 2.0.'),
-  );
+  const gone = async (_request: FastifyRequest, reply: FastifyReply) =>
+    reply.status(410).type('text/plain; charset=utf-8').send('The 1.0 API is no longer available. Please use API version 2.0.');
+  app.all('/MAAS/api/1.0', gone);
+  app.all('/MAAS/api/1.0/*', gone);
   app.get('/MAAS/api/version/', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('2.0'));
 
   for (const handler of options.handlers) {
@@ -79,6 +93,8 @@ async function dispatch(handler: HandlerDef, request: FastifyRequest, reply: Fas
       // Like MAAS's restricted resources, an unauthenticated caller learns nothing about signatures.
       const anyAnonymous = handler.actions.some((a) => a.access === 'anonymous');
       if (!oauth && !anyAnonymous) throw new AppError('unauthenticated', 'Authorization Error: authentication required.');
+      // piston authenticates before dispatching: bad credentials are a 401 whatever the op.
+      if (oauth) await services.tokens.authenticate(oauth);
       throw new AppError('validation_failed', `Unrecognised signature: method=${method} op=${op ?? 'None'}`);
     }
 

@@ -52,7 +52,8 @@ export function renderSshKey(key: SshKeyRow) {
   return {
     id: key.id,
     key: key.key,
-    keysource: null,
+    // MAAS renders an empty keysource for keys that were not imported.
+    keysource: '',
     display: parts.length >= 3 ? `${parts[0]} ${parts[1]?.slice(0, 20)}… ${parts.slice(2).join(' ')}` : key.key,
     resource_uri: resourceUri('account', 'prefs', 'sshkeys', key.id),
   };

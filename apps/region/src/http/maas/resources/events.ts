@@ -1,8 +1,11 @@
-import { AppError, eventLevels, isEventLevelName, type EventLevelName } from '@ferrum/domain';
+import { AppError, eventLevels, isEventLevelName } from '@ferrum/domain';
 import { operation, type HandlerDef } from '../handler.js';
 import { queryEvents } from '../../../services/event-query.js';
 import type { EventRow } from '../../../db/schema.js';
 import { API_PREFIX } from '../describe.js';
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
 
 const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -31,7 +34,10 @@ function renderEvent(row: EventRow) {
 
 // Filters that select events by properties of machines; no machines exist before the
 // machines issue, so an event can match them only once machines are stored.
-const machineFilters = ['mac_address', 'zone', 'agent_name', 'owner'] as const;
+const machineFilters = ['mac_address', 'zone', 'agent_name', 'domain'] as const;
+
+/** The query parameters MAAS carries over into next_uri/prev_uri (OAuth parameters never are). */
+const pagingParams = new Set(['agent_name', 'domain', 'hostname', 'id', 'level', 'limit', 'mac_address', 'op', 'zone', 'owner']);
 
 export const eventsHandlers: HandlerDef[] = [
   {
@@ -55,33 +61,53 @@ export const eventsHandlers: HandlerDef[] = [
           ':param after: Optional event id. Defines where to start returning newer events.\n:type after: String\n\n' +
           ':param owner: If specified, filters the list to show only events owned by the specified username.\n:type owner: String',
         async ({ form, services }) => {
-          const levelRaw = (form.get('level') ?? 'INFO').toUpperCase();
-          if (!isEventLevelName(levelRaw)) throw AppError.invalid({ level: `Unknown level '${levelRaw}'; choose from CRITICAL, DEBUG, ERROR, INFO, WARNING, AUDIT.` });
-          const level: EventLevelName = levelRaw;
-          const limit = form.int('limit', { min: 1, max: 1000 }) ?? 100;
+          const level = form.get('level') ?? 'INFO';
+          // MAAS answers an unknown level with a plain-text 400, not a field error.
+          if (!isEventLevelName(level)) throw new AppError('validation_failed', `Unrecognised log level: ${level}`);
+          const limitRaw = form.int('limit', { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }) ?? DEFAULT_LIMIT;
+          if (limitRaw > MAX_LIMIT) throw new AppError('validation_failed', `Requested number of events ${limitRaw} is greater than limit: ${MAX_LIMIT}`);
+          // As MAAS does: a limit below 1 means 1.
+          const limit = Math.max(1, limitRaw);
           const before = form.int('before', { min: 0, max: Number.MAX_SAFE_INTEGER });
           const after = form.int('after', { min: 0, max: Number.MAX_SAFE_INTEGER });
-          if (before !== undefined && after !== undefined) throw AppError.invalid({ before: 'There is no ordering for both before and after; give one of them.' });
+          if (before !== undefined && after !== undefined) {
+            throw new AppError('validation_failed', 'There is undetermined behaviour when both `after` and `before` are specified.');
+          }
           const unmatched = machineFilters.some((name) => form.getAll(name).length > 0);
+          const owner = form.get('owner');
           const rows = unmatched
             ? []
-            : await queryEvents(services.db, { level, limit, before, after, systemIds: form.getAll('id'), hostnames: form.getAll('hostname') });
+            : await queryEvents(services.db, {
+                level,
+                limit,
+                before,
+                after,
+                systemIds: form.getAll('id'),
+                hostnames: form.getAll('hostname'),
+                ...(owner !== undefined ? { username: owner } : {}),
+              });
           const events = rows.map(renderEvent);
-          const base = new URLSearchParams();
-          for (const key of form.keys()) if (!['before', 'after', 'op'].includes(key)) for (const v of form.getAll(key)) base.append(key, v);
-          const link = (key: 'before' | 'after', id: number) => {
-            const q = new URLSearchParams(base);
-            q.set(key, String(id));
-            return `${API_PREFIX}/events/?op=query&${q.toString()}`;
+          const link = (set: 'before' | 'after', id: number): string => {
+            const q = new URLSearchParams();
+            for (const key of form.keys()) if (pagingParams.has(key)) for (const v of form.getAll(key)) q.append(key, v);
+            if (!q.has('op')) q.set('op', 'query');
+            q.set(set, String(id));
+            return `${API_PREFIX}/events/?${q.toString()}`;
           };
           const newest = events[0]?.id;
           const oldest = events.at(-1)?.id;
-          return {
-            count: events.length,
-            events,
-            next_uri: link('before', oldest ?? before ?? 0),
-            prev_uri: link('after', newest ?? after ?? 0),
-          };
+          // MAAS's paging: next_uri leads to newer events (after the newest shown), prev_uri to
+          // older ones (before the oldest shown); prev_uri is null when nothing older can exist.
+          let nextUri: string;
+          let prevUri: string | null;
+          if (newest !== undefined && oldest !== undefined) {
+            nextUri = link('after', newest);
+            prevUri = link('before', oldest);
+          } else {
+            nextUri = before === undefined ? link('after', after ?? 0) : link('after', before - 1);
+            prevUri = after === undefined ? null : link('before', after + 1);
+          }
+          return { count: events.length, events, next_uri: nextUri, prev_uri: prevUri };
         },
       ),
     ],

@@ -1,4 +1,3 @@
-import { AppError } from '@ferrum/domain';
 import { crud, currentUser, operation, type HandlerDef } from '../handler.js';
 import { renderUser } from '../render.js';
 
@@ -16,11 +15,12 @@ export const usersHandlers: HandlerDef[] = [
           ':param email: Email address for the new user.\n:type email: String\n\n:param password: Password for the new user.\n:type password: String\n\n' +
           ':param is_superuser: Whether the new user is to be an administrator.\n:type is_superuser: Boolean',
         async ({ form, services, user }) => {
+          // Missing fields are passed on empty: the service names every problem in one 400.
           const created = await services.users.create(
             {
-              username: form.required('username'),
-              email: form.required('email'),
-              password: form.required('password'),
+              username: form.get('username') ?? '',
+              email: form.get('email') ?? '',
+              password: form.get('password') ?? '',
               isSuperuser: form.bool('is_superuser', false),
             },
             user?.username,
@@ -42,13 +42,11 @@ export const usersHandlers: HandlerDef[] = [
       crud(
         'delete',
         'admin',
-        'Deletes a user.\n\n:param username: The user to delete.\n:type username: String',
+        'Deletes a user.\n\n:param username: The user to delete.\n:type username: String\n\n' +
+          ':param transfer_resources_to: An optional username. If supplied, the allocated resources of the user being deleted will be transferred to this user.\n:type transfer_resources_to: String',
         async (ctx) => {
-          const username = ctx.params['username'] ?? '';
-          if (ctx.form.has('transfer_resources_to')) {
-            throw AppError.invalid({ transfer_resources_to: 'Transferring resources is not supported yet: this user owns no resources to transfer.' });
-          }
-          await ctx.services.users.delete(username, currentUser(ctx));
+          const heir = ctx.form.get('transfer_resources_to');
+          await ctx.services.users.delete(ctx.params['username'] ?? '', currentUser(ctx), heir === undefined || heir === '' ? undefined : heir);
         },
       ),
     ],
