@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { AppError } from '@ferrum/domain';
 import type { Database, TokenRow, UserRow } from '../db/schema.js';
 import { randomKey } from '../crypto/random-key.js';
+import { CredentialBatcher } from './credential-batcher.js';
 
 /** The OAuth 1.0a parameters of a signed request, already percent-decoded. */
 export interface OAuthParams {
@@ -35,7 +36,11 @@ export interface TokenServiceDeps {
 }
 
 export class TokenService {
-  constructor(private readonly deps: TokenServiceDeps) {}
+  private readonly batcher: CredentialBatcher;
+
+  constructor(private readonly deps: TokenServiceDeps) {
+    this.batcher = new CredentialBatcher(deps.db);
+  }
 
   async create(userId: number, name = ''): Promise<TokenRow> {
     return this.deps.db
@@ -85,23 +90,12 @@ export class TokenService {
     const secret = params.signature.startsWith('&') ? params.signature.slice(1) : undefined;
     if (secret === undefined) throw new AppError('unauthenticated', 'Authorization Error: Invalid API key.');
 
-    const result = await sql<UserRow & { token_secret: string; fresh: boolean }>`
-      WITH t AS (
-        SELECT u.*, k.token_secret
-        FROM api_tokens k JOIN users u ON u.id = k.user_id
-        WHERE k.token_key = ${params.tokenKey} AND k.consumer_key = ${params.consumerKey} AND u.is_active
-      ), n AS (
-        INSERT INTO oauth_nonces (token_key, nonce, timestamp)
-        SELECT ${params.tokenKey}, ${params.nonce}, ${timestamp} FROM t WHERE t.token_secret = ${secret}
-        ON CONFLICT DO NOTHING
-        RETURNING 1
-      )
-      SELECT t.*, EXISTS (SELECT 1 FROM n) AS fresh FROM t`.execute(this.deps.db);
-    const row = result.rows[0];
-    if (!row || !safeEqual(row.token_secret, secret)) throw new AppError('unauthenticated', 'Authorization Error: Invalid API key.');
-    if (!row.fresh) throw new AppError('unauthenticated', 'Authorization Error: nonce already used (replayed request).');
-    const { token_secret: _secret, fresh: _fresh, ...user } = row;
-    return user;
+    const outcome = await this.batcher.check({ tokenKey: params.tokenKey, consumerKey: params.consumerKey, secret, nonce: params.nonce, timestamp });
+    if (!outcome.user || outcome.tokenSecret === undefined || !safeEqual(outcome.tokenSecret, secret)) {
+      throw new AppError('unauthenticated', 'Authorization Error: Invalid API key.');
+    }
+    if (!outcome.fresh) throw new AppError('unauthenticated', 'Authorization Error: nonce already used (replayed request).');
+    return outcome.user;
   }
 
   /** Forgets nonces older than the timestamp window; they can no longer be replayed anyway. */

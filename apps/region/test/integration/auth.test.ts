@@ -140,6 +140,24 @@ describe('OAuth 1.0a PLAINTEXT authentication', () => {
     expect(codes.filter((c) => c === 401)).toHaveLength(19);
   });
 
+  it('lets forged requests sharing a nonce not burn it for the key owner', async () => {
+    const forged = Array.from({ length: 10 }, () => region.request('GET', whoami, { key: region.userKey, nonce: 'contested', secret: 'forged-secret' }));
+    const genuine = region.request('GET', whoami, { key: region.userKey, nonce: 'contested' });
+    // The genuine request is queued last, behind the forgeries.
+    const results = await Promise.all([...forged, genuine]);
+    expect(results.map((r) => r.statusCode)).toEqual([...Array<number>(10).fill(401), 200]);
+  });
+
+  it('keeps each request of a concurrent burst separate: every key gets its own user', async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => region.request('GET', whoami, { key: i % 2 === 0 ? region.adminKey : region.userKey })),
+    );
+    burst.forEach((response, i) => {
+      expect(response.statusCode).toBe(200);
+      expect(response.json<{ username: string }>().username).toBe(i % 2 === 0 ? 'admin' : 'alice');
+    });
+  });
+
   it('purges nonces only once they are outside the window', async () => {
     await region.request('GET', whoami, { key: region.adminKey, nonce: 'keep-me' });
     await region.services.tokens.purgeNonces();
