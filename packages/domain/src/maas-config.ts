@@ -7,6 +7,8 @@ export type ConfigValue = string | number | boolean | null | readonly string[];
 
 interface ConfigItemBase {
   readonly description: string;
+  /** A credential: readable by administrators only, never written into events or logs. */
+  readonly secret?: boolean;
 }
 interface StringItem extends ConfigItemBase {
   readonly kind: 'string';
@@ -157,7 +159,7 @@ export const configItems = {
     choices: ['ADMIN', 'OPERATOR', 'USER'],
     description: 'Privilege of the automatic IPMI user.',
   },
-  maas_auto_ipmi_k_g_bmc_key: { kind: 'string', default: '', description: 'IPMI K_g BMC key.' },
+  maas_auto_ipmi_k_g_bmc_key: { kind: 'string', default: '', secret: true, description: 'IPMI K_g BMC key.' },
   maas_auto_ipmi_cipher_suite_id: {
     kind: 'choice',
     default: '3',
@@ -194,7 +196,7 @@ export const configItems = {
   windows_kms_host: { kind: 'string', default: null, description: 'Windows KMS host.' },
   vcenter_server: { kind: 'string', default: '', description: 'VMware vCenter server.' },
   vcenter_username: { kind: 'string', default: '', description: 'VMware vCenter user.' },
-  vcenter_password: { kind: 'string', default: '', description: 'VMware vCenter password.' },
+  vcenter_password: { kind: 'string', default: '', secret: true, description: 'VMware vCenter password.' },
   vcenter_datacenter: { kind: 'string', default: '', description: 'VMware vCenter datacenter.' },
   tls_port: { kind: 'int', default: 5443, min: 1, max: 65535, description: 'HTTPS port of the region.' },
   auto_vlan_creation: { kind: 'bool', default: true, description: 'Create VLANs seen by racks.' },
@@ -268,4 +270,10 @@ export function renderConfigValue(value: ConfigValue): string | number | boolean
 
 export function defaultConfigValue(name: ConfigName): ConfigValue {
   return configItems[name].default;
+}
+
+/** True for credentials (vCenter password, IPMI K_g key): admins only, never echoed into events. */
+export function isSecretConfig(name: ConfigName): boolean {
+  const item: ConfigItem = configItems[name];
+  return item.secret === true;
 }

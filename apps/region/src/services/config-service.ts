@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { defaultConfigValue, parseConfigValue, renderConfigValue, type ConfigName, type ConfigValue } from '@ferrum/domain';
+import { defaultConfigValue, parseConfigValue, renderConfigValue, type ConfigName, type ConfigValue, isSecretConfig } from '@ferrum/domain';
 import type { Database } from '../db/schema.js';
 import type { EventService } from './event-service.js';
 
@@ -24,6 +24,7 @@ export class ConfigService {
       .values({ name, value: JSON.stringify(value) })
       .onConflict((oc) => oc.column('name').doUpdateSet({ value: JSON.stringify(value), updated: new Date() }))
       .execute();
-    await this.deps.events.audit(actor, `Updated configuration setting '${name}' to '${String(renderConfigValue(value))}'.`);
+    const shown = isSecretConfig(name) ? '[secret]' : `'${String(renderConfigValue(value))}'`;
+    await this.deps.events.audit(actor, `Updated configuration setting '${name}' to ${shown}.`);
   }
 }

@@ -151,3 +151,23 @@ describe('maas/?op=set_config', () => {
     expect(values).toContain((await getConfig('maas_name')).json());
   });
 });
+
+describe('credential settings (vcenter_password, maas_auto_ipmi_k_g_bmc_key)', () => {
+  it('are readable by administrators only', async () => {
+    expect((await setConfig('vcenter_password', 'hunter2')).statusCode).toBe(200);
+    const asUser = await getConfig('vcenter_password');
+    expect(asUser.statusCode).toBe(403);
+    expect(asUser.body).not.toContain('hunter2');
+    const asAdmin = await getConfig('vcenter_password', region.adminKey);
+    expect(asAdmin.json()).toBe('hunter2');
+    expect((await getConfig('maas_auto_ipmi_k_g_bmc_key')).statusCode).toBe(403);
+  });
+
+  it('never write the value into the audit log', async () => {
+    await setConfig('maas_auto_ipmi_k_g_bmc_key', 'kg-secret-value');
+    const events = await region.request('GET', '/MAAS/api/2.0/events/?op=query&level=AUDIT&limit=1000', { key: region.adminKey });
+    expect(events.body).toContain("Updated configuration setting 'maas_auto_ipmi_k_g_bmc_key' to [secret].");
+    expect(events.body).not.toContain('kg-secret-value');
+    expect(events.body).not.toContain('hunter2');
+  });
+});
