@@ -10,21 +10,12 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const say = (text) => process.stderr.write(`[ferrum] ${text}\n`);
 
-// Debian packages the test suite drives for real (see docs/operations.md#tests).
-const testPackages = [
-  'golang-go', // builds the gomaasapi client harness
-  'golang-github-juju-gomaasapi-dev', // Juju's Go MAAS client, and the sources it builds with:
-  'golang-github-juju-errors-dev',
-  'golang-github-juju-collections-dev',
-  'golang-github-juju-loggo-dev',
-  'golang-github-juju-schema-dev',
-  'golang-github-juju-version-dev',
-  'golang-gopkg-mgo.v2-dev',
-  'python3', // the maas CLI login replay
-  'python3-oauthlib',
-  'python3-httplib2',
-  'openssh-client', // ssh-keygen makes real public keys for the SSH key tests
-];
+// Debian packages the test suite drives for real: the real clients (gomaasapi, the maas CLI
+// replay) and ssh-keygen. One list, shared with the e2e tests.
+const packageGroups = JSON.parse(readFileSync(join(root, 'tools', 'clients', 'debian-packages.json'), 'utf8'));
+const testPackages = Object.entries(packageGroups)
+  .filter(([group]) => group !== 'comment')
+  .flatMap(([, names]) => names);
 
 function run(file, args, options = {}) {
   const result = spawnSync(file, args, { cwd: root, stdio: 'inherit', ...options });

@@ -14,16 +14,19 @@ function urlFor(database: string): string {
   return inject('pgAdminUrl').replace(/\/postgres\?/, `/${database}?`);
 }
 
-/** A fresh database cloned from the migrated template: one per test file. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `t_${randomBytes(6).toString('hex')}`;
+async function adminQuery(text: string): Promise<void> {
   const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('pgTemplate')}`);
+    await admin.query(text);
   } finally {
     await admin.end();
   }
+}
+
+async function createDatabase(prefix: string, template: string | undefined): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   const url = urlFor(name);
   const handle = openDatabase(url, 10);
   return {
@@ -32,36 +35,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     name,
     drop: async () => {
       await handle.close();
-      const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }
 
+/** A fresh database cloned from the migrated template: one per test file. */
+export function createTestDatabase(): Promise<TestDatabase> {
+  return createDatabase('t', inject('pgTemplate'));
+}
+
 /** An empty database (no migrations), for testing migrations themselves. */
-export async function createEmptyDatabase(): Promise<TestDatabase> {
-  const name = `e_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = urlFor(name);
-  const handle = openDatabase(url, 10);
-  return {
-    ...handle,
-    url,
-    name,
-    drop: async () => {
-      await handle.close();
-      const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+export function createEmptyDatabase(): Promise<TestDatabase> {
+  return createDatabase('e', undefined);
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,20 +8,19 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../..');
 export const clientsDir = join(repoRoot, 'tools', 'clients');
 
+interface PackageGroups {
+  readonly gomaasapi: readonly string[];
+  readonly maascli: readonly string[];
+}
+
+// One list, shared with scripts/bootstrap.mjs, which installs every group.
+const packageGroups = JSON.parse(readFileSync(join(clientsDir, 'debian-packages.json'), 'utf8')) as PackageGroups;
+
 /** The Debian packages the gomaasapi harness is built from (tools/clients/gomaasapi/build.sh). */
-export const gomaasapiPackages = [
-  'golang-go',
-  'golang-github-juju-gomaasapi-dev',
-  'golang-github-juju-errors-dev',
-  'golang-github-juju-collections-dev',
-  'golang-github-juju-loggo-dev',
-  'golang-github-juju-schema-dev',
-  'golang-github-juju-version-dev',
-  'golang-gopkg-mgo.v2-dev',
-] as const;
+export const gomaasapiPackages = packageGroups.gomaasapi;
 
 /** The Debian packages the maas CLI replay imports (run with /usr/bin/python3, not a pyenv/venv one). */
-export const maascliPackages = ['python3', 'python3-oauthlib', 'python3-httplib2'] as const;
+export const maascliPackages = packageGroups.maascli;
 
 export interface ToolRun {
   /** Exit status; null when the process was killed (e.g. by the timeout). */
