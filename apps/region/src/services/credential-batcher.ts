@@ -53,13 +53,20 @@ export class CredentialBatcher {
       const batch = this.queue.splice(0, MAX_BATCH);
       this.inFlight++;
       this.run(batch)
-        .catch((error: unknown) => {
-          for (const item of batch) item.reject(error);
-        })
+        .catch((error: unknown) => (batch.length > 1 ? this.runOneByOne(batch) : batch[0]?.reject(error)))
         .finally(() => {
           this.inFlight--;
           this.pump();
         });
+    }
+  }
+
+  /** After a failed batch, each request on its own: one bad request fails only itself. */
+  private async runOneByOne(batch: Pending[]): Promise<void> {
+    for (const item of batch) {
+      await this.run([item]).catch((error: unknown) => {
+        item.reject(error);
+      });
     }
   }
 

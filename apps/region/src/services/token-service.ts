@@ -18,6 +18,10 @@ export interface OAuthParams {
 /** The window python-oauth (and so MAAS) allows between a request's timestamp and the server clock. */
 export const TIMESTAMP_WINDOW_SECONDS = 300;
 
+const keyPattern = /^[A-Za-z0-9]{1,64}$/;
+/** Printable ASCII: gomaasapi sends hex, oauthlib digits. */
+const noncePattern = /^[\x21-\x7e]{1,255}$/;
+
 export interface ApiKey {
   readonly name: string;
   readonly consumerKey: string;
@@ -85,10 +89,14 @@ export class TokenService {
     if (skew > TIMESTAMP_WINDOW_SECONDS) {
       throw new AppError('unauthenticated', `Authorization Error: timestamp is ${skew} s away from the server clock (allowed: ${TIMESTAMP_WINDOW_SECONDS} s).`);
     }
-    if (params.nonce === '' || params.nonce.length > 255) throw new AppError('unauthenticated', 'Authorization Error: missing or invalid oauth_nonce.');
+    if (!noncePattern.test(params.nonce)) throw new AppError('unauthenticated', 'Authorization Error: missing or invalid oauth_nonce.');
     // The consumer secret is always empty, so the PLAINTEXT signature is "&" + token secret.
     const secret = params.signature.startsWith('&') ? params.signature.slice(1) : undefined;
-    if (secret === undefined) throw new AppError('unauthenticated', 'Authorization Error: Invalid API key.');
+    // Keys and secrets are letters and digits; anything else cannot match, and must not reach
+    // the shared batch statement (a NUL byte there would fail everyone's requests).
+    if (secret === undefined || ![params.consumerKey, params.tokenKey, secret].every((part) => keyPattern.test(part))) {
+      throw new AppError('unauthenticated', 'Authorization Error: Invalid API key.');
+    }
 
     const outcome = await this.batcher.check({ tokenKey: params.tokenKey, consumerKey: params.consumerKey, secret, nonce: params.nonce, timestamp });
     if (!outcome.user || outcome.tokenSecret === undefined || !safeEqual(outcome.tokenSecret, secret)) {
