@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import { unsafeDataDirCharacters } from './db/embedded-postgres.js';
 import { choiceSetting, intSetting, loadConfig, optionalStringSetting, portSetting, stringSetting, type ConfigOf } from '@ferrum/kit';
 
 /** Where Ferrum keeps its data: `/var/lib/ferrum` for root (a service), else `~/.local/share/ferrum`. */
@@ -15,7 +16,9 @@ export const regionConfigSchema = {
     default: defaultDataDir,
     parse: (raw: unknown) => {
       const r = stringSetting(raw);
-      return r.ok ? { ok: true as const, value: resolve(r.value) } : r;
+      if (!r.ok) return r;
+      if (unsafeDataDirCharacters.test(r.value)) return { ok: false as const, message: 'must not contain " $ ` \\ or a newline (PostgreSQL\'s pg_ctl cannot take them)' };
+      return { ok: true as const, value: resolve(r.value) };
     },
   },
   databaseUrl: {

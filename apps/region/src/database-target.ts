@@ -22,12 +22,14 @@ export async function openDatabaseTarget(options: {
   logger: Logger;
   /** A server (`ferrum start`) must own the data dir; admin commands may share it. */
   exclusive: boolean;
+  /** For the embedded server: room for the region's pool and the admin commands beside it. */
+  maxConnections: number;
 }): Promise<DatabaseTarget> {
   if (options.databaseUrl !== undefined) {
     return { url: options.databaseUrl, kind: 'external', release: () => Promise.resolve() };
   }
   await mkdir(options.dataDir, { recursive: true });
-  const embedded = new EmbeddedPostgres({ dataDir: options.dataDir, logger: options.logger });
+  const embedded = new EmbeddedPostgres({ dataDir: options.dataDir, logger: options.logger, maxConnections: options.maxConnections });
   const locked = await lockDataDir(options.dataDir);
   if (!locked.acquired) {
     if (options.exclusive) {

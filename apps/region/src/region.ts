@@ -24,7 +24,13 @@ export interface RegionContext {
 
 /** Opens the region's database (embedded or DATABASE_URL) and brings its schema up to date. */
 export async function openRegionContext(config: RegionConfig, logger: Logger, exclusive: boolean): Promise<RegionContext> {
-  const target = await openDatabaseTarget({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, logger, exclusive });
+  const target = await openDatabaseTarget({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    logger,
+    exclusive,
+    maxConnections: config.dbPoolSize + 50,
+  });
   const database = openDatabase(target.url, config.dbPoolSize);
   try {
     const applied = await migrateToLatest(database.db);

