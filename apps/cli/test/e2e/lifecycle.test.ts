@@ -80,7 +80,10 @@ describe('ferrum CLI', () => {
       expect(status.stdout).toContain(server.url);
       const json = JSON.parse(ferrum(['status', '--json'], env).stdout) as { status: string; uptimeSeconds: number };
       expect(json.status).toBe('ok');
+      // Started moments ago: a few seconds of uptime, not the epoch or a negative clock.
       expect(json.uptimeSeconds).toBeGreaterThanOrEqual(0);
+      expect(json.uptimeSeconds).toBeLessThan(120);
+      expect(status.stdout).toMatch(/uptime:\s+\d+s/);
 
       const second = ferrum(['start'], env);
       expect(second.code).toBe(1);
