@@ -80,7 +80,8 @@ function start(args) {
   ensureNodeModules();
   ensureBuild();
   const child = spawn(process.execPath, [join(root, 'apps', 'cli', 'bin', 'ferrum.js'), 'start', ...args], { stdio: 'inherit' });
-  // A terminal's Ctrl-C reaches the child directly; forward what is sent to this process alone.
+  // Forward what is sent to this process alone (a terminal's Ctrl-C reaches the child directly
+  // too; Ferrum takes a repeat within a second as the same request).
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
 }

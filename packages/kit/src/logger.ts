@@ -24,6 +24,8 @@ export interface LoggerSettings {
   /** Pretty, human-readable lines (when writing to a terminal). */
   readonly pretty: boolean;
   readonly name?: string;
+  /** File descriptor to write to: 1 (stdout, servers) or 2 (stderr, commands whose stdout is data). */
+  readonly fd?: 1 | 2;
 }
 
 export function createLogger(settings: LoggerSettings): Logger {
@@ -35,8 +37,11 @@ export function createLogger(settings: LoggerSettings): Logger {
   if (settings.pretty) {
     return pino({
       ...options,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: settings.fd ?? 1 },
+      },
     });
   }
-  return pino(options);
+  return pino(options, pino.destination({ fd: settings.fd ?? 1, sync: true }));
 }

@@ -8,6 +8,8 @@ import type { CliContext } from '../context.js';
  * The signal handlers are installed before anything starts, so a signal at any moment —
  * during start-up too — ends in a clean stop (HTTP closed, embedded PostgreSQL stopped).
  */
+const DUPLICATE_SIGNAL_MS = 1000;
+
 export async function startCommand(ctx: CliContext): Promise<number> {
   let region: RunningRegion | undefined;
   const state = { stopRequested: false };
@@ -15,18 +17,25 @@ export async function startCommand(ctx: CliContext): Promise<number> {
   const stopSignal = new Promise<void>((resolve) => {
     wake = resolve;
   });
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
+    // Wrappers repeat a signal (Ctrl-C reaches npm, its shell and us; npm forwards it again):
+    // a repeat within a second is the same request, not an impatient second one.
+    if (state.stopRequested && Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
     if (state.stopRequested) {
       ctx.logger.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(130);
     }
     state.stopRequested = true;
+    firstSignalAt = Date.now();
     ctx.logger.info({ signal }, region ? 'stopping' : 'stop requested during start-up');
     wake?.();
   };
   // `on`, not `once`: a second signal of the same kind must reach onSignal too.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A closed terminal or session: stop cleanly rather than die with PostgreSQL left running.
+  process.on('SIGHUP', onSignal);
   try {
     region = await startRegion(ctx.config, ctx.logger, ferrumVersion);
     if (!state.stopRequested) output.line(`Ferrum ${ferrumVersion} region is ready at ${region.url}  (API: ${region.url}api/2.0/)`);

@@ -13,3 +13,9 @@ describe(redactUrl, () => {
     expect(redactUrl('/MAAS/api/2.0/zones/?signature=x')).toBe('/MAAS/api/2.0/zones/?signature=x');
   });
 });
+
+describe('redactUrl with encoded keys', () => {
+  it('hides the signature when its key is percent-encoded', () => {
+    expect(redactUrl('/x/?oauth%5Fsignature=%26s&a=1')).toBe('/x/?oauth%5Fsignature=[redacted]&a=1');
+  });
+});
