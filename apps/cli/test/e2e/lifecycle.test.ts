@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oauthHeader } from '../../../region/test/support/oauth.js';
+import { latestSchemaVersion } from '../../../region/src/db/migrator.js';
 import { ferrum, ferrumBin, freePort, postgresPids, startServer } from './cli-process.js';
 
 // The whole operator story, with real processes: `ferrum start` with its embedded
@@ -76,7 +77,7 @@ describe('ferrum CLI', () => {
       const status = ferrum(['status'], env);
       expect(status.code).toBe(0);
       expect(status.stdout).toMatch(/database:\s+reachable/);
-      expect(status.stdout).toMatch(/schema:\s+0001-initial/);
+      expect(status.stdout).toMatch(new RegExp(`schema:\\s+${latestSchemaVersion}\\n`));
       expect(status.stdout).toContain(server.url);
       const json = JSON.parse(ferrum(['status', '--json'], env).stdout) as { status: string; uptimeSeconds: number };
       expect(json.status).toBe('ok');
