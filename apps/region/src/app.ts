@@ -3,11 +3,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Logger } from '@ferrum/kit';
 import type { Services } from './services/services.js';
-import { registerBodyParsers } from './http/maas/body-parsers.js';
+import { defaultBodyLimits, registerBodyParsers, type BodyLimits } from './http/maas/body-parsers.js';
 import { registerMaasApi } from './http/maas/dispatch.js';
 import { allMaasHandlers } from './http/maas/resources/index.js';
 import { registerMetrics } from './http/metrics.js';
-import { registerAccounts } from './http/accounts.js';
+import { defaultLoginThrottle, registerAccounts, type LoginThrottleOptions } from './http/accounts.js';
 import { registerHealth } from './http/health.js';
 import { serializeRequest } from './http/log-serializers.js';
 import { sendMaasError } from './http/maas/error-reply.js';
@@ -20,13 +20,19 @@ export interface AppDeps {
   readonly version: string;
   readonly startedAt: number;
   /** The URL this region is reached at, for status output. */
-  readonly url: string;
+  /** The URL this region is reached at (read when asked: the port is known after listen). */
+  readonly url: () => string;
+  /** Request body limits; MAAS's (Django's) defaults unless given. */
+  readonly bodyLimits?: Partial<BodyLimits>;
+  /** Password-login throttling; see registerAccounts. */
+  readonly loginThrottle?: Partial<LoginThrottleOptions>;
 }
 
 /** The region's HTTP application, without `listen()`, so tests drive it with `inject()` too. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // pino's Logger seen as Fastify's logger interface (Fastify would otherwise type routes by pino's class).
   // Our request serializer wins over Fastify's (a parent logger's serializers take precedence).
+  const bodyLimits: BodyLimits = { ...defaultBodyLimits, ...deps.bodyLimits };
   const loggerInstance: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: serializeRequest } });
   const app = Fastify({
     loggerInstance,
@@ -36,15 +42,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    bodyLimit: 64 * 1024 * 1024,
+    bodyLimit: bodyLimits.bodyBytes,
   });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
-  registerBodyParsers(app);
+  registerBodyParsers(app, bodyLimits);
   registerMetrics(app, deps.pool);
   registerHealth(app, deps.services, { version: deps.version, startedAt: deps.startedAt, url: deps.url });
-  registerAccounts(app, deps.services);
+  registerAccounts(app, deps.services, { ...defaultLoginThrottle, ...deps.loginThrottle });
   registerMaasApi(app, { handlers: allMaasHandlers(deps.version), services: deps.services });
 
   app.setNotFoundHandler(async (request, reply) => {

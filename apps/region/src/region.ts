@@ -60,7 +60,7 @@ export async function startRegion(config: RegionConfig, logger: Logger, version:
   let url = `http://${host.includes(':') ? `[${host}]` : host}:${config.httpPort}/MAAS/`;
   let app: FastifyInstance;
   try {
-    app = await buildApp({ services: context.services, pool: context.database.pool, logger, version, startedAt, url });
+    app = await buildApp({ services: context.services, pool: context.database.pool, logger, version, startedAt, url: () => url });
     await app.listen({ port: config.httpPort, host: config.bindAddress });
     const address = app.server.address();
     if (address && typeof address === 'object') url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/MAAS/`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, isAppError } from './app-error.js';
+import { AppError } from './app-error.js';
 
 describe('AppError', () => {
   it('is an Error carrying its code, message and details', () => {
@@ -26,20 +26,5 @@ describe('AppError', () => {
     it('summarises every field in its message, for logs and plain-text clients', () => {
       expect(AppError.invalid({ name: 'Required.', ttl: ['Too small.', 'Not a number.'] }).message).toBe('name: Required.; ttl: Too small. Not a number.');
     });
-  });
-
-  it('builds a not-found error naming the thing', () => {
-    const error = AppError.notFound('Zone "x"');
-    expect(error.code).toBe('not_found');
-    expect(error.message).toBe('Zone "x" not found.');
-  });
-});
-
-describe('isAppError', () => {
-  it('tells AppErrors from other throws', () => {
-    expect(isAppError(new AppError('forbidden', 'no'))).toBe(true);
-    expect(isAppError(new Error('no'))).toBe(false);
-    expect(isAppError({ code: 'forbidden', message: 'no' })).toBe(false);
-    expect(isAppError(undefined)).toBe(false);
   });
 });

@@ -34,12 +34,4 @@ export class AppError extends Error {
       .join('; ');
     return new AppError('validation_failed', summary, { fields: normalised });
   }
-
-  static notFound(what: string): AppError {
-    return new AppError('not_found', `${what} not found.`);
-  }
-}
-
-export function isAppError(value: unknown): value is AppError {
-  return value instanceof AppError;
 }

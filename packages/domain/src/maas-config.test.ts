@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from './app-error.js';
-import { configItems, defaultConfigValue, isConfigName, parseConfigValue, renderConfigValue, resolveConfigName, type ConfigName } from './maas-config.js';
+import { configItems, defaultConfigValue, isConfigName, parseConfigValue, redactConfigValue, renderConfigValue, resolveConfigName, type ConfigName } from './maas-config.js';
 
 /** The field errors of the validation error `run` throws. */
 function fieldErrors(run: () => unknown): Readonly<Record<string, readonly string[]>> {
@@ -116,5 +116,19 @@ describe('renderConfigValue', () => {
     expect(renderConfigValue(30)).toBe(30);
     expect(renderConfigValue(false)).toBe(false);
     expect(renderConfigValue(null)).toBeNull();
+  });
+});
+
+describe('redactConfigValue', () => {
+  it('masks the password of URL items', () => {
+    expect(redactConfigValue('http_proxy', 'http://user:s3cret@proxy/')).toBe('http://user:***@proxy/');
+    expect(redactConfigValue('maas_url', 'http://op:pw@10.0.0.2:5240/MAAS')).toBe('http://op:***@10.0.0.2:5240/MAAS');
+  });
+
+  it('leaves URLs without credentials, empty URL items and other items alone', () => {
+    expect(redactConfigValue('http_proxy', 'http://proxy:3128/')).toBe('http://proxy:3128/');
+    expect(redactConfigValue('http_proxy', null)).toBeNull();
+    expect(redactConfigValue('default_dns_ttl', 30)).toBe(30);
+    expect(redactConfigValue('ntp_servers', ['ntp.ubuntu.com'])).toEqual(['ntp.ubuntu.com']);
   });
 });

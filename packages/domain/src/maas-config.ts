@@ -2,6 +2,8 @@
 // One declarative table: the name, the kind of value, its default and how a wire string is parsed.
 
 import { AppError } from './app-error.js';
+import { isIpAddress, isIpv4Address, isIpv6Address } from './ip-address.js';
+import { redactUrlCredentials } from './url-credentials.js';
 
 export type ConfigValue = string | number | boolean | null | readonly string[];
 
@@ -15,6 +17,12 @@ interface StringItem extends ConfigItemBase {
   readonly default: string | null;
   readonly pattern?: RegExp;
   readonly patternHint?: string;
+}
+/** An http(s) URL, which may carry credentials (`http://user:password@proxy/`). */
+interface UrlItem extends ConfigItemBase {
+  readonly kind: 'url';
+  /** Null for an optional URL, which an empty value clears. */
+  readonly default: string | null;
 }
 interface BoolItem extends ConfigItemBase {
   readonly kind: 'bool';
@@ -37,57 +45,31 @@ interface ListItem extends ConfigItemBase {
   /** What each entry must be, when the list holds addresses. */
   readonly entries?: 'ip' | 'host' | 'network';
 }
-export type ConfigItem = StringItem | BoolItem | IntItem | ChoiceItem | ListItem;
+export type ConfigItem = StringItem | UrlItem | BoolItem | IntItem | ChoiceItem | ListItem;
 
 const url = /^https?:\/\/[^\s/]+(\/\S*)?$/;
 
-const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const hostname = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
-
-/** An IPv6 address in any of its textual forms (with `::` at most once, optionally ending in IPv4). */
-function isIpv6(text: string): boolean {
-  if (!/^[0-9a-f:.]+$/i.test(text) || text.includes(':::') || text.split('::').length > 2) return false;
-  let groups = text.split(':');
-  const last = groups.at(-1) ?? '';
-  if (last.includes('.')) {
-    if (!ipv4.test(last)) return false;
-    groups = [...groups.slice(0, -1), '0', '0'];
-  }
-  const compressed = text.includes('::');
-  const filled = groups.filter((g) => g !== '');
-  if (!filled.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return false;
-  return compressed ? filled.length <= 7 : groups.length === 8;
-}
-
-function isIp(text: string): boolean {
-  return ipv4.test(text) || isIpv6(text);
-}
 
 function isNetwork(text: string): boolean {
   const [address = '', prefix, ...rest] = text.split('/');
   if (rest.length > 0) return false;
-  if (prefix === undefined) return isIp(address);
+  if (prefix === undefined) return isIpAddress(address);
   if (!/^\d{1,3}$/.test(prefix)) return false;
   const bits = Number(prefix);
-  return ipv4.test(address) ? bits <= 32 : isIpv6(address) && bits <= 128;
+  return isIpv4Address(address) ? bits <= 32 : isIpv6Address(address) && bits <= 128;
 }
 
 const entryRules = {
-  ip: { test: isIp, hint: 'IP addresses' },
-  host: { test: (t: string) => isIp(t) || hostname.test(t), hint: 'host names or IP addresses' },
+  ip: { test: isIpAddress, hint: 'IP addresses' },
+  host: { test: (t: string) => isIpAddress(t) || hostname.test(t), hint: 'host names or IP addresses' },
   network: { test: (t: string) => isNetwork(t) || hostname.test(t), hint: 'IP addresses, networks (CIDR) or host names' },
 } as const;
 const duration = /^(\d+[hms])+$/;
 
 export const configItems = {
   maas_name: { kind: 'string', default: 'ferrum', description: 'Name of this region (shown in the UI).' },
-  maas_url: {
-    kind: 'string',
-    default: 'http://localhost:5240/MAAS',
-    pattern: url,
-    patternHint: 'an http(s) URL',
-    description: 'URL machines use to reach the region.',
-  },
+  maas_url: { kind: 'url', default: 'http://localhost:5240/MAAS', description: 'URL machines use to reach the region.' },
   theme: { kind: 'string', default: '', description: 'UI theme.' },
   upstream_dns: { kind: 'list', default: [], entries: 'ip', description: 'Upstream DNS servers (space separated).' },
   dnssec_validation: {
@@ -118,13 +100,7 @@ export const configItems = {
   disk_erase_with_secure_erase: { kind: 'bool', default: true, description: 'Use secure erase when possible.' },
   disk_erase_with_quick_erase: { kind: 'bool', default: false, description: 'Quick erase only.' },
   boot_images_auto_import: { kind: 'bool', default: true, description: 'Import boot images automatically.' },
-  http_proxy: {
-    kind: 'string',
-    default: null,
-    pattern: url,
-    patternHint: 'an http(s) URL',
-    description: 'Proxy for APT and image downloads.',
-  },
+  http_proxy: { kind: 'url', default: null, description: 'Proxy for APT and image downloads.' },
   enable_http_proxy: { kind: 'bool', default: true, description: 'Enable the HTTP proxy.' },
   use_peer_proxy: { kind: 'bool', default: false, description: 'Use http_proxy as a peer proxy.' },
   network_discovery: {
@@ -235,6 +211,10 @@ export function parseConfigValue(name: ConfigName, raw: string): ConfigValue {
       if (item.default === null && raw === '') return null;
       if (item.pattern && !item.pattern.test(raw)) return fail(`expected ${item.patternHint ?? 'a valid value'}.`);
       return raw;
+    case 'url':
+      if (item.default === null && raw === '') return null;
+      if (!url.test(raw)) return fail('expected an http(s) URL.');
+      return raw;
     case 'bool': {
       const word = raw.trim().toLowerCase();
       if (trueWords.has(word)) return true;
@@ -276,4 +256,13 @@ export function defaultConfigValue(name: ConfigName): ConfigValue {
 export function isSecretConfig(name: ConfigName): boolean {
   const item: ConfigItem = configItems[name];
   return item.secret === true;
+}
+
+/**
+ * The value with the password of URL items masked (`http://user:***@proxy/`): what audit
+ * events record and what users other than administrators read.
+ */
+export function redactConfigValue(name: ConfigName, value: ConfigValue): ConfigValue {
+  const item: ConfigItem = configItems[name];
+  return item.kind === 'url' && typeof value === 'string' ? redactUrlCredentials(value) : value;
 }

@@ -58,8 +58,8 @@ export async function apikeyCommand(
 }
 
 export async function migrateCommand(ctx: CliContext): Promise<number> {
-  await withRegion(ctx, async ({ services }) => {
-    output.line(`Database schema is at ${(await currentSchemaVersion(services.db)) ?? 'none'} (this build knows up to ${latestSchemaVersion}).`);
+  await withRegion(ctx, async ({ database }) => {
+    output.line(`Database schema is at ${(await currentSchemaVersion(database.db)) ?? 'none'} (this build knows up to ${latestSchemaVersion}).`);
   });
   return 0;
 }

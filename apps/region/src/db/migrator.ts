@@ -1,9 +1,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m0001 from './migrations/0001-initial.js';
+import * as m0002 from './migrations/0002-ssh-key-material-unique.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-ssh-key-material-unique': m0002,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema
@@ -11,8 +13,11 @@ type AnyDatabase = Kysely<any>;
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations) };
 
+/** Every migration of this build, in the order they apply. */
+export const allMigrationNames: readonly string[] = Object.keys(migrations).sort();
+
 /** The newest schema version this build knows. */
-export const latestSchemaVersion = Object.keys(migrations).sort().at(-1) ?? 'none';
+export const latestSchemaVersion = allMigrationNames.at(-1) ?? 'none';
 
 /**
  * Runs every pending migration. Idempotent and safe to call from several region processes

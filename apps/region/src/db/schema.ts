@@ -76,7 +76,7 @@ export interface ConfigTable {
 }
 
 export interface EventsTable {
-  id: Generated<string>;
+  id: Generated<number>;
   type: string;
   level: number;
   description: Generated<string>;

@@ -1,20 +1,39 @@
 import type { Kysely } from 'kysely';
-import { defaultConfigValue, parseConfigValue, renderConfigValue, type ConfigName, type ConfigValue, isSecretConfig } from '@ferrum/domain';
-import type { Database } from '../db/schema.js';
+import {
+  AppError,
+  defaultConfigValue,
+  isSecretConfig,
+  parseConfigValue,
+  redactConfigValue,
+  renderConfigValue,
+  type ConfigName,
+  type ConfigValue,
+} from '@ferrum/domain';
+import type { Database, UserRow } from '../db/schema.js';
 import type { EventService } from './event-service.js';
 
 /** Region configuration items (`maas/?op=get_config|set_config`), stored as JSON values. */
 export class ConfigService {
   constructor(private readonly deps: { readonly db: Kysely<Database>; readonly events: EventService }) {}
 
-  async getValue(name: ConfigName): Promise<ConfigValue> {
+  private async getValue(name: ConfigName): Promise<ConfigValue> {
     const row = await this.deps.db.selectFrom('config').select('value').where('name', '=', name).executeTakeFirst();
     return row ? (row.value as ConfigValue) : defaultConfigValue(name);
   }
 
-  /** The value as MAAS renders it on the wire. */
+  /** The value as MAAS renders it on the wire, unredacted: for the region's own use. */
   async get(name: ConfigName): Promise<string | number | boolean | null> {
     return renderConfigValue(await this.getValue(name));
+  }
+
+  /**
+   * The value as `viewer` may read it. Beyond MAAS, which shows everything to every user:
+   * credentials are for administrators only, and others read URLs with the password masked.
+   */
+  async read(name: ConfigName, viewer: UserRow): Promise<string | number | boolean | null> {
+    if (viewer.is_superuser) return this.get(name);
+    if (isSecretConfig(name)) throw new AppError('forbidden', `'${name}' is a credential; only administrators can read it.`);
+    return renderConfigValue(redactConfigValue(name, await this.getValue(name)));
   }
 
   async set(name: ConfigName, raw: string, actor: string): Promise<void> {
@@ -24,7 +43,8 @@ export class ConfigService {
       .values({ name, value: JSON.stringify(value) })
       .onConflict((oc) => oc.column('name').doUpdateSet({ value: JSON.stringify(value), updated: new Date() }))
       .execute();
-    const shown = isSecretConfig(name) ? '[secret]' : `'${String(renderConfigValue(value))}'`;
+    // Events are read by more people than may read secrets and passwords: never record those.
+    const shown = isSecretConfig(name) ? '[secret]' : `'${String(renderConfigValue(redactConfigValue(name, value)))}'`;
     await this.deps.events.audit(actor, `Updated configuration setting '${name}' to ${shown}.`);
   }
 }

@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import { AppError, checkDomainName } from '@ferrum/domain';
+import { AppError, checkDomainName, isIpAddress, parseId } from '@ferrum/domain';
 import type { Database, DomainRow } from '../db/schema.js';
-import { isUniqueViolation } from '../db/pg-errors.js';
 import type { EventService } from './event-service.js';
+import { uniqueNameError } from './unique-name-error.js';
 
 export interface DomainInput {
   readonly name?: string | undefined;
@@ -10,8 +10,6 @@ export interface DomainInput {
   readonly ttl?: number | null | undefined;
   readonly forwardDnsServers?: string[] | undefined;
 }
-
-const ipPattern = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]+)$/i;
 
 /** Advisory lock key (any constant unique among Ferrum's advisory locks) guarding the default domain. */
 const DEFAULT_DOMAIN_LOCK = 0x46_44_4f_4d; // "FDOM"
@@ -32,8 +30,9 @@ export class DomainService {
   /** By numeric id, or by name. */
   async get(key: string): Promise<DomainRow> {
     const query = this.deps.db.selectFrom('domains').selectAll();
-    const row = /^\d+$/.test(key) && Number(key) <= 2147483647
-      ? await query.where('id', '=', Number(key)).executeTakeFirst()
+    const id = parseId(key);
+    const row = id !== undefined
+      ? await query.where('id', '=', id).executeTakeFirst()
       : await query.where('name', '=', key.replace(/\.$/, '').toLowerCase()).executeTakeFirst();
     if (!row) throw new AppError('not_found', 'No Domain matches the given query.');
     return row;
@@ -56,8 +55,7 @@ export class DomainService {
       await this.deps.events.audit(actor, `Created domain '${name}'.`);
       return row;
     } catch (error) {
-      if (isUniqueViolation(error)) throw AppError.invalid({ name: 'Domain with this Name already exists.' });
-      throw error;
+      throw uniqueNameError(error, 'Domain');
     }
   }
 
@@ -82,8 +80,7 @@ export class DomainService {
       await this.deps.events.audit(actor, `Updated domain '${row.name}'.`);
       return row;
     } catch (error) {
-      if (isUniqueViolation(error)) throw AppError.invalid({ name: 'Domain with this Name already exists.' });
-      throw error;
+      throw uniqueNameError(error, 'Domain');
     }
   }
 
@@ -140,7 +137,7 @@ export class DomainService {
   }
 
   private checkServers(servers: readonly string[] | undefined): void {
-    const bad = (servers ?? []).filter((s) => !ipPattern.test(s));
+    const bad = (servers ?? []).filter((s) => !isIpAddress(s));
     if (bad.length > 0) throw AppError.invalid({ forward_dns_servers: `Not IP addresses: ${bad.join(', ')}.` });
   }
 }

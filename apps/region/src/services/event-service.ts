@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import { eventLevels, type EventLevelName } from '@ferrum/domain';
-import type { Database } from '../db/schema.js';
+import type { Database, EventRow, UserRow } from '../db/schema.js';
 
 export interface NewEvent {
   readonly type: string;
@@ -13,9 +13,42 @@ export interface NewEvent {
   readonly ipAddress?: string | null;
 }
 
-/** Writes to the events table that `events/?op=query` reads. */
+export interface EventFilter {
+  readonly level: EventLevelName;
+  readonly limit: number;
+  readonly before?: number | undefined;
+  readonly after?: number | undefined;
+  readonly systemIds?: readonly string[] | undefined;
+  readonly hostnames?: readonly string[] | undefined;
+  /** Only events recorded for this username (MAAS's `owner` filter). */
+  readonly username?: string | undefined;
+  /** Filters on properties of the events' machines; no machines are stored yet, so any of them matches nothing. */
+  readonly machines?: MachineFilter | undefined;
+}
+
+export interface MachineFilter {
+  readonly macAddresses: readonly string[];
+  readonly zones: readonly string[];
+  readonly agentNames: readonly string[];
+  readonly domains: readonly string[];
+}
+
+/**
+ * The node events a user who is not an administrator may read besides their own: a condition
+ * on the events table, or undefined for none. MAAS shows the events of the nodes a user may
+ * view; until machines are stored there are none, and the machines work passes its rule here
+ * (e.g. `node_system_id IN (machines the user owns, or that nobody owns)`).
+ */
+export type NodeEventAccess = (eb: ExpressionBuilder<Database, 'events'>, viewer: UserRow) => Expression<SqlBool> | undefined;
+
+const noNodeEvents: NodeEventAccess = () => undefined;
+
+/** The events table: written by every audited change, read by `events/?op=query`. */
 export class EventService {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly nodeEvents: NodeEventAccess = noNodeEvents,
+  ) {}
 
   async record(event: NewEvent): Promise<void> {
     await this.db
@@ -36,5 +69,39 @@ export class EventService {
   /** An AUDIT event: who changed what. */
   audit(username: string, description: string): Promise<void> {
     return this.record({ type: 'AUDIT', level: 'AUDIT', description, username });
+  }
+
+  /**
+   * The events `viewer` may read, newest first: every event for an administrator; for anyone
+   * else their own (those recorded with their username) and those of nodes they may view.
+   * `AUDIT` selects audit events only; another level selects non-audit events at that level
+   * or above, as MAAS's `events/?op=query` does.
+   */
+  async query(viewer: UserRow, filter: EventFilter): Promise<EventRow[]> {
+    const machines = filter.machines;
+    if (machines && [machines.macAddresses, machines.zones, machines.agentNames, machines.domains].some((values) => values.length > 0)) return [];
+    let query = this.db.selectFrom('events').selectAll();
+    if (!viewer.is_superuser) {
+      query = query.where((eb) => {
+        const nodes = this.nodeEvents(eb, viewer);
+        const own = eb('username', '=', viewer.username);
+        return nodes ? eb.or([own, nodes]) : own;
+      });
+    }
+    query =
+      filter.level === 'AUDIT'
+        ? query.where('level', '=', eventLevels.AUDIT)
+        : query.where('level', '>=', eventLevels[filter.level]);
+    if (filter.before !== undefined) query = query.where('id', '<', filter.before);
+    if (filter.after !== undefined) query = query.where('id', '>', filter.after);
+    if (filter.systemIds && filter.systemIds.length > 0) query = query.where('node_system_id', 'in', [...filter.systemIds]);
+    if (filter.hostnames && filter.hostnames.length > 0) query = query.where('node_hostname', 'in', [...filter.hostnames]);
+    if (filter.username !== undefined) query = query.where('username', '=', filter.username);
+    // With `after`, the page nearest to `after` is wanted: read upwards, then present newest first.
+    if (filter.after !== undefined && filter.before === undefined) {
+      const rows = await query.orderBy('id', 'asc').limit(filter.limit).execute();
+      return rows.reverse();
+    }
+    return query.orderBy('id', 'desc').limit(filter.limit).execute();
   }
 }

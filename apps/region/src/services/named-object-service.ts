@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import { AppError, checkObjectName } from '@ferrum/domain';
+import { AppError, checkObjectName, parseId } from '@ferrum/domain';
 import type { Database, NamedObjectRow } from '../db/schema.js';
-import { isUniqueViolation } from '../db/pg-errors.js';
 import type { EventService } from './event-service.js';
+import { uniqueNameError } from './unique-name-error.js';
 
 export interface NamedObjectKind {
   readonly table: 'zones' | 'resource_pools';
@@ -35,10 +35,8 @@ export class NamedObjectService {
   /** By name or by numeric id, in the order the kind's `lookup` says. */
   async get(key: string): Promise<NamedObjectRow> {
     const byName = () => this.deps.db.selectFrom(this.kind.table).selectAll().where('name', '=', key).executeTakeFirst();
-    const byId = async () =>
-      /^\d{1,10}$/.test(key) && Number(key) <= 2147483647
-        ? this.deps.db.selectFrom(this.kind.table).selectAll().where('id', '=', Number(key)).executeTakeFirst()
-        : undefined;
+    const id = parseId(key);
+    const byId = async () => (id !== undefined ? this.deps.db.selectFrom(this.kind.table).selectAll().where('id', '=', id).executeTakeFirst() : undefined);
     const row = this.kind.lookup === 'id-first' ? ((await byId()) ?? (await byName())) : ((await byName()) ?? (await byId()));
     if (!row) throw new AppError('not_found', `No ${this.kind.label} matches the given query.`);
     return row;
@@ -57,7 +55,7 @@ export class NamedObjectService {
       await this.deps.events.audit(actor, `Created ${this.kind.noun} '${row.name}'.`);
       return row;
     } catch (error) {
-      throw this.translate(error);
+      throw uniqueNameError(error, this.kind.label);
     }
   }
 
@@ -85,7 +83,7 @@ export class NamedObjectService {
       await this.deps.events.audit(actor, `Updated ${this.kind.noun} '${row.name}'.`);
       return row;
     } catch (error) {
-      throw this.translate(error);
+      throw uniqueNameError(error, this.kind.label);
     }
   }
 
@@ -101,16 +99,5 @@ export class NamedObjectService {
   private checkName(name: string): void {
     const problem = checkObjectName(name);
     if (problem) throw AppError.invalid({ name: problem });
-  }
-
-  /**
-   * A duplicate name is a form error in MAAS (Django's unique check: 400 with
-   * `{"name": ["… with this Name already exists."]}`), not a 409: clients show it as a
-   * validation problem. Every service here answers duplicates that way, including a
-   * concurrent insert that loses the race on the unique index.
-   */
-  private translate(error: unknown): unknown {
-    if (isUniqueViolation(error)) return AppError.invalid({ name: `${this.kind.label} with this Name already exists.` });
-    return error;
   }
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ConfigService } from './config-service.js';
+import { DatabaseStatusService } from './database-status-service.js';
 import { DomainService } from './domain-service.js';
 import { EventService } from './event-service.js';
 import { NamedObjectService, poolKind, zoneKind } from './named-object-service.js';
@@ -10,7 +11,7 @@ import { TokenService } from './token-service.js';
 import { UserService } from './user-service.js';
 
 export interface Services {
-  readonly db: Kysely<Database>;
+  readonly databaseStatus: DatabaseStatusService;
   readonly users: UserService;
   readonly tokens: TokenService;
   readonly events: EventService;
@@ -31,7 +32,7 @@ export function createServices({ db, nowSeconds = () => Math.floor(Date.now() / 
   const events = new EventService(db);
   const common = { db, events };
   return {
-    db,
+    databaseStatus: new DatabaseStatusService(db),
     events,
     users: new UserService(common),
     tokens: new TokenService({ db, nowSeconds }),

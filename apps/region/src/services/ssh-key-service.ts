@@ -15,7 +15,10 @@ const keyTypes = new Set([
   'sk-ecdsa-sha2-nistp256@openssh.com',
 ]);
 
-export interface ParsedPublicKey {
+/** Migration 0002's unique index on (user_id, key type, key data). */
+const SSH_KEY_MATERIAL_INDEX = 'ssh_keys_user_material';
+
+interface ParsedPublicKey {
   readonly type: string;
   readonly blob: string;
   readonly comment: string;
@@ -25,7 +28,7 @@ export interface ParsedPublicKey {
  * Parses one OpenSSH public key line: a known type, a base64 blob whose embedded type
  * matches, an optional comment. Returns a message saying what is wrong instead when it is not one.
  */
-export function parsePublicKey(text: string): ParsedPublicKey | string {
+function parsePublicKey(text: string): ParsedPublicKey | string {
   const trimmed = text.trim();
   // One key per request: a second line would reach authorized_keys unchecked.
   if (/[\r\n]/.test(trimmed)) return 'Invalid SSH public key: give exactly one key (one line).';
@@ -42,12 +45,6 @@ export function parsePublicKey(text: string): ParsedPublicKey | string {
   // The blob must carry key material after the type name, not just the name.
   if (data.length <= 4 + length + 4) return 'Invalid SSH public key: the key data is too short.';
   return { type, blob, comment: comment.join(' ') };
-}
-
-/** Checks an OpenSSH public key line; a message saying what is wrong, or undefined when it is valid. */
-export function checkPublicKey(text: string): string | undefined {
-  const parsed = parsePublicKey(text);
-  return typeof parsed === 'string' ? parsed : undefined;
 }
 
 export class SshKeyService {
@@ -67,26 +64,21 @@ export class SshKeyService {
 
   /**
    * Adds a key to `owner`'s account (the actor's own unless an administrator names another
-   * user). The same key material twice for one user is refused, whatever its comment.
+   * user). The same key material twice for one user is refused, whatever its comment: the
+   * unique index on (user, type, key data) decides, so concurrent adds store one copy.
    */
   async add(owner: UserRow, key: string, actor: UserRow = owner): Promise<SshKeyRow> {
     const parsed = parsePublicKey(key);
     if (typeof parsed === 'string') throw AppError.invalid({ key: parsed });
+    // Stored normalised (single spaces), which the unique index's split_part relies on.
     const normalised = [parsed.type, parsed.blob, ...(parsed.comment === '' ? [] : [parsed.comment])].join(' ');
-    const duplicate = await this.deps.db
-      .selectFrom('ssh_keys')
-      .select('id')
-      .where('user_id', '=', owner.id)
-      .where((eb) => eb.or([eb('key', '=', `${parsed.type} ${parsed.blob}`), eb('key', 'like', `${parsed.type} ${parsed.blob} %`)]))
-      .executeTakeFirst();
-    if (duplicate) throw AppError.invalid({ key: 'This key has already been added for this user.' });
     try {
       const row = await this.deps.db.insertInto('ssh_keys').values({ user_id: owner.id, key: normalised }).returningAll().executeTakeFirstOrThrow();
       const whose = owner.id === actor.id ? '' : ` for user '${owner.username}'`;
       await this.deps.events.audit(actor.username, `Added SSH key id='${row.id}'${whose}.`);
       return row;
     } catch (error) {
-      if (isUniqueViolation(error)) throw AppError.invalid({ key: 'This key has already been added for this user.' });
+      if (isUniqueViolation(error, SSH_KEY_MATERIAL_INDEX)) throw AppError.invalid({ key: 'This key has already been added for this user.' });
       // The owner was deleted while the key was being added.
       if (isForeignKeyViolation(error)) throw new AppError('not_found', 'No User matches the given query.');
       throw error;

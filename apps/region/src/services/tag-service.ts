@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { AppError, checkTagName } from '@ferrum/domain';
 import type { Database, TagRow } from '../db/schema.js';
-import { isUniqueViolation } from '../db/pg-errors.js';
 import type { EventService } from './event-service.js';
+import { uniqueNameError } from './unique-name-error.js';
 
 export interface TagInput {
   readonly name?: string | undefined;
@@ -37,8 +37,7 @@ export class TagService {
       await this.deps.events.audit(actor, `Created tag '${name}'.`);
       return row;
     } catch (error) {
-      if (isUniqueViolation(error)) throw AppError.invalid({ name: 'Tag with this Name already exists.' });
-      throw error;
+      throw uniqueNameError(error, 'Tag');
     }
   }
 
@@ -61,8 +60,7 @@ export class TagService {
       await this.deps.events.audit(actor, `Updated tag '${row.name}'.`);
       return row;
     } catch (error) {
-      if (isUniqueViolation(error)) throw AppError.invalid({ name: 'Tag with this Name already exists.' });
-      throw error;
+      throw uniqueNameError(error, 'Tag');
     }
   }
 

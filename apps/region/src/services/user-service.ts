@@ -56,10 +56,6 @@ export class UserService {
     return row;
   }
 
-  async findById(id: number): Promise<UserRow | undefined> {
-    return this.deps.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-  }
-
   /**
    * Deletes a user (its API keys and SSH keys go with it). Refuses self-deletion and the
    * deletion of the last active administrator, also when two administrators delete each

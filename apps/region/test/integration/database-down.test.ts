@@ -13,7 +13,7 @@ let app: FastifyInstance;
 beforeAll(async () => {
   database = openDatabase('postgresql://postgres@/ferrum?host=/nonexistent-socket-dir', 2);
   const services = createServices({ db: database.db });
-  app = await buildApp({ services, pool: database.pool, logger: createLogger({ level: 'silent', pretty: false }), version: 't', startedAt: Date.now(), url: 'http://x/MAAS/' });
+  app = await buildApp({ services, pool: database.pool, logger: createLogger({ level: 'silent', pretty: false }), version: 't', startedAt: Date.now(), url: () => 'http://x/MAAS/' });
 });
 afterAll(async () => {
   await app.close();

@@ -93,6 +93,18 @@ describe('domains/', () => {
     expect(response.json<{ forward_dns_servers: string[] }>().forward_dns_servers[0]).toMatch(/dns\.google/);
   });
 
+  it.each(['999.999.999.999', 'face', 'beef', '1.2.3', '1::2::3', '8.8.8.8.8'])('rejects the forward DNS server %j, naming it', async (server) => {
+    const response = await region.request('POST', domains, { key: region.adminKey, form: { name: 'fwd-bad.example', authoritative: 'false', forward_dns_servers: server } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ forward_dns_servers: [`Not IP addresses: ${server}.`] });
+  });
+
+  it('accepts IPv4 and IPv6 forward DNS servers', async () => {
+    const response = await region.request('POST', domains, { key: region.adminKey, form: { name: 'fwd-ok.example', authoritative: 'false', forward_dns_servers: '192.0.2.53 2001:db8::53' } });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json<{ forward_dns_servers: string[] }>().forward_dns_servers).toEqual(['192.0.2.53', '2001:db8::53']);
+  });
+
   it('rejects an authoritative that is not a boolean', async () => {
     const response = await region.request('POST', domains, { key: region.adminKey, form: { name: 'bool.example', authoritative: 'perhaps' } });
     expect(response.statusCode).toBe(400);

@@ -171,3 +171,28 @@ describe('credential settings (vcenter_password, maas_auto_ipmi_k_g_bmc_key)', (
     expect(events.body).not.toContain('hunter2');
   });
 });
+
+describe('URL settings with credentials (http_proxy, maas_url)', () => {
+  afterAll(async () => {
+    await setConfig('http_proxy', '');
+    await setConfig('maas_url', 'http://localhost:5240/MAAS');
+  });
+
+  it('show the password to administrators only', async () => {
+    expect((await setConfig('http_proxy', 'http://user:s3cret@proxy.lab:3128/')).statusCode).toBe(200);
+    expect((await getConfig('http_proxy', region.adminKey)).json()).toBe('http://user:s3cret@proxy.lab:3128/');
+    const asUser = await getConfig('http_proxy');
+    expect(asUser.statusCode).toBe(200);
+    expect(asUser.json()).toBe('http://user:***@proxy.lab:3128/');
+    expect((await setConfig('maas_url', 'http://op:pw@10.0.0.2:5240/MAAS')).statusCode).toBe(200);
+    expect((await getConfig('maas_url')).json()).toBe('http://op:***@10.0.0.2:5240/MAAS');
+    expect((await getConfig('maas_url', region.adminKey)).json()).toBe('http://op:pw@10.0.0.2:5240/MAAS');
+  });
+
+  it('never write the password into the audit log', async () => {
+    await setConfig('http_proxy', 'http://user:hunter3@proxy.lab:3128/');
+    const events = await region.request('GET', '/MAAS/api/2.0/events/?op=query&level=AUDIT&limit=1000', { key: region.adminKey });
+    expect(events.body).toContain("Updated configuration setting 'http_proxy' to 'http://user:***@proxy.lab:3128/'.");
+    expect(events.body).not.toMatch(/s3cret|hunter3|:pw@/);
+  });
+});

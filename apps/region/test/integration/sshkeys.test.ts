@@ -2,7 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as m0001 from '../../src/db/migrations/0001-initial.js';
+import { migrateToLatest } from '../../src/db/migrator.js';
+import { createEmptyDatabase } from '../support/test-database.js';
 import { startTestRegion, type TestRegion } from '../support/test-region.js';
 
 let region: TestRegion;
@@ -182,5 +186,73 @@ describe('account/prefs/sshkeys/{id}/', () => {
     const response = await region.request('GET', `${sshkeys}${id}/`, { key: region.userKey });
     expect(response.statusCode).toBe(404);
     expect(response.body).toBe('No SSHKey matches the given query.');
+  });
+});
+
+describe('one copy of a key per user', () => {
+  const duplicate = { key: ['This key has already been added for this user.'] };
+
+  it('stores a key sent 20 times at once, each with another comment, exactly once', async () => {
+    const [type, blob] = newPublicKey('ed25519', 'raced').split(' ');
+    // Four requests ahead occupy the credential checker, so that the 20 adds are authenticated
+    // in one batch and reach the duplicate check together, as concurrent clients would.
+    const ahead = Array.from({ length: 4 }, () => region.request('GET', '/MAAS/api/2.0/users/?op=whoami', { key: region.userKey }));
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => addKey(region.userKey, `${type} ${blob} copy-${i}`)));
+    await Promise.all(ahead);
+    const statuses = responses.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 400)).toHaveLength(19);
+    for (const response of responses.filter((r) => r.statusCode === 400)) expect(response.json()).toEqual(duplicate);
+    const listed = (await region.request('GET', sshkeys, { key: region.userKey })).json<SshKey[]>();
+    expect(listed.filter((k) => k.key.startsWith(`${type} ${blob}`))).toHaveLength(1);
+  });
+
+  it('adds a key once when the service gets it 20 times at once', async () => {
+    const [type, blob] = newPublicKey('ed25519', 'raced-service').split(' ');
+    const alice = await region.services.users.get('alice');
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => region.services.sshKeys.add(alice, `${type} ${blob} copy-${i}`)));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'validation_failed', details: { fields: duplicate } });
+  });
+
+  it('keeps the oldest of the copies stored before migration 0002, and refuses new copies afterwards', async () => {
+    const database = await createEmptyDatabase();
+    try {
+      const upTo0001 = new Migrator({
+        db: database.db,
+        provider: { getMigrations: () => Promise.resolve({ '0001-initial': m0001 }) },
+        migrationTableName: 'schema_migrations',
+        migrationLockTableName: 'schema_migrations_lock',
+      });
+      expect((await upTo0001.migrateToLatest()).error).toBeUndefined();
+      const users = await database.db
+        .insertInto('users')
+        .values([
+          { username: 'u1', email: 'u1@example.com', password_hash: 'x', is_superuser: false },
+          { username: 'u2', email: 'u2@example.com', password_hash: 'x', is_superuser: false },
+        ])
+        .returning('id')
+        .execute();
+      const [u1, u2] = users.map((u) => u.id) as [number, number];
+      const [type, blob] = newPublicKey('ed25519', 'migrated').split(' ');
+      const [otherType, otherBlob] = newPublicKey('ed25519', 'other').split(' ');
+      const rows = [
+        { user_id: u1, key: `${type} ${blob} first` },
+        { user_id: u1, key: `${type} ${blob} second` },
+        { user_id: u1, key: `${type} ${blob}` },
+        { user_id: u1, key: `${otherType} ${otherBlob} other` },
+        { user_id: u2, key: `${type} ${blob} u2` },
+      ];
+      for (const row of rows) await database.db.insertInto('ssh_keys').values(row).execute();
+
+      await migrateToLatest(database.db);
+
+      const kept = await database.db.selectFrom('ssh_keys').select(['user_id', 'key']).orderBy('id').execute();
+      expect(kept).toEqual([rows[0], rows[3], rows[4]]);
+      const copy = sql`INSERT INTO ssh_keys (user_id, key) VALUES (${u1}, ${`${type} ${blob} third`})`.execute(database.db);
+      await expect(copy).rejects.toMatchObject({ code: '23505' });
+    } finally {
+      await database.drop();
+    }
   });
 });

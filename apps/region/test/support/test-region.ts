@@ -38,7 +38,7 @@ export async function startTestRegion(): Promise<TestRegion> {
     logger: createLogger({ level: 'silent', pretty: false }),
     version: '0.0.0-test',
     startedAt: Date.now(),
-    url: 'http://localhost/MAAS/',
+    url: () => 'http://localhost/MAAS/',
   });
   await app.ready();
   const admin = await services.users.create({ username: 'admin', email: 'admin@example.com', password: 'admin-pass', isSuperuser: true });

@@ -41,12 +41,18 @@ function describeHandler(name: string, handler: HandlerDef, actions: readonly Ac
 
 /**
  * The API description, built from the same handler definitions that route requests.
- * The `auth` face lists every action; the `anon` face (if any) those open to anonymous callers.
+ * As MAAS's doc.py `describe_resource`: a handler whose actions are all anonymous (a resource
+ * without authentication, such as VersionHandler) is only an `anon` face under its own name,
+ * with `auth` null; any other has an `auth` face listing every action and, when some actions
+ * are open to anonymous callers, an `anon` face named `Anon` + name with those.
  * Undocumented handlers (compatibility aliases) are routed but not described.
  */
 export function describeApi(handlers: readonly HandlerDef[]): Description {
   const resources = handlers.filter((handler) => handler.undocumented !== true).map((handler) => {
     const anonActions = handler.actions.filter((a) => a.access === 'anonymous');
+    if (anonActions.length > 0 && anonActions.length === handler.actions.length) {
+      return { name: handler.name, anon: describeHandler(handler.name, handler, anonActions), auth: null };
+    }
     return {
       name: handler.name,
       anon: anonActions.length > 0 ? describeHandler(`Anon${handler.name}`, handler, anonActions) : null,
@@ -55,8 +61,9 @@ export function describeApi(handlers: readonly HandlerDef[]): Description {
   });
   // MAAS lists resources by name (doc.py describe_api); the hash does not depend on the order.
   resources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // The legacy `handlers` list: every anon face, then every auth face.
   const anon = resources.flatMap((r) => (r.anon ? [r.anon] : []));
-  const auth = resources.map((r) => r.auth);
+  const auth = resources.flatMap((r) => (r.auth ? [r.auth] : []));
   return { doc: 'MAAS API', resources, handlers: [...anon, ...auth] };
 }
 
@@ -125,7 +132,7 @@ export function describeHash(description: Description): string {
   return createHash('sha1').update(pythonJson(toCanonical(description)), 'ascii').digest('hex');
 }
 
-/** The description as served: with the hash and each handler's absolute `uri`. */
+/** The description as served: with the hash and each handler's absolute `uri` (see DescriptionCache). */
 export function renderDescription(description: Description, hash: string, origin: string): string {
   const withUri = (h: DescribedHandler | null): (DescribedHandler & { uri: string }) | null => (h ? { ...h, uri: `${origin}${h.path}` } : null);
   return canonicalJson({
@@ -134,4 +141,37 @@ export function renderDescription(description: Description, hash: string, origin
     resources: description.resources.map((r) => ({ name: r.name, anon: withUri(r.anon), auth: withUri(r.auth) })),
     handlers: description.handlers.map(withUri),
   });
+}
+
+/**
+ * Rendered descriptions by origin. The origin comes from the Host header, which any caller
+ * chooses, so only a few are kept (the oldest is dropped first).
+ */
+export class DescriptionCache {
+  private readonly rendered = new Map<string, Buffer>();
+
+  constructor(
+    private readonly description: Description,
+    private readonly hash: string,
+    private readonly maxOrigins = 8,
+  ) {}
+
+  /** UTF-8 bytes of the description served at `origin`. */
+  get(origin: string): Buffer {
+    let body = this.rendered.get(origin);
+    if (body === undefined) {
+      body = Buffer.from(renderDescription(this.description, this.hash, origin), 'utf8');
+      if (this.rendered.size >= this.maxOrigins) {
+        const oldest = this.rendered.keys().next();
+        if (oldest.done !== true) this.rendered.delete(oldest.value);
+      }
+      this.rendered.set(origin, body);
+    }
+    return body;
+  }
+
+  /** How many origins are cached (for tests). */
+  get size(): number {
+    return this.rendered.size;
+  }
 }

@@ -2,12 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '@ferrum/domain';
 import type { Services } from '../../services/services.js';
 import type { UserRow } from '../../db/schema.js';
-import { FormParams } from './form-params.js';
+import { FormParams, nullCharactersError } from './form-params.js';
 import { RawResponse, type ActionDef, type HandlerDef, type HttpMethod } from './handler.js';
 import { extractOAuthParams } from './oauth-params.js';
 import { sendMaasError } from './error-reply.js';
 import { classifyDatabaseError } from '../../db/pg-errors.js';
-import { API_PREFIX, describeApi, describeHash, renderDescription } from './describe.js';
+import { API_PREFIX, DescriptionCache, describeApi, describeHash } from './describe.js';
 
 export interface MaasApiOptions {
   readonly handlers: readonly HandlerDef[];
@@ -26,6 +26,14 @@ function queryOf(request: FastifyRequest): FormParams {
   return FormParams.fromSearchParams(new URLSearchParams(index >= 0 ? request.url.slice(index + 1) : ''));
 }
 
+/** Whether a JSON value holds a NUL character anywhere, keys included. */
+function jsonHasNull(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(jsonHasNull);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\0') || jsonHasNull(v));
+  return false;
+}
+
 function bodyOf(request: FastifyRequest): FormParams | undefined {
   const body: unknown = request.body;
   if (body === undefined || body === null || body instanceof FormParams) return body ?? undefined;
@@ -35,6 +43,8 @@ function bodyOf(request: FastifyRequest): FormParams | undefined {
     for (const [key, value] of Object.entries(body)) {
       for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
         if (item === null || item === undefined) continue;
+        // Nested values reach the form as JSON text, where a NUL is only `\u0000`: look inside.
+        if (typeof item === 'object' && jsonHasNull(item)) throw nullCharactersError(key);
         form.add(key, typeof item === 'object' ? JSON.stringify(item) : String(item as string | number | boolean));
       }
     }
@@ -56,11 +66,11 @@ export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): 
     if (request.url.startsWith('/MAAS/')) void reply.header('X-MAAS-API-Hash', hash);
   });
 
+  const descriptions = new DescriptionCache(description, hash);
   app.get(`${API_PREFIX}/describe/`, async (request, reply) => {
-    const origin = `${request.protocol}://${request.host}`;
     // Exactly `application/json`, as MAAS sends it: the maas CLI compares the header verbatim
     // and refuses `application/json; charset=utf-8`. A Buffer stops Fastify adding the charset.
-    return reply.type('application/json').send(Buffer.from(renderDescription(description, hash, origin), 'utf8'));
+    return reply.type('application/json').send(descriptions.get(`${request.protocol}://${request.host}`));
   });
 
   const gone = async (_request: FastifyRequest, reply: FastifyReply) =>
@@ -69,22 +79,68 @@ export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): 
   app.all('/MAAS/api/1.0/*', gone);
   app.get('/MAAS/api/version/', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('2.0'));
 
+  const byPath = new Map(options.handlers.map((handler) => [handler.path, handler]));
   for (const handler of options.handlers) {
     const route = `${API_PREFIX}${toRoute(handler.path)}`;
-    const run = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => dispatch(handler, request, reply, options.services);
+    const item = itemHandlerOf(handler, byPath);
+    const run = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
+      dispatch(handler, request, reply, options.services, { ...(request.params as Record<string, string>) }, undefined);
+    const runOp = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+      const { op = '', ...params } = request.params as Record<string, string>;
+      // `zones/op-east/` is both the op- form of ZonesHandler and zone "op-east" of ZoneHandler:
+      // it is the op when the handler has one of that name, else the item.
+      if (item && !handler.actions.some((a) => a.op === op)) {
+        return dispatch(item.handler, request, reply, options.services, { ...params, [item.param]: `op-${op}` }, undefined);
+      }
+      return dispatch(handler, request, reply, options.services, params, op);
+    };
     app.route({ method: methods, url: route, handler: run });
-    app.route({ method: methods, url: `${route}op-:op`, handler: run });
+    app.route({ method: methods, url: `${route}op-:op`, handler: runOp });
   }
 }
 
-async function dispatch(handler: HandlerDef, request: FastifyRequest, reply: FastifyReply, services: Services): Promise<FastifyReply> {
+/** The handler of one item of a collection handler (`/zones/{name}/` for `/zones/`), with its parameter. */
+function itemHandlerOf(handler: HandlerDef, byPath: ReadonlyMap<string, HandlerDef>): { handler: HandlerDef; param: string } | undefined {
+  for (const [path, candidate] of byPath) {
+    if (!path.startsWith(handler.path)) continue;
+    const param = /^\{(\w+)\}\/$/.exec(path.slice(handler.path.length))?.[1];
+    if (param !== undefined) return { handler: candidate, param };
+  }
+  return undefined;
+}
+
+/** The request's parameters, for the NUL check: path parameters are named by their parameter. */
+function rejectNullCharacters(params: Readonly<Record<string, string>>, pathOp: string | undefined, query: FormParams, body: FormParams | undefined): void {
+  for (const [name, value] of Object.entries(params)) if (value.includes('\0')) throw nullCharactersError(name);
+  if (pathOp?.includes('\0')) throw nullCharactersError('op');
+  const field = query.nullCharacterField() ?? body?.nullCharacterField();
+  if (field !== undefined) throw nullCharactersError(field);
+}
+
+/** Query for GET; else the body with the query's keys where it has none (`op` alone needs no merge). */
+function formOf(method: HttpMethod, query: FormParams, body: FormParams | undefined): FormParams {
+  if (method === 'GET') return query;
+  if (!query.hasKeysBesides('op')) return body ?? query;
+  return (body ?? new FormParams()).withFallback(query);
+}
+
+async function dispatch(
+  handler: HandlerDef,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  services: Services,
+  params: Readonly<Record<string, string>>,
+  pathOp: string | undefined,
+): Promise<FastifyReply> {
+  let user: UserRow | undefined;
   try {
-    const method = request.method as HttpMethod;
+    // Fastify answers HEAD with a GET route's handler and drops the body: HEAD is a GET here.
+    const method = (request.method === 'HEAD' ? 'GET' : request.method) as HttpMethod;
     const query = queryOf(request);
     const body = bodyOf(request);
-    const params = { ...(request.params as Record<string, string>) };
-    const pathOp = params['op'];
-    delete params['op'];
+    // PostgreSQL cannot store U+0000 and fails the whole statement: refuse it here, once, before
+    // anything (authentication included) can send it to the database.
+    rejectNullCharacters(params, pathOp, query, body);
     const op = pathOp ?? (query.get('op') || body?.get('op') || null);
     const action = handler.actions.find((a) => a.method === method && a.op === op);
     const oauth = extractOAuthParams(request.headers.authorization, query, body);
@@ -98,23 +154,22 @@ async function dispatch(handler: HandlerDef, request: FastifyRequest, reply: Fas
       throw new AppError('validation_failed', `Unrecognised signature: method=${method} op=${op ?? 'None'}`);
     }
 
-    let user: UserRow | undefined;
     if (action.access !== 'anonymous') {
       if (!oauth) throw new AppError('unauthenticated', 'Authorization Error: authentication required.');
       user = await services.tokens.authenticate(oauth);
-      request.log = request.log.child({ username: user.username });
       if (action.access === 'admin' && !user.is_superuser) {
         throw new AppError('forbidden', 'You do not have permission to perform this action; it requires administrator rights.');
       }
     }
 
-    const form = method === 'GET' ? query : (body ?? new FormParams()).withFallback(query);
-    const result = await action.run({ request, params, form, user, services });
+    const result = await action.run({ request, params, form: formOf(method, query, body), user, services });
     return await sendResult(reply, action, result);
   } catch (error) {
     if (!(error instanceof AppError)) {
-      if (classifyDatabaseError(error)) request.log.warn({ err: error }, 'database failure answered with a retryable status');
-      else request.log.error({ err: error }, 'unhandled error in MAAS API handler');
+      // The user is bound here, only when logging: a child logger per request costs on the hot path.
+      const bindings = { err: error, ...(user ? { username: user.username } : {}) };
+      if (classifyDatabaseError(error)) request.log.warn(bindings, 'database failure answered with a retryable status');
+      else request.log.error(bindings, 'unhandled error in MAAS API handler');
     }
     return sendMaasError(reply, error);
   }

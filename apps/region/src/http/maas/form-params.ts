@@ -1,5 +1,13 @@
 import { AppError } from '@ferrum/domain';
 
+/** Django's wording (ProhibitNullCharactersValidator); PostgreSQL text cannot hold U+0000. */
+export const NULL_CHARACTERS_MESSAGE = 'Null characters are not allowed.';
+
+/** The 400 MAAS gives for a NUL character in a field. */
+export function nullCharactersError(field: string): AppError {
+  return AppError.invalid({ [field]: NULL_CHARACTERS_MESSAGE });
+}
+
 export interface UploadedFile {
   readonly field: string;
   readonly filename: string;
@@ -13,6 +21,7 @@ export interface UploadedFile {
  */
 export class FormParams {
   private readonly values = new Map<string, string[]>();
+  private firstNullField: string | undefined;
   readonly files: UploadedFile[] = [];
 
   static fromSearchParams(search: URLSearchParams): FormParams {
@@ -22,9 +31,21 @@ export class FormParams {
   }
 
   add(key: string, value: string): void {
+    // Noted as values arrive, so that checking a request for NULs costs nothing more.
+    if (this.firstNullField === undefined && (value.includes('\0') || key.includes('\0'))) this.firstNullField = key;
     const list = this.values.get(key);
     if (list) list.push(value);
     else this.values.set(key, [value]);
+  }
+
+  /** The first field whose name or value holds a NUL character (files' contents may). */
+  nullCharacterField(): string | undefined {
+    return this.firstNullField ?? this.files.find((file) => file.field.includes('\0') || file.filename.includes('\0'))?.field;
+  }
+
+  /** Whether any key other than `key` is present. */
+  hasKeysBesides(key: string): boolean {
+    return this.values.size > (this.values.has(key) ? 1 : 0);
   }
 
   has(key: string): boolean {

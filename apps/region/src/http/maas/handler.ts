@@ -3,6 +3,7 @@ import type { UserRow } from '../../db/schema.js';
 import type { FormParams } from './form-params.js';
 import type { Services } from '../../services/services.js';
 
+/** The methods actions are defined for; HEAD is dispatched as GET. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** Who may run an action: anyone, any signed-in user, or administrators only. */
@@ -51,7 +52,10 @@ export interface ActionDef {
 
 /** One MAAS handler: a URL pattern and its actions, as listed by `describe/`. */
 export interface HandlerDef {
-  /** e.g. `ZonesHandler`; the anonymous twin is named `Anon` + name in describe. */
+  /**
+   * e.g. `ZonesHandler`. In describe, the anonymous face of a handler with some anonymous
+   * actions is `Anon` + name; a handler whose actions are all anonymous keeps its name.
+   */
   readonly name: string;
   readonly doc: string;
   /** Path under `/MAAS/api/2.0`, with `{param}` placeholders, ending in `/`. */

@@ -1,15 +1,15 @@
+import { AppError, parseId } from '@ferrum/domain';
 import { crud, currentUser, noContent, operation, RawResponse, type HandlerDef } from '../handler.js';
+import { DEFAULT_TOKEN_NAME } from '../../../services/default-token-name.js';
 import { formatApiKey } from '../../../services/token-service.js';
 import { renderSshKey } from '../render.js';
-import { AppError } from '@ferrum/domain';
 
-function parseId(raw: string | undefined, what: string): number {
-  if (raw === undefined || !/^\d{1,9}$/.test(raw)) throw new AppError('not_found', `No ${what} matches the given query.`);
-  return Number(raw);
+/** The SSH key id in the URL; an id that cannot exist is simply not found. */
+function sshKeyId(raw: string | undefined): number {
+  const id = parseId(raw);
+  if (id === undefined) throw new AppError('not_found', 'No SSHKey matches the given query.');
+  return id;
 }
-
-/** The consumer name MAAS gives a token created without one. */
-const GENERIC_CONSUMER = 'MAAS consumer';
 
 export const accountHandlers: HandlerDef[] = [
   {
@@ -24,7 +24,7 @@ export const accountHandlers: HandlerDef[] = [
         'Create an authorisation OAuth token and OAuth consumer.\n\n:param name: Optional name of the token that will be generated.\n:type name: String',
         async (ctx) => {
           const user = currentUser(ctx);
-          const token = await ctx.services.tokens.create(user.id, ctx.form.get('name') || GENERIC_CONSUMER);
+          const token = await ctx.services.tokens.create(user.id, ctx.form.get('name') || DEFAULT_TOKEN_NAME);
           await ctx.services.events.audit(user.username, `Created token '${token.name}'.`);
           return { token_key: token.token_key, token_secret: token.token_secret, consumer_key: token.consumer_key, name: token.name };
         },
@@ -114,10 +114,10 @@ export const accountHandlers: HandlerDef[] = [
     path: '/account/prefs/sshkeys/{id}/',
     actions: [
       crud('read', 'user', 'Retrieves an SSH key with the given ID.\n\n:param id: An SSH key ID.\n:type id: Int', async (ctx) =>
-        renderSshKey(await ctx.services.sshKeys.get(currentUser(ctx), parseId(ctx.params['id'], 'SSHKey'))),
+        renderSshKey(await ctx.services.sshKeys.get(currentUser(ctx), sshKeyId(ctx.params['id']))),
       ),
       crud('delete', 'user', 'Deletes the SSH key with the given ID.\n\n:param id: An SSH key ID.\n:type id: Int', async (ctx) => {
-        await ctx.services.sshKeys.delete(currentUser(ctx), parseId(ctx.params['id'], 'SSHKey'));
+        await ctx.services.sshKeys.delete(currentUser(ctx), sshKeyId(ctx.params['id']));
       }),
     ],
   },

@@ -1,6 +1,5 @@
 import { AppError, eventLevels, isEventLevelName } from '@ferrum/domain';
-import { operation, type HandlerDef } from '../handler.js';
-import { queryEvents } from '../../../services/event-query.js';
+import { currentUser, operation, type HandlerDef } from '../handler.js';
 import type { EventRow } from '../../../db/schema.js';
 import { API_PREFIX } from '../describe.js';
 
@@ -11,7 +10,7 @@ const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** MAAS's event timestamp format, `%a, %d %b. %Y %H:%M:%S` in UTC. */
-export function formatEventTime(date: Date): string {
+function formatEventTime(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${days[date.getUTCDay()]}, ${pad(date.getUTCDate())} ${months[date.getUTCMonth()]}. ${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
 }
@@ -23,7 +22,7 @@ function renderEvent(row: EventRow) {
     username: row.username,
     node: row.node_system_id,
     hostname: row.node_hostname,
-    id: Number(row.id),
+    id: row.id,
     level: levelNames.get(row.level) ?? String(row.level),
     created: formatEventTime(new Date(row.created)),
     type: row.type,
@@ -31,10 +30,6 @@ function renderEvent(row: EventRow) {
     ...(row.action !== '' ? { action: row.action } : {}),
   };
 }
-
-// Filters that select events by properties of machines; no machines exist before the
-// machines issue, so an event can match them only once machines are stored.
-const machineFilters = ['mac_address', 'zone', 'agent_name', 'domain'] as const;
 
 /** The query parameters MAAS carries over into next_uri/prev_uri (OAuth parameters never are). */
 const pagingParams = new Set(['agent_name', 'domain', 'hostname', 'id', 'level', 'limit', 'mac_address', 'op', 'zone', 'owner']);
@@ -60,7 +55,8 @@ export const eventsHandlers: HandlerDef[] = [
           ':param before: Optional event id. Defines where to start returning older events.\n:type before: String\n\n' +
           ':param after: Optional event id. Defines where to start returning newer events.\n:type after: String\n\n' +
           ':param owner: If specified, filters the list to show only events owned by the specified username.\n:type owner: String',
-        async ({ form, services }) => {
+        async (ctx) => {
+          const { form } = ctx;
           const level = form.get('level') ?? 'INFO';
           // MAAS answers an unknown level with a plain-text 400, not a field error.
           if (!isEventLevelName(level)) throw new AppError('validation_failed', `Unrecognised log level: ${level}`);
@@ -73,19 +69,16 @@ export const eventsHandlers: HandlerDef[] = [
           if (before !== undefined && after !== undefined) {
             throw new AppError('validation_failed', 'There is undetermined behaviour when both `after` and `before` are specified.');
           }
-          const unmatched = machineFilters.some((name) => form.getAll(name).length > 0);
-          const owner = form.get('owner');
-          const rows = unmatched
-            ? []
-            : await queryEvents(services.db, {
-                level,
-                limit,
-                before,
-                after,
-                systemIds: form.getAll('id'),
-                hostnames: form.getAll('hostname'),
-                ...(owner !== undefined ? { username: owner } : {}),
-              });
+          const rows = await ctx.services.events.query(currentUser(ctx), {
+            level,
+            limit,
+            before,
+            after,
+            systemIds: form.getAll('id'),
+            hostnames: form.getAll('hostname'),
+            username: form.get('owner'),
+            machines: { macAddresses: form.getAll('mac_address'), zones: form.getAll('zone'), agentNames: form.getAll('agent_name'), domains: form.getAll('domain') },
+          });
           const events = rows.map(renderEvent);
           const link = (set: 'before' | 'after', id: number): string => {
             const q = new URLSearchParams();

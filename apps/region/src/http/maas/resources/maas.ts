@@ -1,4 +1,4 @@
-import { AppError, configItems, isSecretConfig, resolveConfigName, type ConfigName } from '@ferrum/domain';
+import { AppError, configItems, resolveConfigName, type ConfigName } from '@ferrum/domain';
 import { currentUser, operation, RawResponse, type HandlerDef } from '../handler.js';
 
 function configName(raw: string): ConfigName {
@@ -24,14 +24,7 @@ export const maasHandlers: HandlerDef[] = [
         'GET',
         'user',
         `Get a config value.\n\n:param name: The name of the config item to be retrieved.\n:type name: String\n\nAvailable configuration items:\n\n${availableNames}`,
-        async (ctx) => {
-          const name = configName(ctx.form.required('name'));
-          // Beyond MAAS, which shows credentials to every user: only administrators read them.
-          if (isSecretConfig(name) && ctx.user?.is_superuser !== true) {
-            throw new AppError('forbidden', `'${name}' is a credential; only administrators can read it.`);
-          }
-          return ctx.services.config.get(name);
-        },
+        async (ctx) => ctx.services.config.read(configName(ctx.form.required('name')), currentUser(ctx)),
       ),
       operation(
         'set_config',
