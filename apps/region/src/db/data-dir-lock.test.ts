@@ -23,7 +23,7 @@ async function race(processes: number): Promise<number> {
     process.stdout.write(result.acquired ? 'won' : 'lost');
     await new Promise((r) => setTimeout(r, 1500));
   `;
-  const at = Date.now() + 1500;
+  const at = Date.now() + 2500;
   const runs = Array.from({ length: processes }, () =>
     new Promise<string>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, String(at)], { stdio: ['ignore', 'pipe', 'inherit'] });

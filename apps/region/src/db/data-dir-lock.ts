@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface DataDirLock {
@@ -27,7 +27,7 @@ export async function lockDataDir(dataDir: string): Promise<LockResult> {
   const draft = join(dataDir, `.ferrum.pid.${randomBytes(6).toString('hex')}`);
   await writeFile(draft, mine, { mode: 0o644 });
   try {
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; attempt < 500; attempt++) {
       try {
         await link(draft, path);
         return { acquired: true, lock: { release: () => releaseIfMine(path, mine) } };
@@ -52,20 +52,28 @@ async function releaseIfMine(path: string, mine: string): Promise<void> {
 }
 
 /**
- * Moves a stale lock file out of the way — but only the very file judged stale: if another
- * process replaced it meanwhile, its lock is put back.
+ * Removes a stale lock file — but only the very file judged stale. One process at a time may
+ * remove (a `mkdir` mutex beside the lock), and it re-reads the file under that mutex, so a
+ * lock another process has meanwhile taken is never deleted.
  */
 async function removeStale(path: string, staleContent: string): Promise<void> {
-  const grave = `${path}.stale-${randomBytes(6).toString('hex')}`;
+  const mutex = `${path}.takeover`;
   try {
-    await rename(path, grave);
+    await mkdir(mutex);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Someone else is cleaning up. A mutex left by a process that died inside it expires.
+    const info = await stat(mutex).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > 30_000) await rmdir(mutex).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    return;
   }
-  const moved = await readFile(grave, 'utf8').catch(() => '');
-  if (moved !== staleContent) await link(grave, path).catch(() => undefined);
-  await rm(grave, { force: true });
+  try {
+    const current = await readFile(path, 'utf8').catch(() => undefined);
+    if (current === staleContent) await rm(path, { force: true });
+  } finally {
+    await rmdir(mutex).catch(() => undefined);
+  }
 }
 
 function parseOwner(content: string): Owner | undefined {
