@@ -58,7 +58,11 @@ module.exports = {
     exclude: { path: '(^|/)(dist|node_modules)/' },
     tsPreCompilationDeps: true,
     combinedDependencies: true,
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['ferrum-source', 'import', 'node', 'default'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['ferrum-source', 'import', 'node', 'default'],
+      extensions: ['.ts', '.js'],
+    },
     tsConfig: { fileName: 'tsconfig.check.json' },
   },
 };

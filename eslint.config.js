@@ -2,8 +2,19 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config( // eslint-disable-line @typescript-eslint/no-deprecated
-  { ignores: ['eslint.config.js', '**/dist/**', 'node_modules/**', 'tools/clients/**', 'tools/fixtures/**', '**/*.cjs', 'apps/cli/bin/**'] },
+export default tseslint.config(
+  // eslint-disable-line @typescript-eslint/no-deprecated
+  {
+    ignores: [
+      'eslint.config.js',
+      '**/dist/**',
+      'node_modules/**',
+      'tools/clients/**',
+      'tools/fixtures/**',
+      '**/*.cjs',
+      'apps/cli/bin/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -14,13 +25,23 @@ export default tseslint.config( // eslint-disable-line @typescript-eslint/no-dep
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       'no-console': 'error',
       'no-restricted-syntax': [
         'error',
         { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
-        { selector: "CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name=/^(only|skip)$/]", message: 'No .only/.skip left in tests.' },
+        {
+          selector:
+            'CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name=/^(only|skip)$/]',
+          message: 'No .only/.skip left in tests.',
+        },
       ],
     },
   },
@@ -38,7 +59,14 @@ export default tseslint.config( // eslint-disable-line @typescript-eslint/no-dep
     files: ['**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', performance: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        performance: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+      },
     },
   },
 );

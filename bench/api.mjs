@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 
-const { values } = parseArgs({ options: { clients: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: { clients: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' } },
+});
 const clients = Number(values.clients);
 const seconds = Number(values.seconds);
 const bin = new URL('../apps/cli/bin/ferrum.js', import.meta.url).pathname;
@@ -23,7 +25,15 @@ const port = await new Promise((resolve) => {
   });
 });
 const dataDir = mkdtempSync(join(tmpdir(), 'ferrum-bench-'));
-const env = { ...process.env, FERRUM_DATA_DIR: dataDir, FERRUM_HTTP_PORT: String(port), FERRUM_BIND_ADDRESS: '127.0.0.1', FERRUM_LOG_LEVEL: 'warn', FERRUM_LOG_FORMAT: 'json', DATABASE_URL: '' };
+const env = {
+  ...process.env,
+  FERRUM_DATA_DIR: dataDir,
+  FERRUM_HTTP_PORT: String(port),
+  FERRUM_BIND_ADDRESS: '127.0.0.1',
+  FERRUM_LOG_LEVEL: 'warn',
+  FERRUM_LOG_FORMAT: 'json',
+  DATABASE_URL: '',
+};
 const base = `http://127.0.0.1:${port}`;
 
 async function startAndTime() {
@@ -62,7 +72,11 @@ const header = () =>
 const agent = new Agent({ connections: clients, pipelining: 1, keepAliveTimeout: 30_000 });
 const url = `${base}/MAAS/api/2.0/users/?op=whoami`;
 // Warm-up so JIT and the connection pool are settled before measuring.
-await Promise.all(Array.from({ length: clients }, () => request(url, { dispatcher: agent, headers: { authorization: header() } }).then((r) => r.body.text())));
+await Promise.all(
+  Array.from({ length: clients }, () =>
+    request(url, { dispatcher: agent, headers: { authorization: header() } }).then((r) => r.body.text()),
+  ),
+);
 
 const latencies = [];
 let errors = 0;
@@ -80,13 +94,16 @@ const t0 = performance.now();
 await Promise.all(Array.from({ length: clients }, client));
 const elapsed = (performance.now() - t0) / 1000;
 latencies.sort((a, b) => a - b);
-const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(2);
+const pct = (p) =>
+  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(2);
 
 await agent.close();
 await stop(warm.child);
 rmSync(dataDir, { recursive: true, force: true });
 
-console.log(`bench api — ${clients} concurrent clients, ${seconds} s, signed GET users/?op=whoami (OAuth PLAINTEXT, fresh nonce each)`);
+console.log(
+  `bench api — ${clients} concurrent clients, ${seconds} s, signed GET users/?op=whoami (OAuth PLAINTEXT, fresh nonce each)`,
+);
 console.log(`  cold start to first 200 (new data dir, initdb): ${cold.ms.toFixed(0)} ms`);
 console.log(`  warm start to first 200 (existing data dir):    ${warm.ms.toFixed(0)} ms`);
 console.log(`  requests: ${latencies.length}  errors: ${errors}`);

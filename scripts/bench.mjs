@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const [name, ...args] = process.argv.slice(2);
-const available = readdirSync(join(root, 'bench')).filter((f) => f.endsWith('.mjs')).map((f) => f.replace(/\.mjs$/, ''));
+const available = readdirSync(join(root, 'bench'))
+  .filter((f) => f.endsWith('.mjs'))
+  .map((f) => f.replace(/\.mjs$/, ''));
 if (!name || !available.includes(name)) {
   process.stderr.write(`usage: npm run bench -- NAME [options]\navailable: ${available.join(', ')}\n`);
   process.exit(2);
@@ -15,5 +17,8 @@ if (!name || !available.includes(name)) {
 if (!existsSync(join(root, 'node_modules'))) spawnSync('npm', ['ci'], { cwd: root, stdio: 'inherit' });
 const build = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
-const result = spawnSync(process.execPath, [join(root, 'bench', `${name}.mjs`), ...args], { cwd: root, stdio: 'inherit' });
+const result = spawnSync(process.execPath, [join(root, 'bench', `${name}.mjs`), ...args], {
+  cwd: root,
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

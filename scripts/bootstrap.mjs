@@ -4,6 +4,7 @@
 // daemons need), so they work on a fresh Debian 12 machine.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,7 +13,9 @@ const say = (text) => process.stderr.write(`[ferrum] ${text}\n`);
 
 // Debian packages the test suite drives for real: the real clients (gomaasapi, the maas CLI
 // replay) and ssh-keygen. One list, shared with the e2e tests.
-const packageGroups = JSON.parse(readFileSync(join(root, 'tools', 'clients', 'debian-packages.json'), 'utf8'));
+const packageGroups = JSON.parse(
+  readFileSync(join(root, 'tools', 'clients', 'debian-packages.json'), 'utf8'),
+);
 const testPackages = Object.entries(packageGroups)
   .filter(([group]) => group !== 'comment')
   .flatMap(([, names]) => names);
@@ -60,12 +63,15 @@ function ensureDebianPackages(names) {
   const missing = missingDebianPackages(names);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    say(`missing Debian packages: ${missing.join(' ')} — install them as root (apt-get install ${missing.join(' ')})`);
+    say(
+      `missing Debian packages: ${missing.join(' ')} — install them as root (apt-get install ${missing.join(' ')})`,
+    );
     process.exit(1);
   }
   say(`installing Debian packages: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env });
+  const install = () =>
+    run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { env });
   if (install() !== 0) {
     say('apt-get install failed; refreshing package lists (apt-get update) and trying again');
     mustRun('apt-get', ['update', '-q'], 'apt-get update');
@@ -79,11 +85,16 @@ function ensureDebianPackages(names) {
 function start(args) {
   ensureNodeModules();
   ensureBuild();
-  const child = spawn(process.execPath, [join(root, 'apps', 'cli', 'bin', 'ferrum.js'), 'start', ...args], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [join(root, 'apps', 'cli', 'bin', 'ferrum.js'), 'start', ...args], {
+    stdio: 'inherit',
+  });
   // Forward what is sent to this process alone (a terminal's Ctrl-C reaches the child directly
   // too; Ferrum takes a repeat within a second as the same request).
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+  // A child killed by a signal exits 128 + that signal's number, as a shell reports it.
+  child.on('exit', (code, signal) =>
+    process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 15) : 1)),
+  );
 }
 
 function test(args) {
@@ -94,7 +105,12 @@ function test(args) {
   const checks = [
     ['typecheck (tests included)', bin('tsc'), ['-p', 'tsconfig.check.json']],
     ['lint (typescript-eslint strict)', bin('eslint'), ['.']],
-    ['import rules (dependency-cruiser)', bin('depcruise'), ['packages', 'apps', '--config', '.dependency-cruiser.cjs']],
+    [
+      'import rules (dependency-cruiser)',
+      bin('depcruise'),
+      ['packages', 'apps', '--config', '.dependency-cruiser.cjs'],
+    ],
+    ['formatting (prettier)', bin('prettier'), ['--check', '.']],
   ];
   let passed = 0;
   let failed = 0;
@@ -110,7 +126,13 @@ function test(args) {
   const report = join(root, 'test-results', 'vitest.json');
   rmSync(report, { force: true });
   say('tests: vitest (real PostgreSQL, real clients)');
-  const status = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args]);
+  const status = run(bin('vitest'), [
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...args,
+  ]);
   let summary;
   try {
     summary = JSON.parse(readFileSync(report, 'utf8'));

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const main = new URL('../dist/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
-  process.stderr.write('ferrum: not built yet. Run "npm install && npm run build" in the repository first.\n');
+  process.stderr.write(
+    'ferrum: not built yet. Run "npm install && npm run build" in the repository first.\n',
+  );
   process.exit(1);
 }
 const { run } = await import(main.href);

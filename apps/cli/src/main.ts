@@ -35,19 +35,35 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       case 'createadmin': {
         const { values } = parseArgs({
           args: rest,
-          options: { username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, 'password-file': { type: 'string' } },
+          options: {
+            username: { type: 'string' },
+            email: { type: 'string' },
+            password: { type: 'string' },
+            'password-file': { type: 'string' },
+          },
         });
-        return await createAdminCommand(cliContext(env, true), { ...values, passwordFile: values['password-file'] });
+        return await createAdminCommand(cliContext(env, true), {
+          ...values,
+          passwordFile: values['password-file'],
+        });
       }
       case 'apikey': {
         const { values } = parseArgs({
           args: rest,
-          options: { username: { type: 'string' }, name: { type: 'string' }, list: { type: 'boolean', default: false }, delete: { type: 'string' } },
+          options: {
+            username: { type: 'string' },
+            name: { type: 'string' },
+            list: { type: 'boolean', default: false },
+            delete: { type: 'string' },
+          },
         });
         return await apikeyCommand(cliContext(env, true), values);
       }
       case 'status': {
-        const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false }, url: { type: 'string' } } });
+        const { values } = parseArgs({
+          args: rest,
+          options: { json: { type: 'boolean', default: false }, url: { type: 'string' } },
+        });
         return await statusCommand(cliContext(env, true), values);
       }
       case 'migrate':
@@ -78,7 +94,15 @@ function report(error: unknown): number {
   }
   if (error instanceof AppError) {
     const fields = error.details.fields;
-    output.error(`ferrum: ${fields ? Object.entries(fields).map(([f, m]) => `${f}: ${m.join(' ')}`).join('\n        ') : error.message}`);
+    output.error(
+      `ferrum: ${
+        fields
+          ? Object.entries(fields)
+              .map(([f, m]) => `${f}: ${m.join(' ')}`)
+              .join('\n        ')
+          : error.message
+      }`,
+    );
     return 1;
   }
   if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -19,7 +19,6 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly version: string;
   readonly startedAt: number;
-  /** The URL this region is reached at, for status output. */
   /** The URL this region is reached at (read when asked: the port is known after listen). */
   readonly url: () => string;
   /** Request body limits; MAAS's (Django's) defaults unless given. */
@@ -54,15 +53,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMaasApi(app, { handlers: allMaasHandlers(deps.version), services: deps.services });
 
   app.setNotFoundHandler(async (request, reply) => {
-    if (request.url.startsWith('/MAAS/')) return sendMaasError(reply, new AppError('not_found', `Not Found: ${request.method} ${request.url.split('?')[0] ?? ''}`));
-    return reply.status(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}` });
+    if (request.url.startsWith('/MAAS/'))
+      return sendMaasError(
+        reply,
+        new AppError('not_found', `Not Found: ${request.method} ${request.url.split('?')[0] ?? ''}`),
+      );
+    return reply
+      .status(404)
+      .send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}` });
   });
   app.setErrorHandler(async (error, request, reply) => {
     if (error instanceof AppError) return sendMaasError(reply, error);
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
       // Fastify's own client errors: bad JSON, body too large, unsupported content type.
-      return reply.status(status).type('text/plain; charset=utf-8').send((error as Error).message);
+      return reply
+        .status(status)
+        .type('text/plain; charset=utf-8')
+        .send((error as Error).message);
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendMaasError(reply, error);

@@ -2,7 +2,15 @@ import { isIP } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { unsafeDataDirCharacters } from './db/embedded-postgres.js';
-import { choiceSetting, intSetting, loadConfig, optionalStringSetting, portSetting, stringSetting, type ConfigOf } from '@ferrum/kit';
+import {
+  choiceSetting,
+  intSetting,
+  loadConfig,
+  optionalStringSetting,
+  portSetting,
+  stringSetting,
+  type ConfigOf,
+} from '@ferrum/kit';
 
 /** Where Ferrum keeps its data: `/var/lib/ferrum` for root (a service), else `~/.local/share/ferrum`. */
 export function defaultDataDir(): string {
@@ -17,7 +25,11 @@ export const regionConfigSchema = {
     parse: (raw: unknown) => {
       const r = stringSetting(raw);
       if (!r.ok) return r;
-      if (unsafeDataDirCharacters.test(r.value)) return { ok: false as const, message: 'must not contain " $ ` \\ or a newline (PostgreSQL\'s pg_ctl cannot take them)' };
+      if (unsafeDataDirCharacters.test(r.value))
+        return {
+          ok: false as const,
+          message: 'must not contain " $ ` \\ or a newline (PostgreSQL\'s pg_ctl cannot take them)',
+        };
       return { ok: true as const, value: resolve(r.value) };
     },
   },
@@ -29,7 +41,9 @@ export const regionConfigSchema = {
     parse: (raw: unknown) => {
       const r = optionalStringSetting(raw);
       if (!r.ok || r.value === undefined) return r;
-      return /^postgres(ql)?:\/\//.test(r.value) ? r : { ok: false as const, message: 'expected a postgresql:// URL' };
+      return /^postgres(ql)?:\/\//.test(r.value)
+        ? r
+        : { ok: false as const, message: 'expected a postgresql:// URL' };
     },
   },
   httpPort: { env: 'FERRUM_HTTP_PORT', description: 'Region HTTP port.', default: 5240, parse: portSetting },
@@ -40,7 +54,9 @@ export const regionConfigSchema = {
     parse: (raw: unknown) => {
       const r = stringSetting(raw);
       if (!r.ok) return r;
-      return isIP(r.value) !== 0 || r.value === 'localhost' ? r : { ok: false as const, message: `expected an IPv4 or IPv6 address, got ${JSON.stringify(r.value)}` };
+      return isIP(r.value) !== 0 || r.value === 'localhost'
+        ? r
+        : { ok: false as const, message: `expected an IPv4 or IPv6 address, got ${JSON.stringify(r.value)}` };
     },
   },
   logLevel: {
@@ -55,7 +71,12 @@ export const regionConfigSchema = {
     default: 'auto',
     parse: choiceSetting(['auto', 'json', 'pretty'] as const),
   },
-  dbPoolSize: { env: 'FERRUM_DB_POOL_SIZE', description: 'Database connections per region process.', default: 20, parse: intSetting(1, 500) },
+  dbPoolSize: {
+    env: 'FERRUM_DB_POOL_SIZE',
+    description: 'Database connections per region process.',
+    default: 20,
+    parse: intSetting(1, 500),
+  },
 } as const;
 
 export type RegionConfig = ConfigOf<typeof regionConfigSchema>;

@@ -29,14 +29,25 @@ export async function openDatabaseTarget(options: {
     return { url: options.databaseUrl, kind: 'external', release: () => Promise.resolve() };
   }
   await mkdir(options.dataDir, { recursive: true });
-  const embedded = new EmbeddedPostgres({ dataDir: options.dataDir, logger: options.logger, maxConnections: options.maxConnections });
+  const embedded = new EmbeddedPostgres({
+    dataDir: options.dataDir,
+    logger: options.logger,
+    maxConnections: options.maxConnections,
+  });
   const locked = await lockDataDir(options.dataDir);
   if (!locked.acquired) {
     if (options.exclusive) {
-      throw new AppError('conflict', `Ferrum is already running on data dir ${options.dataDir} (pid ${locked.pid}). Stop it first, or use another FERRUM_DATA_DIR.`);
+      throw new AppError(
+        'conflict',
+        `Ferrum is already running on data dir ${options.dataDir} (pid ${locked.pid}). Stop it first, or use another FERRUM_DATA_DIR.`,
+      );
     }
     if (!(await embedded.isRunning())) {
-      throw new AppError('unavailable', `Ferrum (pid ${locked.pid}) holds ${options.dataDir} but its PostgreSQL is not running yet; try again in a moment.`, { retryAfterSeconds: 2 });
+      throw new AppError(
+        'unavailable',
+        `Ferrum (pid ${locked.pid}) holds ${options.dataDir} but its PostgreSQL is not running yet; try again in a moment.`,
+        { retryAfterSeconds: 2 },
+      );
     }
     return { url: embedded.url(), kind: 'embedded-shared', release: () => Promise.resolve() };
   }

@@ -23,7 +23,11 @@ export interface RegionContext {
 }
 
 /** Opens the region's database (embedded or DATABASE_URL) and brings its schema up to date. */
-export async function openRegionContext(config: RegionConfig, logger: Logger, exclusive: boolean): Promise<RegionContext> {
+export async function openRegionContext(
+  config: RegionConfig,
+  logger: Logger,
+  exclusive: boolean,
+): Promise<RegionContext> {
   const target = await openDatabaseTarget({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -52,24 +56,49 @@ export async function openRegionContext(config: RegionConfig, logger: Logger, ex
 }
 
 /** Starts the all-in-one region: database, migrations, HTTP on the configured port. */
-export async function startRegion(config: RegionConfig, logger: Logger, version: string): Promise<RunningRegion> {
+export async function startRegion(
+  config: RegionConfig,
+  logger: Logger,
+  version: string,
+): Promise<RunningRegion> {
   const startedAt = Date.now();
   const context = await openRegionContext(config, logger, true);
   // A wildcard bind is reached as localhost from this machine.
-  const host = config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? 'localhost' : config.bindAddress;
+  const host =
+    config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? 'localhost' : config.bindAddress;
   let url = `http://${host.includes(':') ? `[${host}]` : host}:${config.httpPort}/MAAS/`;
   let app: FastifyInstance;
   try {
-    app = await buildApp({ services: context.services, pool: context.database.pool, logger, version, startedAt, url: () => url });
+    app = await buildApp({
+      services: context.services,
+      pool: context.database.pool,
+      logger,
+      version,
+      startedAt,
+      url: () => url,
+    });
     await app.listen({ port: config.httpPort, host: config.bindAddress });
     const address = app.server.address();
-    if (address && typeof address === 'object') url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/MAAS/`;
+    if (address && typeof address === 'object')
+      url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/MAAS/`;
   } catch (error) {
     await context.close();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new AppError('conflict', `Port ${config.httpPort} on ${config.bindAddress} is already in use: stop what listens there or set FERRUM_HTTP_PORT.`);
-    if (code === 'EACCES') throw new AppError('forbidden', `Not allowed to listen on port ${config.httpPort} (ports below 1024 need root or CAP_NET_BIND_SERVICE).`);
-    if (code === 'EADDRNOTAVAIL') throw new AppError('validation_failed', `FERRUM_BIND_ADDRESS ${config.bindAddress} is not an address of this machine.`);
+    if (code === 'EADDRINUSE')
+      throw new AppError(
+        'conflict',
+        `Port ${config.httpPort} on ${config.bindAddress} is already in use: stop what listens there or set FERRUM_HTTP_PORT.`,
+      );
+    if (code === 'EACCES')
+      throw new AppError(
+        'forbidden',
+        `Not allowed to listen on port ${config.httpPort} (ports below 1024 need root or CAP_NET_BIND_SERVICE).`,
+      );
+    if (code === 'EADDRNOTAVAIL')
+      throw new AppError(
+        'validation_failed',
+        `FERRUM_BIND_ADDRESS ${config.bindAddress} is not an address of this machine.`,
+      );
     throw error;
   }
   const purge = setInterval(() => {

@@ -18,13 +18,21 @@ describe('AppError', () => {
 
   describe('invalid', () => {
     it('lists each field with its messages, turning a single message into a list', () => {
-      const error = AppError.invalid({ name: 'This field is required.', ttl: ['Too small.', 'Not a number.'] });
+      const error = AppError.invalid({
+        name: 'This field is required.',
+        ttl: ['Too small.', 'Not a number.'],
+      });
       expect(error.code).toBe('validation_failed');
-      expect(error.details.fields).toEqual({ name: ['This field is required.'], ttl: ['Too small.', 'Not a number.'] });
+      expect(error.details.fields).toEqual({
+        name: ['This field is required.'],
+        ttl: ['Too small.', 'Not a number.'],
+      });
     });
 
     it('summarises every field in its message, for logs and plain-text clients', () => {
-      expect(AppError.invalid({ name: 'Required.', ttl: ['Too small.', 'Not a number.'] }).message).toBe('name: Required.; ttl: Too small. Not a number.');
+      expect(AppError.invalid({ name: 'Required.', ttl: ['Too small.', 'Not a number.'] }).message).toBe(
+        'name: Required.; ttl: Too small. Not a number.',
+      );
     });
   });
 });

@@ -12,7 +12,21 @@ describe('parseId', () => {
     expect(isDbId(text)).toBe(true);
   });
 
-  it.each(['0', '2147483648', '99999999999999999999', '-1', '+1', '1.0', '1e3', ' 1', '1 ', '0x10', '', 'abc', '١٢'])('refuses %j', (text) => {
+  it.each([
+    '0',
+    '2147483648',
+    '99999999999999999999',
+    '-1',
+    '+1',
+    '1.0',
+    '1e3',
+    ' 1',
+    '1 ',
+    '0x10',
+    '',
+    'abc',
+    '١٢',
+  ])('refuses %j', (text) => {
     expect(parseId(text)).toBeUndefined();
     expect(isDbId(text)).toBe(false);
   });
@@ -21,7 +35,7 @@ describe('parseId', () => {
     expect(parseId(undefined)).toBeUndefined();
   });
 
-  it('stops at PostgreSQL\'s integer maximum', () => {
+  it("stops at PostgreSQL's integer maximum", () => {
     expect(MAX_DB_ID).toBe(2 ** 31 - 1);
   });
 });

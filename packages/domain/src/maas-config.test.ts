@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from './app-error.js';
-import { configItems, defaultConfigValue, isConfigName, parseConfigValue, redactConfigValue, renderConfigValue, resolveConfigName, type ConfigName } from './maas-config.js';
+import {
+  configItems,
+  defaultConfigValue,
+  isConfigName,
+  parseConfigValue,
+  redactConfigValue,
+  renderConfigValue,
+  resolveConfigName,
+  type ConfigName,
+} from './maas-config.js';
 
 /** The field errors of the validation error `run` throws. */
 function fieldErrors(run: () => unknown): Readonly<Record<string, readonly string[]>> {
@@ -43,12 +52,19 @@ describe('parseConfigValue', () => {
     expect(parseConfigValue('active_discovery_interval', '0')).toBe(0);
   });
 
-  it.each(['0', '-5', '2147483648', '99999999999999999999'])('rejects %s for default_dns_ttl naming the range', (raw) => {
-    expect(fieldErrors(() => parseConfigValue('default_dns_ttl', raw))['default_dns_ttl']?.[0]).toMatch(/from 1 to 2147483647/);
-  });
+  it.each(['0', '-5', '2147483648', '99999999999999999999'])(
+    'rejects %s for default_dns_ttl naming the range',
+    (raw) => {
+      expect(fieldErrors(() => parseConfigValue('default_dns_ttl', raw))['default_dns_ttl']?.[0]).toMatch(
+        /from 1 to 2147483647/,
+      );
+    },
+  );
 
   it.each(['', '1.5', '1e3', 'ten', '0x10'])('rejects %j as not a whole number', (raw) => {
-    expect(fieldErrors(() => parseConfigValue('node_timeout', raw))['node_timeout']?.[0]).toMatch(/whole number/);
+    expect(fieldErrors(() => parseConfigValue('node_timeout', raw))['node_timeout']?.[0]).toMatch(
+      /whole number/,
+    );
   });
 
   it('accepts only the listed choices, case-sensitively', () => {
@@ -60,18 +76,38 @@ describe('parseConfigValue', () => {
   });
 
   it('splits lists on spaces and commas', () => {
-    expect(parseConfigValue('upstream_dns', '8.8.8.8, 1.1.1.1  2001:4860:4860::8888')).toEqual(['8.8.8.8', '1.1.1.1', '2001:4860:4860::8888']);
+    expect(parseConfigValue('upstream_dns', '8.8.8.8, 1.1.1.1  2001:4860:4860::8888')).toEqual([
+      '8.8.8.8',
+      '1.1.1.1',
+      '2001:4860:4860::8888',
+    ]);
     expect(parseConfigValue('upstream_dns', '')).toEqual([]);
-    expect(parseConfigValue('ntp_servers', 'ntp.ubuntu.com 10.0.0.1')).toEqual(['ntp.ubuntu.com', '10.0.0.1']);
-    expect(parseConfigValue('dns_trusted_acl', '10.0.0.0/8 fd00::/8 192.168.1.1')).toEqual(['10.0.0.0/8', 'fd00::/8', '192.168.1.1']);
-    expect(parseConfigValue('maas_auto_ipmi_workaround_flags', 'opensesspriv,authcap')).toEqual(['opensesspriv', 'authcap']);
+    expect(parseConfigValue('ntp_servers', 'ntp.ubuntu.com 10.0.0.1')).toEqual([
+      'ntp.ubuntu.com',
+      '10.0.0.1',
+    ]);
+    expect(parseConfigValue('dns_trusted_acl', '10.0.0.0/8 fd00::/8 192.168.1.1')).toEqual([
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.168.1.1',
+    ]);
+    expect(parseConfigValue('maas_auto_ipmi_workaround_flags', 'opensesspriv,authcap')).toEqual([
+      'opensesspriv',
+      'authcap',
+    ]);
   });
 
   it('rejects list entries that are not what the item holds, naming them', () => {
-    expect(fieldErrors(() => parseConfigValue('upstream_dns', '8.8.8.8 dns.google 300.1.1.1'))['upstream_dns']?.[0]).toBe(
+    expect(
+      fieldErrors(() => parseConfigValue('upstream_dns', '8.8.8.8 dns.google 300.1.1.1'))[
+        'upstream_dns'
+      ]?.[0],
+    ).toBe(
       'Invalid value for upstream_dns: expected space-separated IP addresses; not valid: dns.google, 300.1.1.1.',
     );
-    expect(() => parseConfigValue('ntp_servers', 'ntp;rm -rf')).toThrow(/host names or IP addresses; not valid: ntp;rm/);
+    expect(() => parseConfigValue('ntp_servers', 'ntp;rm -rf')).toThrow(
+      /host names or IP addresses; not valid: ntp;rm/,
+    );
     expect(() => parseConfigValue('dns_trusted_acl', '10.0.0.0/33')).toThrow(/not valid: 10.0.0.0\/33/);
     expect(() => parseConfigValue('upstream_dns', '1::2::3')).toThrow(/not valid: 1::2::3/);
   });
@@ -100,7 +136,7 @@ describe('configItems', () => {
 });
 
 describe('resolveConfigName', () => {
-  it('knows the items and MAAS\'s old alias ntp_server', () => {
+  it("knows the items and MAAS's old alias ntp_server", () => {
     expect(resolveConfigName('maas_name')).toBe('maas_name');
     expect(resolveConfigName('ntp_server')).toBe('ntp_servers');
     expect(resolveConfigName('no_such_item')).toBeUndefined();
@@ -122,7 +158,9 @@ describe('renderConfigValue', () => {
 describe('redactConfigValue', () => {
   it('masks the password of URL items', () => {
     expect(redactConfigValue('http_proxy', 'http://user:s3cret@proxy/')).toBe('http://user:***@proxy/');
-    expect(redactConfigValue('maas_url', 'http://op:pw@10.0.0.2:5240/MAAS')).toBe('http://op:***@10.0.0.2:5240/MAAS');
+    expect(redactConfigValue('maas_url', 'http://op:pw@10.0.0.2:5240/MAAS')).toBe(
+      'http://op:***@10.0.0.2:5240/MAAS',
+    );
   });
 
   it('leaves URLs without credentials, empty URL items and other items alone', () => {

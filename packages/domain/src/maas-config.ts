@@ -49,7 +49,8 @@ export type ConfigItem = StringItem | UrlItem | BoolItem | IntItem | ChoiceItem 
 
 const url = /^https?:\/\/[^\s/]+(\/\S*)?$/;
 
-const hostname = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+const hostname =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
 function isNetwork(text: string): boolean {
   const [address = '', prefix, ...rest] = text.split('/');
@@ -63,22 +64,39 @@ function isNetwork(text: string): boolean {
 const entryRules = {
   ip: { test: isIpAddress, hint: 'IP addresses' },
   host: { test: (t: string) => isIpAddress(t) || hostname.test(t), hint: 'host names or IP addresses' },
-  network: { test: (t: string) => isNetwork(t) || hostname.test(t), hint: 'IP addresses, networks (CIDR) or host names' },
+  network: {
+    test: (t: string) => isNetwork(t) || hostname.test(t),
+    hint: 'IP addresses, networks (CIDR) or host names',
+  },
 } as const;
 const duration = /^(\d+[hms])+$/;
 
 export const configItems = {
   maas_name: { kind: 'string', default: 'ferrum', description: 'Name of this region (shown in the UI).' },
-  maas_url: { kind: 'url', default: 'http://localhost:5240/MAAS', description: 'URL machines use to reach the region.' },
+  maas_url: {
+    kind: 'url',
+    default: 'http://localhost:5240/MAAS',
+    description: 'URL machines use to reach the region.',
+  },
   theme: { kind: 'string', default: '', description: 'UI theme.' },
-  upstream_dns: { kind: 'list', default: [], entries: 'ip', description: 'Upstream DNS servers (space separated).' },
+  upstream_dns: {
+    kind: 'list',
+    default: [],
+    entries: 'ip',
+    description: 'Upstream DNS servers (space separated).',
+  },
   dnssec_validation: {
     kind: 'choice',
     default: 'auto',
     choices: ['auto', 'yes', 'no'],
     description: 'DNSSEC validation of upstream zones.',
   },
-  dns_trusted_acl: { kind: 'list', default: [], entries: 'network', description: 'Extra networks trusted by the DNS server.' },
+  dns_trusted_acl: {
+    kind: 'list',
+    default: [],
+    entries: 'network',
+    description: 'Extra networks trusted by the DNS server.',
+  },
   default_dns_ttl: { kind: 'int', default: 30, min: 1, max: 2147483647, description: 'Default DNS TTL.' },
   ntp_servers: { kind: 'list', default: ['ntp.ubuntu.com'], entries: 'host', description: 'NTP servers.' },
   ntp_external_only: { kind: 'bool', default: false, description: 'Use external NTP servers only.' },
@@ -97,7 +115,11 @@ export const configItems = {
     description: 'Default storage layout.',
   },
   enable_disk_erasing_on_release: { kind: 'bool', default: false, description: 'Erase disks on release.' },
-  disk_erase_with_secure_erase: { kind: 'bool', default: true, description: 'Use secure erase when possible.' },
+  disk_erase_with_secure_erase: {
+    kind: 'bool',
+    default: true,
+    description: 'Use secure erase when possible.',
+  },
   disk_erase_with_quick_erase: { kind: 'bool', default: false, description: 'Quick erase only.' },
   boot_images_auto_import: { kind: 'bool', default: true, description: 'Import boot images automatically.' },
   http_proxy: { kind: 'url', default: null, description: 'Proxy for APT and image downloads.' },
@@ -128,7 +150,11 @@ export const configItems = {
   enable_analytics: { kind: 'bool', default: false, description: 'UI analytics.' },
   completed_intro: { kind: 'bool', default: false, description: 'The UI intro has been completed.' },
   remote_syslog: { kind: 'string', default: null, description: 'Remote syslog server for machines.' },
-  maas_auto_ipmi_user: { kind: 'string', default: 'maas', description: 'IPMI user created at commissioning.' },
+  maas_auto_ipmi_user: {
+    kind: 'string',
+    default: 'maas',
+    description: 'IPMI user created at commissioning.',
+  },
   maas_auto_ipmi_user_privilege_level: {
     kind: 'choice',
     default: 'ADMIN',
@@ -142,7 +168,11 @@ export const configItems = {
     choices: ['', '3', '8', '12', '17'],
     description: 'IPMI cipher suite.',
   },
-  maas_auto_ipmi_workaround_flags: { kind: 'list', default: ['opensesspriv'], description: 'ipmitool -W flags.' },
+  maas_auto_ipmi_workaround_flags: {
+    kind: 'list',
+    default: ['opensesspriv'],
+    description: 'ipmitool -W flags.',
+  },
   hardware_sync_interval: {
     kind: 'string',
     default: '15m',
@@ -161,12 +191,24 @@ export const configItems = {
   release_notifications: { kind: 'bool', default: true, description: 'Show release notifications.' },
   curtin_verbose: { kind: 'bool', default: true, description: 'Verbose installer output.' },
   force_v1_network_yaml: { kind: 'bool', default: false, description: 'Force v1 netplan YAML.' },
-  max_node_commissioning_results: { kind: 'int', default: 10, min: 1, max: 1000, description: 'Kept results.' },
+  max_node_commissioning_results: {
+    kind: 'int',
+    default: 10,
+    min: 1,
+    max: 1000,
+    description: 'Kept results.',
+  },
   max_node_testing_results: { kind: 'int', default: 10, min: 1, max: 1000, description: 'Kept results.' },
   max_node_installation_results: { kind: 'int', default: 3, min: 1, max: 1000, description: 'Kept results.' },
   prometheus_enabled: { kind: 'bool', default: false, description: 'Push metrics to Prometheus.' },
   prometheus_push_gateway: { kind: 'string', default: null, description: 'Prometheus push gateway.' },
-  prometheus_push_interval: { kind: 'int', default: 60, min: 1, max: 86400, description: 'Push interval (min).' },
+  prometheus_push_interval: {
+    kind: 'int',
+    default: 60,
+    min: 1,
+    max: 86400,
+    description: 'Push interval (min).',
+  },
   promtail_enabled: { kind: 'bool', default: false, description: 'Forward logs to Promtail.' },
   promtail_port: { kind: 'int', default: 5238, min: 1, max: 65535, description: 'Promtail port.' },
   windows_kms_host: { kind: 'string', default: null, description: 'Windows KMS host.' },
@@ -209,7 +251,8 @@ export function parseConfigValue(name: ConfigName, raw: string): ConfigValue {
     case 'string':
       // An empty value clears an optional item; an item with a format has no empty form.
       if (item.default === null && raw === '') return null;
-      if (item.pattern && !item.pattern.test(raw)) return fail(`expected ${item.patternHint ?? 'a valid value'}.`);
+      if (item.pattern && !item.pattern.test(raw))
+        return fail(`expected ${item.patternHint ?? 'a valid value'}.`);
       return raw;
     case 'url':
       if (item.default === null && raw === '') return null;
@@ -228,14 +271,16 @@ export function parseConfigValue(name: ConfigName, raw: string): ConfigValue {
       return n;
     }
     case 'choice':
-      if (!item.choices.includes(raw)) return fail(`expected one of ${item.choices.map((c) => JSON.stringify(c)).join(', ')}.`);
+      if (!item.choices.includes(raw))
+        return fail(`expected one of ${item.choices.map((c) => JSON.stringify(c)).join(', ')}.`);
       return raw;
     case 'list': {
       const entries = raw.split(/[\s,]+/).filter((part) => part !== '');
       if (item.entries) {
         const rule = entryRules[item.entries];
         const bad = entries.filter((entry) => !rule.test(entry));
-        if (bad.length > 0) return fail(`expected space-separated ${rule.hint}; not valid: ${bad.join(', ')}.`);
+        if (bad.length > 0)
+          return fail(`expected space-separated ${rule.hint}; not valid: ${bad.join(', ')}.`);
       }
       return entries;
     }

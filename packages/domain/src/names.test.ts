@@ -6,19 +6,28 @@ describe('checkUsername', () => {
     expect(checkUsername(name)).toBeUndefined();
   });
 
-  it.each(['', 'has space', 'semi;colon', 'slash/name', 'x'.repeat(151), 'tab\tname'])('rejects %j', (name) => {
-    expect(checkUsername(name)).toMatch(/valid username/);
-  });
+  it.each(['', 'has space', 'semi;colon', 'slash/name', 'x'.repeat(151), 'tab\tname'])(
+    'rejects %j',
+    (name) => {
+      expect(checkUsername(name)).toMatch(/valid username/);
+    },
+  );
 });
 
 describe('checkObjectName', () => {
-  it.each(['default', 'rack-1', 'zone_2', 'Rack 1 west', '_hidden', 'zürich', 'x'.repeat(256)])('accepts %j like MAAS\'s ^\\w[ \\w-]*$', (name) => {
-    expect(checkObjectName(name)).toBeUndefined();
-  });
+  it.each(['default', 'rack-1', 'zone_2', 'Rack 1 west', '_hidden', 'zürich', 'x'.repeat(256)])(
+    "accepts %j like MAAS's ^\\w[ \\w-]*$",
+    (name) => {
+      expect(checkObjectName(name)).toBeUndefined();
+    },
+  );
 
-  it.each(['-leading-hyphen', ' leading-space', 'dot.name', 'slash/name', 'semi;colon', 'new\nline'])('rejects %j', (name) => {
-    expect(checkObjectName(name)).toMatch(/must start with/);
-  });
+  it.each(['-leading-hyphen', ' leading-space', 'dot.name', 'slash/name', 'semi;colon', 'new\nline'])(
+    'rejects %j',
+    (name) => {
+      expect(checkObjectName(name)).toMatch(/must start with/);
+    },
+  );
 
   it('says an empty name is required', () => {
     expect(checkObjectName('')).toBe('This field is required.');
@@ -40,13 +49,23 @@ describe('checkTagName', () => {
 });
 
 describe('checkDomainName', () => {
-  it.each(['maas', 'example.com', 'a-b.c-d.example', 'example.com.', `${'a'.repeat(63)}.com`, `${'a.'.repeat(126)}a.`])('accepts %s', (name) => {
+  it.each([
+    'maas',
+    'example.com',
+    'a-b.c-d.example',
+    'example.com.',
+    `${'a'.repeat(63)}.com`,
+    `${'a.'.repeat(126)}a.`,
+  ])('accepts %s', (name) => {
     expect(checkDomainName(name)).toBeUndefined();
   });
 
-  it.each(['-bad.com', 'bad-.com', 'a..b', 'under_score.com', 'space here', `${'a'.repeat(64)}.com`])('rejects %j naming the label rule', (name) => {
-    expect(checkDomainName(name)).toMatch(/DNS labels/);
-  });
+  it.each(['-bad.com', 'bad-.com', 'a..b', 'under_score.com', 'space here', `${'a'.repeat(64)}.com`])(
+    'rejects %j naming the label rule',
+    (name) => {
+      expect(checkDomainName(name)).toMatch(/DNS labels/);
+    },
+  );
 
   it.each(['', '.', `${'a.'.repeat(127)}a`])('rejects %j for its length', (name) => {
     expect(checkDomainName(name)).toMatch(/1 to 253 characters/);
@@ -58,7 +77,10 @@ describe('checkEmail', () => {
     expect(checkEmail(email)).toBeUndefined();
   });
 
-  it.each(['', 'no-at-sign', 'two@@example.com', 'sp ace@example.com', `${'a'.repeat(250)}@b.cd`])('rejects %j', (email) => {
-    expect(checkEmail(email)).toBe('Enter a valid email address.');
-  });
+  it.each(['', 'no-at-sign', 'two@@example.com', 'sp ace@example.com', `${'a'.repeat(250)}@b.cd`])(
+    'rejects %j',
+    (email) => {
+      expect(checkEmail(email)).toBe('Enter a valid email address.');
+    },
+  );
 });

@@ -45,13 +45,17 @@ describe('atomicWrite', () => {
     const target = join(where, 'is-a-directory');
     mkdirSync(target);
     writeFileSync(join(target, 'inside'), 'keep');
-    await expect(atomicWrite(target, 'new')).rejects.toMatchObject({ code: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST/) as string });
+    await expect(atomicWrite(target, 'new')).rejects.toMatchObject({
+      code: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST/) as string,
+    });
     expect(readdirSync(where)).toEqual(['is-a-directory']);
     expect(readFileSync(join(target, 'inside'), 'utf8')).toBe('keep');
   });
 
   it('rejects when the directory does not exist', async () => {
-    await expect(atomicWrite(join(dir, 'missing-dir', 'file'), 'x')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(atomicWrite(join(dir, 'missing-dir', 'file'), 'x')).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
   });
 
   it('lets concurrent writers each leave a whole file, never a mix', async () => {

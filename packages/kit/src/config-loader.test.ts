@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, choiceSetting, intSetting, loadConfig, optionalStringSetting, portSetting, stringSetting } from './config-loader.js';
+import {
+  ConfigError,
+  choiceSetting,
+  intSetting,
+  loadConfig,
+  optionalStringSetting,
+  portSetting,
+  stringSetting,
+} from './config-loader.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ferrum-config-test-'));
 afterAll(() => {
@@ -18,9 +26,20 @@ function file(name: string, content: string): string {
 const schema = {
   port: { env: 'T_PORT', description: 'Port.', default: 5240, parse: portSetting },
   name: { env: 'T_NAME', description: 'Name.', default: () => 'region', parse: stringSetting },
-  level: { env: 'T_LEVEL', description: 'Level.', default: 'info', parse: choiceSetting(['info', 'debug'] as const) },
+  level: {
+    env: 'T_LEVEL',
+    description: 'Level.',
+    default: 'info',
+    parse: choiceSetting(['info', 'debug'] as const),
+  },
   pool: { env: 'T_POOL', description: 'Pool size.', default: 20, parse: intSetting(1, 500) },
-  password: { env: 'T_PASSWORD', description: 'Secret.', default: undefined, secret: true, parse: optionalStringSetting },
+  password: {
+    env: 'T_PASSWORD',
+    description: 'Secret.',
+    default: undefined,
+    secret: true,
+    parse: optionalStringSetting,
+  },
 };
 
 /** The problems of the ConfigError that loading throws. */
@@ -36,7 +55,13 @@ function problemsOf(run: () => unknown): readonly string[] {
 
 describe('loadConfig', () => {
   it('uses the defaults when nothing is set, calling default functions', () => {
-    expect(loadConfig(schema, { env: {} })).toEqual({ port: 5240, name: 'region', level: 'info', pool: 20, password: undefined });
+    expect(loadConfig(schema, { env: {} })).toEqual({
+      port: 5240,
+      name: 'region',
+      level: 'info',
+      pool: 20,
+      password: undefined,
+    });
   });
 
   it('returns a frozen object', () => {
@@ -45,7 +70,9 @@ describe('loadConfig', () => {
   });
 
   it('parses values from the environment', () => {
-    expect(loadConfig(schema, { env: { T_PORT: '8080', T_NAME: ' lab ', T_LEVEL: 'debug', T_POOL: '5' } })).toMatchObject({
+    expect(
+      loadConfig(schema, { env: { T_PORT: '8080', T_NAME: ' lab ', T_LEVEL: 'debug', T_POOL: '5' } }),
+    ).toMatchObject({
       port: 8080,
       name: 'lab',
       level: 'debug',
@@ -58,12 +85,16 @@ describe('loadConfig', () => {
   });
 
   it('reports every problem at once, each naming its source', () => {
-    const problems = problemsOf(() => loadConfig(schema, { env: { T_PORT: '70000', T_LEVEL: 'loud', T_POOL: '0' } }));
+    const problems = problemsOf(() =>
+      loadConfig(schema, { env: { T_PORT: '70000', T_LEVEL: 'loud', T_POOL: '0' } }),
+    );
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^T_PORT: expected a port number 0-65535, got "70000"$/);
     expect(problems[1]).toMatch(/^T_LEVEL: expected one of info, debug, got "loud"$/);
     expect(problems[2]).toMatch(/^T_POOL: expected a whole number 1-500, got "0"$/);
-    expect(() => loadConfig(schema, { env: { T_PORT: 'x' } })).toThrow(/Invalid configuration:\n {2}- T_PORT/);
+    expect(() => loadConfig(schema, { env: { T_PORT: 'x' } })).toThrow(
+      /Invalid configuration:\n {2}- T_PORT/,
+    );
   });
 
   it('reads values from a JSON file', () => {
@@ -73,7 +104,10 @@ describe('loadConfig', () => {
 
   it('lets the environment win over the file', () => {
     const path = file('both.json', JSON.stringify({ port: 9000, name: 'from-file' }));
-    expect(loadConfig(schema, { env: { T_PORT: '9001' }, file: path })).toMatchObject({ port: 9001, name: 'from-file' });
+    expect(loadConfig(schema, { env: { T_PORT: '9001' }, file: path })).toMatchObject({
+      port: 9001,
+      name: 'from-file',
+    });
   });
 
   it('reports unknown keys in the file together with bad values', () => {
@@ -91,11 +125,15 @@ describe('loadConfig', () => {
     expect(brokenProblems[0]).toMatch(/broken\.json: .*JSON/);
     expect(brokenProblems[1]).toMatch(/T_LEVEL/);
     const list = file('list.json', '[1, 2]');
-    expect(problemsOf(() => loadConfig(schema, { env: {}, file: list }))).toEqual([`${list}: must contain a JSON object`]);
+    expect(problemsOf(() => loadConfig(schema, { env: {}, file: list }))).toEqual([
+      `${list}: must contain a JSON object`,
+    ]);
   });
 
   it('reports a missing file', () => {
-    expect(problemsOf(() => loadConfig(schema, { env: {}, file: join(dir, 'absent.json') }))[0]).toMatch(/absent\.json: .*ENOENT/);
+    expect(problemsOf(() => loadConfig(schema, { env: {}, file: join(dir, 'absent.json') }))[0]).toMatch(
+      /absent\.json: .*ENOENT/,
+    );
   });
 
   it('reads a secret from the file named by <ENV>_FILE, without its trailing newline', () => {
@@ -106,8 +144,12 @@ describe('loadConfig', () => {
   it('prefers the variable itself over <ENV>_FILE, and <ENV>_FILE over the JSON file', () => {
     const secret = file('password2', 'from-secret-file');
     const json = file('secret.json', JSON.stringify({ password: 'from-json' }));
-    expect(loadConfig(schema, { env: { T_PASSWORD: 'direct', T_PASSWORD_FILE: secret }, file: json }).password).toBe('direct');
-    expect(loadConfig(schema, { env: { T_PASSWORD_FILE: secret }, file: json }).password).toBe('from-secret-file');
+    expect(
+      loadConfig(schema, { env: { T_PASSWORD: 'direct', T_PASSWORD_FILE: secret }, file: json }).password,
+    ).toBe('direct');
+    expect(loadConfig(schema, { env: { T_PASSWORD_FILE: secret }, file: json }).password).toBe(
+      'from-secret-file',
+    );
   });
 
   it('reports an unreadable <ENV>_FILE naming the variable and the path', () => {
@@ -118,7 +160,15 @@ describe('loadConfig', () => {
   });
 
   it('never repeats a secret value in a problem message', () => {
-    const strict = { token: { env: 'T_TOKEN', description: 'Token.', default: 'x', secret: true, parse: choiceSetting(['a', 'b'] as const) } };
+    const strict = {
+      token: {
+        env: 'T_TOKEN',
+        description: 'Token.',
+        default: 'x',
+        secret: true,
+        parse: choiceSetting(['a', 'b'] as const),
+      },
+    };
     const problems = problemsOf(() => loadConfig(strict, { env: { T_TOKEN: 'hunter2-very-secret' } }));
     expect(problems).toEqual(['T_TOKEN: expected one of a, b, got [redacted]']);
   });

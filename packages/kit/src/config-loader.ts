@@ -45,7 +45,9 @@ export function loadConfig<S extends ConfigSchema>(schema: S, input: LoadConfigI
         fileValues = parsed as Record<string, unknown>;
         for (const key of Object.keys(fileValues)) {
           if (!Object.hasOwn(schema, key)) {
-            problems.push(`${input.file}: unknown setting "${key}" (known: ${Object.keys(schema).join(', ')})`);
+            problems.push(
+              `${input.file}: unknown setting "${key}" (known: ${Object.keys(schema).join(', ')})`,
+            );
           }
         }
       }
@@ -94,17 +96,22 @@ function redact(message: string, raw: unknown): string {
 // Parsers for the common kinds of setting.
 
 export function portSetting(raw: unknown): { ok: true; value: number } | { ok: false; message: string } {
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > 65535) return { ok: false, message: `expected a port number 0-65535, got ${JSON.stringify(raw)}` };
+  const n =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    return { ok: false, message: `expected a port number 0-65535, got ${JSON.stringify(raw)}` };
   return { ok: true, value: n };
 }
 
 export function stringSetting(raw: unknown): { ok: true; value: string } | { ok: false; message: string } {
-  if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, message: `expected a non-empty string, got ${JSON.stringify(raw)}` };
+  if (typeof raw !== 'string' || raw.trim() === '')
+    return { ok: false, message: `expected a non-empty string, got ${JSON.stringify(raw)}` };
   return { ok: true, value: raw.trim() };
 }
 
-export function optionalStringSetting(raw: unknown): { ok: true; value: string | undefined } | { ok: false; message: string } {
+export function optionalStringSetting(
+  raw: unknown,
+): { ok: true; value: string | undefined } | { ok: false; message: string } {
   if (raw === undefined || raw === null || raw === '') return { ok: true, value: undefined };
   return stringSetting(raw);
 }
@@ -118,8 +125,14 @@ export function choiceSetting<T extends string>(choices: readonly T[]) {
 
 export function intSetting(min: number, max: number) {
   return (raw: unknown): { ok: true; value: number } | { ok: false; message: string } => {
-    const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
-    if (!Number.isInteger(n) || n < min || n > max) return { ok: false, message: `expected a whole number ${min}-${max}, got ${JSON.stringify(raw)}` };
+    const n =
+      typeof raw === 'number'
+        ? raw
+        : typeof raw === 'string' && /^-?\d+$/.test(raw.trim())
+          ? Number(raw)
+          : NaN;
+    if (!Number.isInteger(n) || n < min || n > max)
+      return { ok: false, message: `expected a whole number ${min}-${max}, got ${JSON.stringify(raw)}` };
     return { ok: true, value: n };
   };
 }

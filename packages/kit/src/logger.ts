@@ -39,7 +39,12 @@ export function createLogger(settings: LoggerSettings): Logger {
       ...options,
       transport: {
         target: 'pino-pretty',
-        options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination: settings.fd ?? 1 },
+        options: {
+          colorize: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname',
+          destination: settings.fd ?? 1,
+        },
       },
     });
   }

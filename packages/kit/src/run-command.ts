@@ -23,7 +23,11 @@ export interface CommandResult {
  * a non-zero exit: the caller classifies the result. It rejects only when the program cannot
  * be started (for example ENOENT).
  */
-export function runCommand(file: string, args: readonly string[], options: RunCommandOptions): Promise<CommandResult> {
+export function runCommand(
+  file: string,
+  args: readonly string[],
+  options: RunCommandOptions,
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       file,

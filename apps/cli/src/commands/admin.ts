@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { AppError } from '@ferrum/domain';
-import { currentSchemaVersion, formatApiKey, latestSchemaVersion, openRegionContext, type RegionContext } from '@ferrum/region';
+import {
+  currentSchemaVersion,
+  formatApiKey,
+  latestSchemaVersion,
+  openRegionContext,
+  type RegionContext,
+} from '@ferrum/region';
 import { output } from '../output.js';
 import type { CliContext } from '../context.js';
 
@@ -14,7 +20,10 @@ async function withRegion<T>(ctx: CliContext, work: (region: RegionContext) => P
   }
 }
 
-function secretFrom(options: { value?: string | undefined; file?: string | undefined; env?: string | undefined }, what: string): string {
+function secretFrom(
+  options: { value?: string | undefined; file?: string | undefined; env?: string | undefined },
+  what: string,
+): string {
   if (options.value !== undefined) return options.value;
   if (options.file !== undefined) return readFileSync(options.file, 'utf8').replace(/\r?\n$/, '');
   if (options.env !== undefined && options.env !== '') return options.env;
@@ -23,13 +32,27 @@ function secretFrom(options: { value?: string | undefined; file?: string | undef
 
 export async function createAdminCommand(
   ctx: CliContext,
-  options: { username?: string | undefined; email?: string | undefined; password?: string | undefined; passwordFile?: string | undefined },
+  options: {
+    username?: string | undefined;
+    email?: string | undefined;
+    password?: string | undefined;
+    passwordFile?: string | undefined;
+  },
 ): Promise<number> {
   const missing = (['username', 'email'] as const).filter((k) => !options[k]);
-  if (missing.length > 0) throw AppError.invalid(Object.fromEntries(missing.map((k) => [k, `--${k} is required.`])));
-  const password = secretFrom({ value: options.password, file: options.passwordFile, env: ctx.env['FERRUM_ADMIN_PASSWORD'] }, 'password');
+  if (missing.length > 0)
+    throw AppError.invalid(Object.fromEntries(missing.map((k) => [k, `--${k} is required.`])));
+  const password = secretFrom(
+    { value: options.password, file: options.passwordFile, env: ctx.env['FERRUM_ADMIN_PASSWORD'] },
+    'password',
+  );
   await withRegion(ctx, async ({ services }) => {
-    const user = await services.users.create({ username: options.username ?? '', email: options.email ?? '', password, isSuperuser: true });
+    const user = await services.users.create({
+      username: options.username ?? '',
+      email: options.email ?? '',
+      password,
+      isSuperuser: true,
+    });
     output.line(`Created administrator '${user.username}'.`);
   });
   return 0;
@@ -37,7 +60,12 @@ export async function createAdminCommand(
 
 export async function apikeyCommand(
   ctx: CliContext,
-  options: { username?: string | undefined; list: boolean; delete?: string | undefined; name?: string | undefined },
+  options: {
+    username?: string | undefined;
+    list: boolean;
+    delete?: string | undefined;
+    name?: string | undefined;
+  },
 ): Promise<number> {
   if (!options.username) throw AppError.invalid({ username: '--username is required.' });
   await withRegion(ctx, async ({ services }) => {
@@ -59,7 +87,9 @@ export async function apikeyCommand(
 
 export async function migrateCommand(ctx: CliContext): Promise<number> {
   await withRegion(ctx, async ({ database }) => {
-    output.line(`Database schema is at ${(await currentSchemaVersion(database.db)) ?? 'none'} (this build knows up to ${latestSchemaVersion}).`);
+    output.line(
+      `Database schema is at ${(await currentSchemaVersion(database.db)) ?? 'none'} (this build knows up to ${latestSchemaVersion}).`,
+    );
   });
   return 0;
 }

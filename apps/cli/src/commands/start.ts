@@ -3,13 +3,14 @@ import { output } from '../output.js';
 import { ferrumVersion } from '../version.js';
 import type { CliContext } from '../context.js';
 
+/** A repeat of the stop signal within this time is the same request (wrappers repeat Ctrl-C). */
+const DUPLICATE_SIGNAL_MS = 1000;
+
 /**
- * `ferrum start`: the all-in-one region until SIGINT/SIGTERM, then a clean stop.
+ * `ferrum start`: the all-in-one region until SIGINT/SIGTERM/SIGHUP, then a clean stop.
  * The signal handlers are installed before anything starts, so a signal at any moment —
  * during start-up too — ends in a clean stop (HTTP closed, embedded PostgreSQL stopped).
  */
-const DUPLICATE_SIGNAL_MS = 1000;
-
 export async function startCommand(ctx: CliContext): Promise<number> {
   let region: RunningRegion | undefined;
   const state = { stopRequested: false };
@@ -38,7 +39,8 @@ export async function startCommand(ctx: CliContext): Promise<number> {
   process.on('SIGHUP', onSignal);
   try {
     region = await startRegion(ctx.config, ctx.logger, ferrumVersion);
-    if (!state.stopRequested) output.line(`Ferrum ${ferrumVersion} region is ready at ${region.url}  (API: ${region.url}api/2.0/)`);
+    if (!state.stopRequested)
+      output.line(`Ferrum ${ferrumVersion} region is ready at ${region.url}  (API: ${region.url}api/2.0/)`);
     await stopSignal;
     await region.stop();
     ctx.logger.info('stopped');

@@ -11,8 +11,14 @@ function formatDuration(seconds: number): string {
 }
 
 /** `ferrum status`: asks the running region for its health; exit 0 when healthy. */
-export async function statusCommand(ctx: CliContext, options: { json: boolean; url?: string | undefined }): Promise<number> {
-  const host = ctx.config.bindAddress === '0.0.0.0' || ctx.config.bindAddress === '::' ? '127.0.0.1' : ctx.config.bindAddress;
+export async function statusCommand(
+  ctx: CliContext,
+  options: { json: boolean; url?: string | undefined },
+): Promise<number> {
+  const host =
+    ctx.config.bindAddress === '0.0.0.0' || ctx.config.bindAddress === '::'
+      ? '127.0.0.1'
+      : ctx.config.bindAddress;
   const base = options.url ?? `http://${host.includes(':') ? `[${host}]` : host}:${ctx.config.httpPort}`;
   let health: HealthInfo | undefined;
   let problem: string | undefined;
@@ -28,7 +34,9 @@ export async function statusCommand(ctx: CliContext, options: { json: boolean; u
     output.line(`region:    ${health.status} (Ferrum ${health.version})`);
     output.line(`url:       ${health.url}`);
     output.line(`uptime:    ${formatDuration(health.uptimeSeconds)}`);
-    output.line(`database:  ${health.database.reachable ? 'reachable' : `UNREACHABLE (${health.database.error ?? 'unknown error'})`}`);
+    output.line(
+      `database:  ${health.database.reachable ? 'reachable' : `UNREACHABLE (${health.database.error ?? 'unknown error'})`}`,
+    );
     output.line(`schema:    ${health.database.schemaVersion ?? 'none'}`);
   } else {
     output.line(`region:    down`);

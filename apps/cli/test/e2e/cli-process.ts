@@ -12,7 +12,11 @@ export interface CliResult {
 
 /** Runs `ferrum …` to completion, as a user would from a shell. */
 export function ferrum(args: string[], env: NodeJS.ProcessEnv): CliResult {
-  const result = spawnSync(process.execPath, [ferrumBin, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(process.execPath, [ferrumBin, ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -40,7 +44,10 @@ export interface RunningServer {
 
 /** Starts `ferrum start` and waits for its "ready" line. */
 export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, [ferrumBin, 'start'], { env: { ...process.env, FERRUM_LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [ferrumBin, 'start'], {
+    env: { ...process.env, FERRUM_LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => {
     text += chunk.toString();
@@ -55,7 +62,9 @@ export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): P
     });
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`ferrum start not ready after ${timeoutMs} ms:\n${text}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      reject(new Error(`ferrum start not ready after ${timeoutMs} ms:\n${text}`));
+    }, timeoutMs);
     const check = (): void => {
       const match = /region is ready at (\S+)/.exec(text);
       if (match?.[1]) {

@@ -17,20 +17,31 @@ afterAll(async () => {
 });
 
 async function envFor(dataDir: string): Promise<NodeJS.ProcessEnv> {
-  return { FERRUM_DATA_DIR: dataDir, FERRUM_HTTP_PORT: String(await freePort()), FERRUM_BIND_ADDRESS: '127.0.0.1', DATABASE_URL: '' };
+  return {
+    FERRUM_DATA_DIR: dataDir,
+    FERRUM_HTTP_PORT: String(await freePort()),
+    FERRUM_BIND_ADDRESS: '127.0.0.1',
+    DATABASE_URL: '',
+  };
 }
 
 describe('FERRUM_DATA_DIR', () => {
   it('may contain spaces', async () => {
     const env = await envFor(join(base, 'my data'));
-    const result = ferrum(['createadmin', '--username', 'a', '--email', 'a@example.com', '--password', 'p'], env);
+    const result = ferrum(
+      ['createadmin', '--username', 'a', '--email', 'a@example.com', '--password', 'p'],
+      env,
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
   });
 
   it('is refused, naming the setting, when it holds characters a shell would expand', async () => {
     const evil = join(base, '$(touch pwned)');
-    const result = ferrum(['createadmin', '--username', 'a', '--email', 'a@example.com', '--password', 'p'], await envFor(evil));
+    const result = ferrum(
+      ['createadmin', '--username', 'a', '--email', 'a@example.com', '--password', 'p'],
+      await envFor(evil),
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/FERRUM_DATA_DIR: must not contain/);
   });
@@ -39,16 +50,24 @@ describe('FERRUM_DATA_DIR', () => {
     const long = join(base, 'x'.repeat(60), 'y'.repeat(60));
     await mkdir(long, { recursive: true });
     const env = await envFor(long);
-    expect(ferrum(['createadmin', '--username', 'b', '--email', 'b@example.com', '--password', 'p'], env).code).toBe(0);
+    expect(
+      ferrum(['createadmin', '--username', 'b', '--email', 'b@example.com', '--password', 'p'], env).code,
+    ).toBe(0);
 
     const other = join(base, 'z'.repeat(60), 'w'.repeat(60));
     await mkdir(other, { recursive: true });
     // The predictable socket dir of `other`, planted as a symlink by someone else beforehand.
-    const socketDir = join(tmpdir(), `ferrum-pg-${createHash('sha256').update(join(other, 'postgres')).digest('hex').slice(0, 12)}`);
+    const socketDir = join(
+      tmpdir(),
+      `ferrum-pg-${createHash('sha256').update(join(other, 'postgres')).digest('hex').slice(0, 12)}`,
+    );
     await rm(socketDir, { recursive: true, force: true });
     await symlink(base, socketDir);
     try {
-      const planted = ferrum(['createadmin', '--username', 'c', '--email', 'c@example.com', '--password', 'p'], await envFor(other));
+      const planted = ferrum(
+        ['createadmin', '--username', 'c', '--email', 'c@example.com', '--password', 'p'],
+        await envFor(other),
+      );
       expect(planted.code).toBe(1);
       expect(planted.stderr).toMatch(/Refusing socket directory/);
     } finally {

@@ -14,7 +14,12 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   database = await createEmptyDatabase();
   dataDir = await mkdtemp(join(tmpdir(), 'ferrum-ext-'));
-  env = { DATABASE_URL: database.url, FERRUM_DATA_DIR: dataDir, FERRUM_HTTP_PORT: String(await freePort()), FERRUM_BIND_ADDRESS: '127.0.0.1' };
+  env = {
+    DATABASE_URL: database.url,
+    FERRUM_DATA_DIR: dataDir,
+    FERRUM_HTTP_PORT: String(await freePort()),
+    FERRUM_BIND_ADDRESS: '127.0.0.1',
+  };
 });
 
 afterAll(async () => {
@@ -28,14 +33,22 @@ describe('ferrum with DATABASE_URL', () => {
     expect(migrated.code).toBe(0);
     expect(migrated.stdout).toContain(`schema is at ${latestSchemaVersion} `);
     expect(ferrum(['migrate'], env).code).toBe(0);
-    expect(ferrum(['createadmin', '--username', 'ops', '--email', 'ops@example.com', '--password', 'x'], env).code).toBe(0);
+    expect(
+      ferrum(['createadmin', '--username', 'ops', '--email', 'ops@example.com', '--password', 'x'], env).code,
+    ).toBe(0);
     const key = ferrum(['apikey', '--username', 'ops'], env).stdout.trim();
     const server = await startServer(env);
     try {
-      const response = await fetch(`${server.url}api/2.0/users/?op=whoami`, { headers: { authorization: oauthHeader(key) } });
+      const response = await fetch(`${server.url}api/2.0/users/?op=whoami`, {
+        headers: { authorization: oauthHeader(key) },
+      });
       expect(response.status).toBe(200);
-      const zones = await fetch(`${server.url}api/2.0/zones/`, { headers: { authorization: oauthHeader(key) } });
-      expect(await zones.json()).toEqual([{ id: 1, name: 'default', description: '', resource_uri: '/MAAS/api/2.0/zones/default/' }]);
+      const zones = await fetch(`${server.url}api/2.0/zones/`, {
+        headers: { authorization: oauthHeader(key) },
+      });
+      expect(await zones.json()).toEqual([
+        { id: 1, name: 'default', description: '', resource_uri: '/MAAS/api/2.0/zones/default/' },
+      ]);
     } finally {
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);

@@ -11,7 +11,8 @@ let version: string;
 
 beforeAll(async () => {
   prefix = await mkdtemp(join(tmpdir(), 'ferrum-global-'));
-  version = (JSON.parse(await readFile(join(root, 'apps/cli/package.json'), 'utf8')) as { version: string }).version;
+  version = (JSON.parse(await readFile(join(root, 'apps/cli/package.json'), 'utf8')) as { version: string })
+    .version;
 });
 afterAll(async () => {
   await rm(prefix, { recursive: true, force: true });
@@ -25,7 +26,11 @@ describe('the ferrum command', () => {
   });
 
   it('runs as `ferrum` once installed globally', () => {
-    const install = spawnSync('npm', ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', root], { encoding: 'utf8' });
+    const install = spawnSync(
+      'npm',
+      ['install', '--global', '--prefix', prefix, '--no-audit', '--no-fund', root],
+      { encoding: 'utf8' },
+    );
     expect(install.status, install.stderr).toBe(0);
     const result = spawnSync(join(prefix, 'bin', 'ferrum'), ['--help'], { encoding: 'utf8' });
     expect(result.status).toBe(0);

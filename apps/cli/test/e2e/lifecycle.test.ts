@@ -17,7 +17,12 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ferrum-cli-'));
-  env = { FERRUM_DATA_DIR: dataDir, FERRUM_HTTP_PORT: String(await freePort()), FERRUM_BIND_ADDRESS: '127.0.0.1', DATABASE_URL: '' };
+  env = {
+    FERRUM_DATA_DIR: dataDir,
+    FERRUM_HTTP_PORT: String(await freePort()),
+    FERRUM_BIND_ADDRESS: '127.0.0.1',
+    DATABASE_URL: '',
+  };
 });
 
 afterAll(async () => {
@@ -26,14 +31,19 @@ afterAll(async () => {
 });
 
 async function whoami(url: string, key: string, nonce?: string): Promise<Response> {
-  return fetch(`${url}api/2.0/users/?op=whoami`, { headers: { authorization: oauthHeader(key, nonce ? { nonce } : {}) } });
+  return fetch(`${url}api/2.0/users/?op=whoami`, {
+    headers: { authorization: oauthHeader(key, nonce ? { nonce } : {}) },
+  });
 }
 
 describe('ferrum CLI', () => {
   let apiKey = '';
 
   it('creates an admin and an API key before the server ever ran, leaving no PostgreSQL behind', () => {
-    const created = ferrum(['createadmin', '--username', 'admin', '--email', 'admin@example.com', '--password', 'pw-1'], env);
+    const created = ferrum(
+      ['createadmin', '--username', 'admin', '--email', 'admin@example.com', '--password', 'pw-1'],
+      env,
+    );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/Created administrator 'admin'/);
@@ -63,11 +73,25 @@ describe('ferrum CLI', () => {
   it('runs the admin commands against a running server and reports its status', async () => {
     const server = await startServer(env);
     try {
-      const created = ferrum(['createadmin', '--username', 'second', '--email', 'second@example.com', '--password-file', '/dev/null'], env);
+      const created = ferrum(
+        [
+          'createadmin',
+          '--username',
+          'second',
+          '--email',
+          'second@example.com',
+          '--password-file',
+          '/dev/null',
+        ],
+        env,
+      );
       // An empty password file is refused, naming the field.
       expect(created.code).toBe(1);
       expect(created.stderr).toMatch(/password/);
-      const withEnv = ferrum(['createadmin', '--username', 'second', '--email', 'second@example.com'], { ...env, FERRUM_ADMIN_PASSWORD: 'pw-2' });
+      const withEnv = ferrum(['createadmin', '--username', 'second', '--email', 'second@example.com'], {
+        ...env,
+        FERRUM_ADMIN_PASSWORD: 'pw-2',
+      });
       expect(withEnv.code).toBe(0);
       const key = ferrum(['apikey', '--username', 'second', '--name', 'laptop'], env).stdout.trim();
       expect((await whoami(server.url, key)).status).toBe(200);
@@ -79,7 +103,10 @@ describe('ferrum CLI', () => {
       expect(status.stdout).toMatch(/database:\s+reachable/);
       expect(status.stdout).toMatch(new RegExp(`schema:\\s+${latestSchemaVersion}\\n`));
       expect(status.stdout).toContain(server.url);
-      const json = JSON.parse(ferrum(['status', '--json'], env).stdout) as { status: string; uptimeSeconds: number };
+      const json = JSON.parse(ferrum(['status', '--json'], env).stdout) as {
+        status: string;
+        uptimeSeconds: number;
+      };
       expect(json.status).toBe('ok');
       // Started moments ago: a few seconds of uptime, not the epoch or a negative clock.
       expect(json.uptimeSeconds).toBeGreaterThanOrEqual(0);
@@ -117,7 +144,9 @@ describe('ferrum CLI', () => {
 
   it('explains a port already in use, and leaves nothing running behind', async () => {
     const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(Number(env['FERRUM_HTTP_PORT']), '127.0.0.1', resolve));
+    await new Promise<void>((resolve) =>
+      blocker.listen(Number(env['FERRUM_HTTP_PORT']), '127.0.0.1', resolve),
+    );
     try {
       const result = ferrum(['start'], env);
       expect(result.code).toBe(1);
@@ -139,7 +168,10 @@ describe('ferrum CLI', () => {
   });
 
   it('stops cleanly when signalled in the middle of start-up', async () => {
-    const child = spawn(process.execPath, [ferrumBin, 'start'], { env: { ...process.env, FERRUM_LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [ferrumBin, 'start'], {
+      env: { ...process.env, FERRUM_LOG_FORMAT: 'json', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let text = '';
     let signalled = false;
     child.stdout.on('data', (chunk: Buffer) => {

@@ -21,9 +21,21 @@ afterAll(async () => {
 
 describe('npm start (the README command)', () => {
   it('stops cleanly on Ctrl-C, which reaches npm, its shell, the bootstrap and Ferrum at once', async () => {
-    const env = { ...process.env, FERRUM_DATA_DIR: dataDir, FERRUM_HTTP_PORT: String(await freePort()), FERRUM_BIND_ADDRESS: '127.0.0.1', FERRUM_LOG_FORMAT: 'json', DATABASE_URL: '' };
+    const env = {
+      ...process.env,
+      FERRUM_DATA_DIR: dataDir,
+      FERRUM_HTTP_PORT: String(await freePort()),
+      FERRUM_BIND_ADDRESS: '127.0.0.1',
+      FERRUM_LOG_FORMAT: 'json',
+      DATABASE_URL: '',
+    };
     // Its own process group, as a terminal's foreground job is.
-    const child = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['start'], {
+      cwd: root,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let text = '';
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -44,7 +44,8 @@ describe('verifyPassword', () => {
 
   it('answers false, never throws and never accepts, for malformed hashes', async () => {
     const good = (await hashPassword('pw', cheap)).split('$');
-    const withPart = (index: number, value: string) => good.map((part, i) => (i === index ? value : part)).join('$');
+    const withPart = (index: number, value: string) =>
+      good.map((part, i) => (i === index ? value : part)).join('$');
     const malformed = [
       '',
       'garbage',

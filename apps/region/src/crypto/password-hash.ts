@@ -41,13 +41,21 @@ function wholeNumber(text: string): number | undefined {
 function parseStored(stored: string): { cost: Cost; salt: Buffer; key: Buffer } | undefined {
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
-  const [, nText, rText, pText, saltText, keyText] = parts as [string, string, string, string, string, string];
+  const [, nText, rText, pText, saltText, keyText] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const N = wholeNumber(nText);
   const r = wholeNumber(rText);
   const p = wholeNumber(pText);
   if (N === undefined || r === undefined || p === undefined) return undefined;
   // N must be a power of two above 1 (scrypt's own rule), r and p small.
-  if (N < 2 || N > 2 ** MAX_LOG2_N || (N & (N - 1)) !== 0 || r < 1 || r > 32 || p < 1 || p > 16) return undefined;
+  if (N < 2 || N > 2 ** MAX_LOG2_N || (N & (N - 1)) !== 0 || r < 1 || r > 32 || p < 1 || p > 16)
+    return undefined;
   if (!/^[\w-]+$/.test(saltText) || !/^[\w-]+$/.test(keyText)) return undefined;
   const key = Buffer.from(keyText, 'base64url');
   if (key.length < MIN_KEY_BYTES || key.length > MAX_KEY_BYTES) return undefined;

@@ -24,15 +24,21 @@ async function race(processes: number): Promise<number> {
     await new Promise((r) => setTimeout(r, 1500));
   `;
   const at = Date.now() + 2500;
-  const runs = Array.from({ length: processes }, () =>
-    new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, String(at)], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.on('exit', () => {
-        resolve(out);
-      });
-    }),
+  const runs = Array.from(
+    { length: processes },
+    () =>
+      new Promise<string>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', '--input-type=module', '-e', script, String(at)],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.on('exit', () => {
+          resolve(out);
+        });
+      }),
   );
   const results = await Promise.all(runs);
   return results.filter((r) => r === 'won').length;

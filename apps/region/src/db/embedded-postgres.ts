@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { access, chmod, chown, constants, cp, lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import {
+  access,
+  chmod,
+  chown,
+  constants,
+  cp,
+  lstat,
+  mkdir,
+  readFile,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir, userInfo, arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runCommand, type Logger } from '@ferrum/kit';
@@ -45,7 +56,10 @@ export class EmbeddedPostgres {
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
     if (unsafeDataDirCharacters.test(options.dataDir)) {
-      throw new AppError('validation_failed', `The data dir ${JSON.stringify(options.dataDir)} contains " $ \` \\ or a newline, which PostgreSQL's pg_ctl cannot take; choose another FERRUM_DATA_DIR.`);
+      throw new AppError(
+        'validation_failed',
+        `The data dir ${JSON.stringify(options.dataDir)} contains " $ \` \\ or a newline, which PostgreSQL's pg_ctl cannot take; choose another FERRUM_DATA_DIR.`,
+      );
     }
     this.pgData = join(options.dataDir, 'postgres');
     this.logger = options.logger.child({ component: 'embedded-postgres' });
@@ -70,7 +84,10 @@ export class EmbeddedPostgres {
     if (this.socketDir !== this.pgData) await this.ensurePrivateSocketDir();
     await this.writeSettings();
     if (await this.isRunning()) {
-      this.logger.warn({ pgData: this.pgData }, 'adopting an embedded PostgreSQL left running by an unclean stop');
+      this.logger.warn(
+        { pgData: this.pgData },
+        'adopting an embedded PostgreSQL left running by an unclean stop',
+      );
     } else {
       const started = Date.now();
       const result = await runCommand(
@@ -82,7 +99,10 @@ export class EmbeddedPostgres {
       );
       if (result.exitCode !== 0) {
         const log = await readFile(join(this.pgData, 'server.log'), 'utf8').catch(() => '');
-        throw new AppError('unavailable', `embedded PostgreSQL did not start: ${result.stderr.trim() || result.stdout.trim()}\n${log.split('\n').slice(-15).join('\n')}`);
+        throw new AppError(
+          'unavailable',
+          `embedded PostgreSQL did not start: ${result.stderr.trim() || result.stdout.trim()}\n${log.split('\n').slice(-15).join('\n')}`,
+        );
       }
       this.logger.info({ pgData: this.pgData, ms: Date.now() - started }, 'embedded PostgreSQL started');
     }
@@ -94,10 +114,14 @@ export class EmbeddedPostgres {
   async stop(): Promise<void> {
     if (!this.startedByUs || !this.bins) return;
     this.startedByUs = false;
-    const result = await runCommand(this.bins.pg_ctl, ['stop', '-w', '-t', '60', '-m', 'fast', '-D', this.pgData], {
-      timeoutMs: 90_000,
-      ...this.runAsOptions(),
-    });
+    const result = await runCommand(
+      this.bins.pg_ctl,
+      ['stop', '-w', '-t', '60', '-m', 'fast', '-D', this.pgData],
+      {
+        timeoutMs: 90_000,
+        ...this.runAsOptions(),
+      },
+    );
     // Exit 1 with "Is server running?" means it already stopped (e.g. it got the terminal's SIGINT too).
     if (result.exitCode !== 0 && !/is server running/i.test(result.stderr)) {
       this.logger.error({ stderr: result.stderr }, 'embedded PostgreSQL did not stop cleanly');
@@ -108,7 +132,10 @@ export class EmbeddedPostgres {
 
   async isRunning(): Promise<boolean> {
     const bins = await this.prepare();
-    const result = await runCommand(bins.pg_ctl, ['status', '-D', this.pgData], { timeoutMs: 10_000, ...this.runAsOptions() });
+    const result = await runCommand(bins.pg_ctl, ['status', '-D', this.pgData], {
+      timeoutMs: 10_000,
+      ...this.runAsOptions(),
+    });
     return result.exitCode === 0;
   }
 
@@ -184,13 +211,19 @@ export class EmbeddedPostgres {
     // lstat: a symlink planted at this predictable name must not be followed (nor chown'd through).
     const info = await lstat(this.socketDir);
     const owner = this.runAs?.uid ?? userInfo().uid;
-    if (info.isSymbolicLink() || !info.isDirectory() || (info.uid !== owner && info.uid !== userInfo().uid) || (info.mode & 0o077) !== 0) {
+    if (
+      info.isSymbolicLink() ||
+      !info.isDirectory() ||
+      (info.uid !== owner && info.uid !== userInfo().uid) ||
+      (info.mode & 0o077) !== 0
+    ) {
       throw new AppError(
         'unavailable',
         `Refusing socket directory ${this.socketDir}: it must be a directory owned by Ferrum's PostgreSQL user with mode 0700. Remove it, or use a shorter FERRUM_DATA_DIR.`,
       );
     }
-    if (this.runAs && info.uid !== this.runAs.uid) await chown(this.socketDir, this.runAs.uid, this.runAs.gid);
+    if (this.runAs && info.uid !== this.runAs.uid)
+      await chown(this.socketDir, this.runAs.uid, this.runAs.gid);
   }
 
   private runAsOptions(): { uid?: number; gid?: number } {
@@ -208,8 +241,16 @@ export class EmbeddedPostgres {
     let ids = await lookupUser(SERVICE_USER);
     if (!ids) {
       this.logger.info(`creating system user "${SERVICE_USER}" to run the embedded PostgreSQL`);
-      const result = await runCommand('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVICE_USER], { timeoutMs: 30_000 });
-      if (result.exitCode !== 0) throw new AppError('unavailable', `cannot create the "${SERVICE_USER}" user: ${result.stderr.trim()}`);
+      const result = await runCommand(
+        'useradd',
+        ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SERVICE_USER],
+        { timeoutMs: 30_000 },
+      );
+      if (result.exitCode !== 0)
+        throw new AppError(
+          'unavailable',
+          `cannot create the "${SERVICE_USER}" user: ${result.stderr.trim()}`,
+        );
       ids = await lookupUser(SERVICE_USER);
       if (!ids) throw new AppError('unavailable', `user "${SERVICE_USER}" not found after creating it`);
     }
@@ -222,7 +263,8 @@ export class EmbeddedPostgres {
   private async checkReachable(dir: string, ids: RunAs): Promise<void> {
     // The data dir is Ferrum's own: let the service user pass through it (it cannot list it).
     const own = await stat(dir).catch(() => undefined);
-    if (own && own.uid === userInfo().uid && (own.mode & 0o001) === 0) await chmod(dir, (own.mode & 0o7777) | 0o001);
+    if (own && own.uid === userInfo().uid && (own.mode & 0o001) === 0)
+      await chmod(dir, (own.mode & 0o7777) | 0o001);
     let current = dirname(join(dir, 'x'));
     const blocked: string[] = [];
     for (;;) {
@@ -248,15 +290,27 @@ export class EmbeddedPostgres {
     try {
       mod = (await import(name)) as Binaries;
     } catch {
-      throw new AppError('unavailable', `PostgreSQL binaries for ${platform()}-${arch()} are missing: run "npm install" (package ${name}).`);
+      throw new AppError(
+        'unavailable',
+        `PostgreSQL binaries for ${platform()}-${arch()} are missing: run "npm install" (package ${name}).`,
+      );
     }
     if (userInfo().uid !== 0) return mod;
     const ids = await lookupUser(SERVICE_USER);
-    if (ids && (await runCommand(mod.postgres, ['--version'], { timeoutMs: 10_000, uid: ids.uid, gid: ids.gid }).then((r) => r.exitCode === 0, () => false))) {
+    if (
+      ids &&
+      (await runCommand(mod.postgres, ['--version'], { timeoutMs: 10_000, uid: ids.uid, gid: ids.gid }).then(
+        (r) => r.exitCode === 0,
+        () => false,
+      ))
+    ) {
       return mod;
     }
     const nativeDir = dirname(dirname(mod.postgres));
-    const version = (await readFile(join(nativeDir, '..', 'package.json'), 'utf8').then((t) => (JSON.parse(t) as { version: string }).version, () => 'current'));
+    const version = await readFile(join(nativeDir, '..', 'package.json'), 'utf8').then(
+      (t) => (JSON.parse(t) as { version: string }).version,
+      () => 'current',
+    );
     const copy = join(this.options.dataDir, `pgsql-${version}`);
     if (!(await exists(join(copy, '.complete')))) {
       this.logger.info({ copy }, 'copying PostgreSQL binaries where the postgres user can run them');
@@ -264,7 +318,11 @@ export class EmbeddedPostgres {
       await cp(nativeDir, copy, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
       await writeFile(join(copy, '.complete'), version);
     }
-    return { initdb: join(copy, 'bin', 'initdb'), pg_ctl: join(copy, 'bin', 'pg_ctl'), postgres: join(copy, 'bin', 'postgres') };
+    return {
+      initdb: join(copy, 'bin', 'initdb'),
+      pg_ctl: join(copy, 'bin', 'pg_ctl'),
+      postgres: join(copy, 'bin', 'postgres'),
+    };
   }
 }
 
@@ -279,7 +337,8 @@ async function lookupUser(name: string): Promise<RunAs | undefined> {
   const passwd = await readFile('/etc/passwd', 'utf8');
   for (const line of passwd.split('\n')) {
     const [user, , uid, gid] = line.split(':');
-    if (user === name && uid !== undefined && gid !== undefined) return { uid: Number(uid), gid: Number(gid) };
+    if (user === name && uid !== undefined && gid !== undefined)
+      return { uid: Number(uid), gid: Number(gid) };
   }
   return undefined;
 }

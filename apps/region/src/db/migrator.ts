@@ -24,7 +24,12 @@ export const latestSchemaVersion = allMigrationNames.at(-1) ?? 'none';
  * at once: Kysely's migrator holds a lock while it works.
  */
 export async function migrateToLatest(db: AnyDatabase): Promise<string[]> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -32,7 +37,16 @@ export async function migrateToLatest(db: AnyDatabase): Promise<string[]> {
 
 /** The applied schema version (newest migration name), or undefined on an empty database. */
 export async function currentSchemaVersion(db: AnyDatabase): Promise<string | undefined> {
-  const migrator = new Migrator({ db, provider, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
   const all = await migrator.getMigrations();
-  return all.filter((m) => m.executedAt !== undefined).map((m) => m.name).sort().at(-1);
+  return all
+    .filter((m) => m.executedAt !== undefined)
+    .map((m) => m.name)
+    .sort()
+    .at(-1);
 }

@@ -16,7 +16,11 @@ const unavailableCodes = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up, in recovery)
   '53300', // too_many_connections
-  '08000', '08003', '08006', '08001', '08004', // connection exceptions
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004', // connection exceptions
 ]);
 const retryCodes = new Set(['40001', '40P01']); // serialization_failure, deadlock_detected
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
@@ -30,12 +34,22 @@ export function classifyDatabaseError(error: unknown): AppError | undefined {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : '';
   if (typeof code === 'string' && retryCodes.has(code)) {
-    return new AppError('conflict', 'The database could not serialise this request with a concurrent one; retry it.', { retryAfterSeconds: 5 });
+    return new AppError(
+      'conflict',
+      'The database could not serialise this request with a concurrent one; retry it.',
+      { retryAfterSeconds: 5 },
+    );
   }
   // ENOENT counts only for PostgreSQL's Unix socket (`…/.s.PGSQL.5432`), not for any missing file.
   const socketMissing = code === 'ENOENT' && /\.s\.PGSQL\./.test(message);
-  if ((typeof code === 'string' && (unavailableCodes.has(code) || networkCodes.has(code))) || socketMissing || /timeout exceeded when trying to connect|Connection terminated/i.test(message)) {
-    return new AppError('unavailable', 'The database is unavailable; retry shortly.', { retryAfterSeconds: 10 });
+  if (
+    (typeof code === 'string' && (unavailableCodes.has(code) || networkCodes.has(code))) ||
+    socketMissing ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(message)
+  ) {
+    return new AppError('unavailable', 'The database is unavailable; retry shortly.', {
+      retryAfterSeconds: 10,
+    });
   }
   return undefined;
 }

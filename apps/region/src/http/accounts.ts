@@ -44,8 +44,12 @@ class PasswordCheckGate {
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running < this.concurrency) this.running++;
-    else if (this.waiting.length < this.queueLimit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else throw new AppError('unavailable', 'Too many logins are being checked; try again shortly.', { retryAfterSeconds: 1 });
+    else if (this.waiting.length < this.queueLimit)
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else
+      throw new AppError('unavailable', 'Too many logins are being checked; try again shortly.', {
+        retryAfterSeconds: 1,
+      });
     try {
       return await task();
     } finally {
@@ -74,7 +78,9 @@ class LoginFailures {
     const key = keyOf(username);
     const now = this.options.now();
     const entry = this.byUsername.get(key) ?? { times: [], refusedUntil: 0 };
-    entry.times = entry.times.filter((t) => t > now - this.options.failureWindowMs).slice(-(this.options.failuresAllowed - 1));
+    entry.times = entry.times
+      .filter((t) => t > now - this.options.failureWindowMs)
+      .slice(-(this.options.failuresAllowed - 1));
     entry.times.push(now);
     if (entry.times.length >= this.options.failuresAllowed) entry.refusedUntil = now + this.options.lockoutMs;
     // Re-inserted so that the Map's order is least recently failed first.
@@ -109,7 +115,11 @@ function keyOf(username: string): string {
  *   Retry-After (RFC 6585; not 403, which clients report as a wrong password). Unknown
  *   usernames are counted the same way, so the answer does not tell which ones exist.
  */
-export function registerAccounts(app: FastifyInstance, services: Services, throttle: LoginThrottleOptions = defaultLoginThrottle): void {
+export function registerAccounts(
+  app: FastifyInstance,
+  services: Services,
+  throttle: LoginThrottleOptions = defaultLoginThrottle,
+): void {
   const gate = new PasswordCheckGate(throttle.concurrentChecks, throttle.queuedChecks);
   const failures = new LoginFailures(throttle);
 
@@ -136,7 +146,10 @@ export function registerAccounts(app: FastifyInstance, services: Services, throt
       }
       failures.recordSuccess(username);
       const token = await services.tokens.create(user.id, form.get('consumer') || DEFAULT_TOKEN_NAME);
-      await services.events.audit(user.username, `Created API key '${token.name}' by password authentication.`);
+      await services.events.audit(
+        user.username,
+        `Created API key '${token.name}' by password authentication.`,
+      );
       return await reply.type('application/json').send({
         consumer_key: token.consumer_key,
         token_key: token.token_key,
@@ -144,7 +157,8 @@ export function registerAccounts(app: FastifyInstance, services: Services, throt
         name: token.name,
       });
     } catch (error) {
-      if (!(error instanceof AppError)) request.log.error({ err: error }, 'password authentication failed unexpectedly');
+      if (!(error instanceof AppError))
+        request.log.error({ err: error }, 'password authentication failed unexpectedly');
       return sendMaasError(reply, error);
     }
   });
@@ -152,6 +166,11 @@ export function registerAccounts(app: FastifyInstance, services: Services, throt
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],
     url: '/MAAS/accounts/authenticate/',
-    handler: async (_request, reply) => reply.status(405).header('Allow', 'POST').type('text/plain; charset=utf-8').send('Method not allowed: use POST.'),
+    handler: async (_request, reply) =>
+      reply
+        .status(405)
+        .header('Allow', 'POST')
+        .type('text/plain; charset=utf-8')
+        .send('Method not allowed: use POST.'),
   });
 }

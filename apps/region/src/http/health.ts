@@ -19,10 +19,6 @@ export interface HealthLog {
   warn(details: { err: unknown }, message: string): void;
 }
 
-/**
- * Region health as `ferrum status` and load balancers read it. Anyone may ask, so a database
- * failure is reported by category: PostgreSQL's message names hosts, users and databases.
- */
 /** What health reports besides the database; `url` is read late: the port is known only after listen. */
 export interface HealthSource {
   readonly version: string;
@@ -30,7 +26,15 @@ export interface HealthSource {
   readonly url: () => string;
 }
 
-export async function readHealth(services: Services, info: HealthSource, log: HealthLog): Promise<HealthInfo> {
+/**
+ * Region health as `ferrum status` and load balancers read it. Anyone may ask, so a database
+ * failure is reported by category: PostgreSQL's message names hosts, users and databases.
+ */
+export async function readHealth(
+  services: Services,
+  info: HealthSource,
+  log: HealthLog,
+): Promise<HealthInfo> {
   const status = await services.databaseStatus.check();
   let database: HealthInfo['database'];
   if ('problem' in status) {

@@ -17,7 +17,11 @@ export class ConfigService {
   constructor(private readonly deps: { readonly db: Kysely<Database>; readonly events: EventService }) {}
 
   private async getValue(name: ConfigName): Promise<ConfigValue> {
-    const row = await this.deps.db.selectFrom('config').select('value').where('name', '=', name).executeTakeFirst();
+    const row = await this.deps.db
+      .selectFrom('config')
+      .select('value')
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row ? (row.value as ConfigValue) : defaultConfigValue(name);
   }
 
@@ -32,7 +36,8 @@ export class ConfigService {
    */
   async read(name: ConfigName, viewer: UserRow): Promise<string | number | boolean | null> {
     if (viewer.is_superuser) return this.get(name);
-    if (isSecretConfig(name)) throw new AppError('forbidden', `'${name}' is a credential; only administrators can read it.`);
+    if (isSecretConfig(name))
+      throw new AppError('forbidden', `'${name}' is a credential; only administrators can read it.`);
     return renderConfigValue(redactConfigValue(name, await this.getValue(name)));
   }
 
@@ -41,10 +46,14 @@ export class ConfigService {
     await this.deps.db
       .insertInto('config')
       .values({ name, value: JSON.stringify(value) })
-      .onConflict((oc) => oc.column('name').doUpdateSet({ value: JSON.stringify(value), updated: new Date() }))
+      .onConflict((oc) =>
+        oc.column('name').doUpdateSet({ value: JSON.stringify(value), updated: new Date() }),
+      )
       .execute();
     // Events are read by more people than may read secrets and passwords: never record those.
-    const shown = isSecretConfig(name) ? '[secret]' : `'${String(renderConfigValue(redactConfigValue(name, value)))}'`;
+    const shown = isSecretConfig(name)
+      ? '[secret]'
+      : `'${String(renderConfigValue(redactConfigValue(name, value)))}'`;
     await this.deps.events.audit(actor, `Updated configuration setting '${name}' to ${shown}.`);
   }
 }

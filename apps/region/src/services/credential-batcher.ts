@@ -23,7 +23,14 @@ interface Pending extends CredentialCheck {
   reject(error: unknown): void;
 }
 
-type Row = UserRow & { idx: number; token_secret: string; secret: string; inserted: boolean; token_key: string; nonce: string };
+type Row = UserRow & {
+  idx: number;
+  token_secret: string;
+  secret: string;
+  inserted: boolean;
+  token_key: string;
+  nonce: string;
+};
 
 const MAX_BATCH = 500;
 const MAX_IN_FLIGHT = 4;
@@ -53,7 +60,13 @@ export class CredentialBatcher {
       const batch = this.queue.splice(0, MAX_BATCH);
       this.inFlight++;
       this.run(batch)
-        .catch((error: unknown) => (batch.length > 1 ? this.runOneByOne(batch) : batch[0]?.reject(error)))
+        .catch((error: unknown) => {
+          // A data error (SQLSTATE class 22, e.g. a NUL byte) belongs to one request: find it.
+          // Anything else (the database unreachable) fails them all at once, without retrying.
+          if (batch.length > 1 && isDataError(error)) return this.runOneByOne(batch);
+          for (const item of batch) item.reject(error);
+          return undefined;
+        })
         .finally(() => {
           this.inFlight--;
           this.pump();
@@ -123,4 +136,9 @@ function toUser(row: Row): UserRow {
     date_joined: row.date_joined,
     last_login: row.last_login,
   };
+}
+
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('22');
 }

@@ -5,8 +5,18 @@ import { currentSchemaVersion } from '../db/migrator.js';
 /** What a health check found; `cause` is the database's own error, for the log only. */
 export type DatabaseStatus =
   | { readonly reachable: true; readonly schemaVersion: string | null }
-  | { readonly reachable: true; readonly schemaVersion: null; readonly problem: 'schema_unreadable'; readonly cause: unknown }
-  | { readonly reachable: false; readonly schemaVersion: null; readonly problem: 'unreachable'; readonly cause: unknown };
+  | {
+      readonly reachable: true;
+      readonly schemaVersion: null;
+      readonly problem: 'schema_unreadable';
+      readonly cause: unknown;
+    }
+  | {
+      readonly reachable: false;
+      readonly schemaVersion: null;
+      readonly problem: 'unreachable';
+      readonly cause: unknown;
+    };
 
 /** Whether the region's database answers, and at which schema version. */
 export class DatabaseStatusService {

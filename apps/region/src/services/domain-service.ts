@@ -31,9 +31,10 @@ export class DomainService {
   async get(key: string): Promise<DomainRow> {
     const query = this.deps.db.selectFrom('domains').selectAll();
     const id = parseId(key);
-    const row = id !== undefined
-      ? await query.where('id', '=', id).executeTakeFirst()
-      : await query.where('name', '=', key.replace(/\.$/, '').toLowerCase()).executeTakeFirst();
+    const row =
+      id !== undefined
+        ? await query.where('id', '=', id).executeTakeFirst()
+        : await query.where('name', '=', key.replace(/\.$/, '').toLowerCase()).executeTakeFirst();
     if (!row) throw new AppError('not_found', 'No Domain matches the given query.');
     return row;
   }
@@ -89,9 +90,17 @@ export class DomainService {
     const deleted = await this.deps.db.transaction().execute(async (tx) => {
       await lockDefault(tx);
       // Re-read under the lock: the domain may have become the default meanwhile.
-      const row = await tx.selectFrom('domains').select(['id', 'name', 'is_default']).where('id', '=', current.id).executeTakeFirst();
+      const row = await tx
+        .selectFrom('domains')
+        .select(['id', 'name', 'is_default'])
+        .where('id', '=', current.id)
+        .executeTakeFirst();
       if (!row) throw new AppError('not_found', 'No Domain matches the given query.');
-      if (row.is_default) throw new AppError('validation_failed', `Domain '${row.name}' is the default domain, it cannot be deleted.`);
+      if (row.is_default)
+        throw new AppError(
+          'validation_failed',
+          `Domain '${row.name}' is the default domain, it cannot be deleted.`,
+        );
       await tx.deleteFrom('domains').where('id', '=', row.id).execute();
       return row;
     });
@@ -106,7 +115,12 @@ export class DomainService {
       // committed, so clearing the old flag never misses a default set a moment ago (which
       // would trip the one-default unique index and fail with a 500).
       await lockDefault(tx);
-      await tx.updateTable('domains').set({ is_default: false }).where('is_default', '=', true).where('id', '<>', target.id).execute();
+      await tx
+        .updateTable('domains')
+        .set({ is_default: false })
+        .where('is_default', '=', true)
+        .where('id', '<>', target.id)
+        .execute();
       return tx
         .updateTable('domains')
         .set({ is_default: true, updated: new Date() })
@@ -138,6 +152,7 @@ export class DomainService {
 
   private checkServers(servers: readonly string[] | undefined): void {
     const bad = (servers ?? []).filter((s) => !isIpAddress(s));
-    if (bad.length > 0) throw AppError.invalid({ forward_dns_servers: `Not IP addresses: ${bad.join(', ')}.` });
+    if (bad.length > 0)
+      throw AppError.invalid({ forward_dns_servers: `Not IP addresses: ${bad.join(', ')}.` });
   }
 }

@@ -39,7 +39,10 @@ export interface MachineFilter {
  * view; until machines are stored there are none, and the machines work passes its rule here
  * (e.g. `node_system_id IN (machines the user owns, or that nobody owns)`).
  */
-export type NodeEventAccess = (eb: ExpressionBuilder<Database, 'events'>, viewer: UserRow) => Expression<SqlBool> | undefined;
+export type NodeEventAccess = (
+  eb: ExpressionBuilder<Database, 'events'>,
+  viewer: UserRow,
+) => Expression<SqlBool> | undefined;
 
 const noNodeEvents: NodeEventAccess = () => undefined;
 
@@ -79,7 +82,13 @@ export class EventService {
    */
   async query(viewer: UserRow, filter: EventFilter): Promise<EventRow[]> {
     const machines = filter.machines;
-    if (machines && [machines.macAddresses, machines.zones, machines.agentNames, machines.domains].some((values) => values.length > 0)) return [];
+    if (
+      machines &&
+      [machines.macAddresses, machines.zones, machines.agentNames, machines.domains].some(
+        (values) => values.length > 0,
+      )
+    )
+      return [];
     let query = this.db.selectFrom('events').selectAll();
     if (!viewer.is_superuser) {
       query = query.where((eb) => {
@@ -94,8 +103,10 @@ export class EventService {
         : query.where('level', '>=', eventLevels[filter.level]);
     if (filter.before !== undefined) query = query.where('id', '<', filter.before);
     if (filter.after !== undefined) query = query.where('id', '>', filter.after);
-    if (filter.systemIds && filter.systemIds.length > 0) query = query.where('node_system_id', 'in', [...filter.systemIds]);
-    if (filter.hostnames && filter.hostnames.length > 0) query = query.where('node_hostname', 'in', [...filter.hostnames]);
+    if (filter.systemIds && filter.systemIds.length > 0)
+      query = query.where('node_system_id', 'in', [...filter.systemIds]);
+    if (filter.hostnames && filter.hostnames.length > 0)
+      query = query.where('node_hostname', 'in', [...filter.hostnames]);
     if (filter.username !== undefined) query = query.where('username', '=', filter.username);
     // With `after`, the page nearest to `after` is wanted: read upwards, then present newest first.
     if (filter.after !== undefined && filter.before === undefined) {

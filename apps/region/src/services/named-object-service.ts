@@ -18,8 +18,18 @@ export interface NamedObjectKind {
   readonly lookup: 'name-first' | 'id-first';
 }
 
-export const zoneKind: NamedObjectKind = { table: 'zones', label: 'Zone', noun: 'zone', lookup: 'name-first' };
-export const poolKind: NamedObjectKind = { table: 'resource_pools', label: 'ResourcePool', noun: 'resource pool', lookup: 'id-first' };
+export const zoneKind: NamedObjectKind = {
+  table: 'zones',
+  label: 'Zone',
+  noun: 'zone',
+  lookup: 'name-first',
+};
+export const poolKind: NamedObjectKind = {
+  table: 'resource_pools',
+  label: 'ResourcePool',
+  noun: 'resource pool',
+  lookup: 'id-first',
+};
 
 /** Zones and resource pools: named groups of machines with a `default` that always exists. */
 export class NamedObjectService {
@@ -34,10 +44,17 @@ export class NamedObjectService {
 
   /** By name or by numeric id, in the order the kind's `lookup` says. */
   async get(key: string): Promise<NamedObjectRow> {
-    const byName = () => this.deps.db.selectFrom(this.kind.table).selectAll().where('name', '=', key).executeTakeFirst();
+    const byName = () =>
+      this.deps.db.selectFrom(this.kind.table).selectAll().where('name', '=', key).executeTakeFirst();
     const id = parseId(key);
-    const byId = async () => (id !== undefined ? this.deps.db.selectFrom(this.kind.table).selectAll().where('id', '=', id).executeTakeFirst() : undefined);
-    const row = this.kind.lookup === 'id-first' ? ((await byId()) ?? (await byName())) : ((await byName()) ?? (await byId()));
+    const byId = async () =>
+      id !== undefined
+        ? this.deps.db.selectFrom(this.kind.table).selectAll().where('id', '=', id).executeTakeFirst()
+        : undefined;
+    const row =
+      this.kind.lookup === 'id-first'
+        ? ((await byId()) ?? (await byName()))
+        : ((await byName()) ?? (await byId()));
     if (!row) throw new AppError('not_found', `No ${this.kind.label} matches the given query.`);
     return row;
   }
@@ -59,7 +76,11 @@ export class NamedObjectService {
     }
   }
 
-  async update(key: string, changes: { name?: string | undefined; description?: string | undefined }, actor: string): Promise<NamedObjectRow> {
+  async update(
+    key: string,
+    changes: { name?: string | undefined; description?: string | undefined },
+    actor: string,
+  ): Promise<NamedObjectRow> {
     const current = await this.get(key);
     const name = changes.name?.trim();
     if (name !== undefined) {
@@ -79,7 +100,9 @@ export class NamedObjectService {
         .where('id', '=', current.id)
         .returningAll()
         // Deleted by someone else since it was read.
-        .executeTakeFirstOrThrow(() => new AppError('not_found', `No ${this.kind.label} matches the given query.`));
+        .executeTakeFirstOrThrow(
+          () => new AppError('not_found', `No ${this.kind.label} matches the given query.`),
+        );
       await this.deps.events.audit(actor, `Updated ${this.kind.noun} '${row.name}'.`);
       return row;
     } catch (error) {
@@ -90,7 +113,10 @@ export class NamedObjectService {
   async delete(key: string, actor: string): Promise<void> {
     const current = await this.get(key);
     if (current.name === 'default') {
-      throw new AppError('validation_failed', `This ${this.kind.noun} is the default ${this.kind.noun}, it cannot be deleted.`);
+      throw new AppError(
+        'validation_failed',
+        `This ${this.kind.noun} is the default ${this.kind.noun}, it cannot be deleted.`,
+      );
     }
     await this.deps.db.deleteFrom(this.kind.table).where('id', '=', current.id).execute();
     await this.deps.events.audit(actor, `Deleted ${this.kind.noun} '${current.name}'.`);

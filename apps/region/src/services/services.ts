@@ -28,7 +28,10 @@ export interface ServiceDeps {
   readonly nowSeconds?: () => number;
 }
 
-export function createServices({ db, nowSeconds = () => Math.floor(Date.now() / 1000) }: ServiceDeps): Services {
+export function createServices({
+  db,
+  nowSeconds = () => Math.floor(Date.now() / 1000),
+}: ServiceDeps): Services {
   const events = new EventService(db);
   const common = { db, events };
   return {

@@ -33,7 +33,8 @@ function parsePublicKey(text: string): ParsedPublicKey | string {
   // One key per request: a second line would reach authorized_keys unchecked.
   if (/[\r\n]/.test(trimmed)) return 'Invalid SSH public key: give exactly one key (one line).';
   const [type, blob, ...comment] = trimmed.split(/\s+/);
-  if (type === undefined || type === '' || blob === undefined) return 'Invalid SSH public key: expected "<type> <base64 key> [comment]".';
+  if (type === undefined || type === '' || blob === undefined)
+    return 'Invalid SSH public key: expected "<type> <base64 key> [comment]".';
   if (!keyTypes.has(type)) return `Invalid SSH public key: unknown key type '${type}'.`;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) return 'Invalid SSH public key: the key data is not base64.';
   const data = Buffer.from(blob, 'base64');
@@ -51,14 +52,20 @@ export class SshKeyService {
   constructor(private readonly deps: { readonly db: Kysely<Database>; readonly events: EventService }) {}
 
   list(userId: number): Promise<SshKeyRow[]> {
-    return this.deps.db.selectFrom('ssh_keys').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+    return this.deps.db
+      .selectFrom('ssh_keys')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('id')
+      .execute();
   }
 
   /** A key the user may see: their own, or any key for an administrator. */
   async get(user: UserRow, id: number): Promise<SshKeyRow> {
     const row = await this.deps.db.selectFrom('ssh_keys').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new AppError('not_found', 'No SSHKey matches the given query.');
-    if (row.user_id !== user.id && !user.is_superuser) throw new AppError('forbidden', "Can't access a key you don't own.");
+    if (row.user_id !== user.id && !user.is_superuser)
+      throw new AppError('forbidden', "Can't access a key you don't own.");
     return row;
   }
 
@@ -71,14 +78,21 @@ export class SshKeyService {
     const parsed = parsePublicKey(key);
     if (typeof parsed === 'string') throw AppError.invalid({ key: parsed });
     // Stored normalised (single spaces), which the unique index's split_part relies on.
-    const normalised = [parsed.type, parsed.blob, ...(parsed.comment === '' ? [] : [parsed.comment])].join(' ');
+    const normalised = [parsed.type, parsed.blob, ...(parsed.comment === '' ? [] : [parsed.comment])].join(
+      ' ',
+    );
     try {
-      const row = await this.deps.db.insertInto('ssh_keys').values({ user_id: owner.id, key: normalised }).returningAll().executeTakeFirstOrThrow();
+      const row = await this.deps.db
+        .insertInto('ssh_keys')
+        .values({ user_id: owner.id, key: normalised })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const whose = owner.id === actor.id ? '' : ` for user '${owner.username}'`;
       await this.deps.events.audit(actor.username, `Added SSH key id='${row.id}'${whose}.`);
       return row;
     } catch (error) {
-      if (isUniqueViolation(error, SSH_KEY_MATERIAL_INDEX)) throw AppError.invalid({ key: 'This key has already been added for this user.' });
+      if (isUniqueViolation(error, SSH_KEY_MATERIAL_INDEX))
+        throw AppError.invalid({ key: 'This key has already been added for this user.' });
       // The owner was deleted while the key was being added.
       if (isForeignKeyViolation(error)) throw new AppError('not_found', 'No User matches the given query.');
       throw error;
@@ -87,7 +101,11 @@ export class SshKeyService {
 
   /** Deletes one of the user's own keys; nobody, administrators included, deletes another's. */
   async delete(user: UserRow, id: number): Promise<void> {
-    const row = await this.deps.db.selectFrom('ssh_keys').select(['id', 'user_id']).where('id', '=', id).executeTakeFirst();
+    const row = await this.deps.db
+      .selectFrom('ssh_keys')
+      .select(['id', 'user_id'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row) throw new AppError('not_found', 'No SSHKey matches the given query.');
     if (row.user_id !== user.id) throw new AppError('forbidden', "Can't delete a key you don't own.");
     await this.deps.db.deleteFrom('ssh_keys').where('id', '=', id).execute();

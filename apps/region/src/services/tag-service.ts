@@ -77,7 +77,8 @@ export class TagService {
       if (problem) problems['name'] = problem;
     }
     if (input.definition !== undefined && input.definition.trim() !== '') {
-      problems['definition'] = 'Automatic tags (with an XPath definition) are not supported yet: they need commissioning data. Create a manual tag without a definition.';
+      problems['definition'] =
+        'Automatic tags (with an XPath definition) are not supported yet: they need commissioning data. Create a manual tag without a definition.';
     }
     if (Object.keys(problems).length > 0) throw AppError.invalid(problems);
   }

@@ -49,18 +49,34 @@ export class TokenService {
   async create(userId: number, name = ''): Promise<TokenRow> {
     return this.deps.db
       .insertInto('api_tokens')
-      .values({ user_id: userId, name, consumer_key: randomKey(18), token_key: randomKey(18), token_secret: randomKey(32) })
+      .values({
+        user_id: userId,
+        name,
+        consumer_key: randomKey(18),
+        token_key: randomKey(18),
+        token_secret: randomKey(32),
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
   }
 
   list(userId: number): Promise<TokenRow[]> {
-    return this.deps.db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('id').execute();
+    return this.deps.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('id')
+      .execute();
   }
 
   async delete(userId: number, tokenKey: string): Promise<void> {
-    const result = await this.deps.db.deleteFrom('api_tokens').where('user_id', '=', userId).where('token_key', '=', tokenKey).executeTakeFirst();
-    if (result.numDeletedRows === 0n) throw new AppError('not_found', `No token with key '${tokenKey}' for this user.`);
+    const result = await this.deps.db
+      .deleteFrom('api_tokens')
+      .where('user_id', '=', userId)
+      .where('token_key', '=', tokenKey)
+      .executeTakeFirst();
+    if (result.numDeletedRows === 0n)
+      throw new AppError('not_found', `No token with key '${tokenKey}' for this user.`);
   }
 
   async rename(userId: number, tokenKey: string, name: string): Promise<void> {
@@ -70,7 +86,8 @@ export class TokenService {
       .where('user_id', '=', userId)
       .where('token_key', '=', tokenKey)
       .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw new AppError('not_found', `No token with key '${tokenKey}' for this user.`);
+    if (result.numUpdatedRows === 0n)
+      throw new AppError('not_found', `No token with key '${tokenKey}' for this user.`);
   }
 
   /**
@@ -79,30 +96,49 @@ export class TokenService {
    */
   async authenticate(params: OAuthParams): Promise<UserRow> {
     if (params.signatureMethod !== 'PLAINTEXT') {
-      throw new AppError('unauthenticated', `Authorization Error: unsupported signature method '${params.signatureMethod}' (use PLAINTEXT).`);
+      throw new AppError(
+        'unauthenticated',
+        `Authorization Error: unsupported signature method '${params.signatureMethod}' (use PLAINTEXT).`,
+      );
     }
     if (!/^\d+$/.test(params.timestamp)) {
-      throw AppError.invalid({ oauth_timestamp: `Invalid timestamp '${params.timestamp}': expected whole seconds since the epoch.` });
+      throw AppError.invalid({
+        oauth_timestamp: `Invalid timestamp '${params.timestamp}': expected whole seconds since the epoch.`,
+      });
     }
     const timestamp = Number(params.timestamp);
     const skew = Math.abs(this.deps.nowSeconds() - timestamp);
     if (skew > TIMESTAMP_WINDOW_SECONDS) {
-      throw new AppError('unauthenticated', `Authorization Error: timestamp is ${skew} s away from the server clock (allowed: ${TIMESTAMP_WINDOW_SECONDS} s).`);
+      throw new AppError(
+        'unauthenticated',
+        `Authorization Error: timestamp is ${skew} s away from the server clock (allowed: ${TIMESTAMP_WINDOW_SECONDS} s).`,
+      );
     }
-    if (!noncePattern.test(params.nonce)) throw new AppError('unauthenticated', 'Authorization Error: missing or invalid oauth_nonce.');
+    if (!noncePattern.test(params.nonce))
+      throw new AppError('unauthenticated', 'Authorization Error: missing or invalid oauth_nonce.');
     // The consumer secret is always empty, so the PLAINTEXT signature is "&" + token secret.
     const secret = params.signature.startsWith('&') ? params.signature.slice(1) : undefined;
     // Keys and secrets are letters and digits; anything else cannot match, and must not reach
     // the shared batch statement (a NUL byte there would fail everyone's requests).
-    if (secret === undefined || ![params.consumerKey, params.tokenKey, secret].every((part) => keyPattern.test(part))) {
+    if (
+      secret === undefined ||
+      ![params.consumerKey, params.tokenKey, secret].every((part) => keyPattern.test(part))
+    ) {
       throw new AppError('unauthenticated', 'Authorization Error: Invalid API key.');
     }
 
-    const outcome = await this.batcher.check({ tokenKey: params.tokenKey, consumerKey: params.consumerKey, secret, nonce: params.nonce, timestamp });
+    const outcome = await this.batcher.check({
+      tokenKey: params.tokenKey,
+      consumerKey: params.consumerKey,
+      secret,
+      nonce: params.nonce,
+      timestamp,
+    });
     if (!outcome.user || outcome.tokenSecret === undefined || !safeEqual(outcome.tokenSecret, secret)) {
       throw new AppError('unauthenticated', 'Authorization Error: Invalid API key.');
     }
-    if (!outcome.fresh) throw new AppError('unauthenticated', 'Authorization Error: nonce already used (replayed request).');
+    if (!outcome.fresh)
+      throw new AppError('unauthenticated', 'Authorization Error: nonce already used (replayed request).');
     return outcome.user;
   }
 

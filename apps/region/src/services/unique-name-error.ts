@@ -8,5 +8,7 @@ import { isUniqueViolation } from '../db/pg-errors.js';
  * insert that loses the race on the unique index. Other errors come back unchanged.
  */
 export function uniqueNameError(error: unknown, label: string): unknown {
-  return isUniqueViolation(error) ? AppError.invalid({ name: `${label} with this Name already exists.` }) : error;
+  return isUniqueViolation(error)
+    ? AppError.invalid({ name: `${label} with this Name already exists.` })
+    : error;
 }

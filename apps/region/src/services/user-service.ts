@@ -33,14 +33,24 @@ export class UserService {
     try {
       const row = await this.deps.db
         .insertInto('users')
-        .values({ username: input.username, email: input.email, password_hash, is_superuser: input.isSuperuser })
+        .values({
+          username: input.username,
+          email: input.email,
+          password_hash,
+          is_superuser: input.isSuperuser,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await this.deps.events.audit(actor ?? input.username, `Created ${input.isSuperuser ? 'admin' : 'user'} '${input.username}'.`);
+      await this.deps.events.audit(
+        actor ?? input.username,
+        `Created ${input.isSuperuser ? 'admin' : 'user'} '${input.username}'.`,
+      );
       return row;
     } catch (error) {
-      if (isUniqueViolation(error, 'users_username_key')) throw AppError.invalid({ username: 'User with this Username already exists.' });
-      if (isUniqueViolation(error, 'users_email_key')) throw AppError.invalid({ email: 'User with this Email address already exists.' });
+      if (isUniqueViolation(error, 'users_username_key'))
+        throw AppError.invalid({ username: 'User with this Username already exists.' });
+      if (isUniqueViolation(error, 'users_email_key'))
+        throw AppError.invalid({ email: 'User with this Email address already exists.' });
       throw error;
     }
   }
@@ -51,7 +61,11 @@ export class UserService {
   }
 
   async get(username: string): Promise<UserRow> {
-    const row = await this.deps.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    const row = await this.deps.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirst();
     if (!row) throw new AppError('not_found', `No User matches the given query.`);
     return row;
   }
@@ -62,7 +76,8 @@ export class UserService {
    * other at the same time. `transferTo`, when given, must name another existing user.
    */
   async delete(username: string, actor: UserRow, transferTo?: string): Promise<void> {
-    if (actor.username === username) throw new AppError('validation_failed', 'An administrator cannot self-delete.');
+    if (actor.username === username)
+      throw new AppError('validation_failed', 'An administrator cannot self-delete.');
     const deleted = await this.deps.db.transaction().execute(async (tx) => {
       // Lock every active administrator, in id order so that concurrent deletions queue up
       // instead of deadlocking; a row deleted meanwhile drops out of the locked set, so the
@@ -75,12 +90,25 @@ export class UserService {
         .orderBy('id')
         .forUpdate()
         .execute();
-      const target = await tx.selectFrom('users').selectAll().where('username', '=', username).forUpdate().executeTakeFirst();
+      const target = await tx
+        .selectFrom('users')
+        .selectAll()
+        .where('username', '=', username)
+        .forUpdate()
+        .executeTakeFirst();
       if (!target) throw new AppError('not_found', 'No User matches the given query.');
       if (transferTo !== undefined) {
-        if (transferTo === username) throw AppError.invalid({ transfer_resources_to: 'Cannot transfer resources to the user being deleted.' });
-        const heir = await tx.selectFrom('users').select('id').where('username', '=', transferTo).executeTakeFirst();
-        if (!heir) throw new AppError('not_found', `No User matches the given query: '${transferTo}' does not exist.`);
+        if (transferTo === username)
+          throw AppError.invalid({
+            transfer_resources_to: 'Cannot transfer resources to the user being deleted.',
+          });
+        const heir = await tx
+          .selectFrom('users')
+          .select('id')
+          .where('username', '=', transferTo)
+          .executeTakeFirst();
+        if (!heir)
+          throw new AppError('not_found', `No User matches the given query: '${transferTo}' does not exist.`);
         // Nothing to move yet: users own no machines or IP addresses before those exist.
       }
       if (target.is_superuser && target.is_active && admins.length <= 1) {
@@ -89,7 +117,10 @@ export class UserService {
       await tx.deleteFrom('users').where('id', '=', target.id).execute();
       return target;
     });
-    await this.deps.events.audit(actor.username, `Deleted ${deleted.is_superuser ? 'admin' : 'user'} '${username}'.`);
+    await this.deps.events.audit(
+      actor.username,
+      `Deleted ${deleted.is_superuser ? 'admin' : 'user'} '${username}'.`,
+    );
   }
 
   /** The user with these credentials, or undefined; costs one password hash either way. */

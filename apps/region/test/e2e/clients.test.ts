@@ -36,16 +36,29 @@ describe('gomaasapi (Juju Go client 2.0.0)', () => {
   // Built once per run into a private dir; Go's build cache (tools/clients/gomaasapi/.cache)
   // makes it ~2 s warm, ~20 s cold, hence the hook's own timeout.
   beforeAll(async () => {
-    await requireDebianPackages('The gomaasapi harness (tools/clients/gomaasapi/build.sh)', gomaasapiPackages);
+    await requireDebianPackages(
+      'The gomaasapi harness (tools/clients/gomaasapi/build.sh)',
+      gomaasapiPackages,
+    );
     const out = join(buildDir, 'gomaasapi-client');
     const build = await runTool(join(clientsDir, 'gomaasapi', 'build.sh'), [out], { timeoutMs: 280_000 });
-    if (build.code !== 0) throw new Error(`tools/clients/gomaasapi/build.sh failed (exit ${String(build.code)}):\n${build.stderr}${build.stdout}`);
+    if (build.code !== 0)
+      throw new Error(
+        `tools/clients/gomaasapi/build.sh failed (exit ${String(build.code)}):\n${build.stderr}${build.stdout}`,
+      );
     binary = out;
   }, 300_000);
 
-  async function runGomaasapi(env: Record<string, string>): Promise<{ run: ToolRun; result: Record<string, unknown> }> {
+  async function runGomaasapi(
+    env: Record<string, string>,
+  ): Promise<{ run: ToolRun; result: Record<string, unknown> }> {
     const run = await runTool(binary, [], {
-      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', MAAS_URL: region.url, TIMEOUT_SECONDS: '20', ...env },
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        MAAS_URL: region.url,
+        TIMEOUT_SECONDS: '20',
+        ...env,
+      },
       timeoutMs: 60_000,
     });
     return { run, result: parseJsonLine(run, 'gomaasapi-client') };
@@ -61,7 +74,13 @@ describe('gomaasapi (Juju Go client 2.0.0)', () => {
     expect(result['zones']).toContain('default');
     expect(result['zone_details']).toContainEqual({ name: 'default', description: '' });
     expect(result['whoami_username']).toBe('admin');
-    expect(result['whoami_fields']).toEqual(['email', 'is_local', 'is_superuser', 'resource_uri', 'username']);
+    expect(result['whoami_fields']).toEqual([
+      'email',
+      'is_local',
+      'is_superuser',
+      'resource_uri',
+      'username',
+    ]);
   });
 
   it('accepts the API root however the user spells it', async () => {
@@ -73,21 +92,34 @@ describe('gomaasapi (Juju Go client 2.0.0)', () => {
   });
 
   it('lists resource pools through Controller.Pools(), which asks for pools/', async () => {
-    const { run, result } = await runGomaasapi({ MAAS_API_KEY: region.userKey, CALLS: 'zones,pools', SKIP_V1_WHOAMI: '1' });
+    const { run, result } = await runGomaasapi({
+      MAAS_API_KEY: region.userKey,
+      CALLS: 'zones,pools',
+      SKIP_V1_WHOAMI: '1',
+    });
     expect(result, run.stdout).toMatchObject({ ok: true });
     expect(result['pools']).toContain('default');
   });
 
   it('reports a wrong token secret as a PermissionError from the 401', async () => {
     const { run, result } = await runGomaasapi({ MODE: 'badkey', MAAS_API_KEY: region.adminKey });
-    expect(result, run.stdout).toMatchObject({ ok: true, mode: 'badkey', error_kind: 'PermissionError', auth_failed: true, status_code: 401 });
+    expect(result, run.stdout).toMatchObject({
+      ok: true,
+      mode: 'badkey',
+      error_kind: 'PermissionError',
+      auth_failed: true,
+      status_code: 401,
+    });
     expect(result['error']).toBe('Authorization Error: Invalid API key.');
     expect(run.code).toBe(0);
   });
 
   it('reports an unknown token as a PermissionError too', async () => {
     const [consumer = ''] = region.adminKey.split(':');
-    const { result } = await runGomaasapi({ MODE: 'badkey', MAAS_BAD_API_KEY: `${consumer}:AAAAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB` });
+    const { result } = await runGomaasapi({
+      MODE: 'badkey',
+      MAAS_BAD_API_KEY: `${consumer}:AAAAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB`,
+    });
     expect(result).toMatchObject({ ok: true, error_kind: 'PermissionError', status_code: 401 });
   });
 });
@@ -98,10 +130,16 @@ describe('maas CLI replay (maascli encoding on python3-oauthlib + python3-httpli
 
   beforeAll(async () => {
     await requireDebianPackages('The maas CLI replay (tools/clients/maascli)', maascliPackages);
-    await requireExecutable(python, `install Debian's python3 (apt-get install -y --no-install-recommends ${maascliPackages.join(' ')})`);
+    await requireExecutable(
+      python,
+      `install Debian's python3 (apt-get install -y --no-install-recommends ${maascliPackages.join(' ')})`,
+    );
   });
 
-  async function runReplay(args: readonly string[], input?: string): Promise<{ run: ToolRun; result: Record<string, unknown> }> {
+  async function runReplay(
+    args: readonly string[],
+    input?: string,
+  ): Promise<{ run: ToolRun; result: Record<string, unknown> }> {
     const run = await runTool(python, [script, ...args], {
       // The system interpreter with Debian's dist-packages only: no user site, no PYTHONPATH.
       env: { PATH: '/usr/bin:/bin', HOME: buildDir, PYTHONNOUSERSITE: '1', LANG: 'C.UTF-8' },
@@ -139,7 +177,10 @@ describe('maas CLI replay (maascli encoding on python3-oauthlib + python3-httpli
     expect(result, `${run.stdout}\n${run.stderr}`).toMatchObject({ ok: true });
     expect(run.code).toBe(0);
     const commands = result['commands'] as Record<string, string[]>;
-    const steps = result['steps'] as Record<string, { method: string; uri: string; status: number; body?: unknown }>;
+    const steps = result['steps'] as Record<
+      string,
+      { method: string; uri: string; status: number; body?: unknown }
+    >;
     // The replay's GET-with-query step needs `machines read`; until machines exist it warns
     // (and `maas get-config name=…` below covers a GET with a query string). No other warnings.
     const machinesSkipped = "GET-with-query step skipped: no 'machines read' action documenting ':param'";
@@ -148,34 +189,83 @@ describe('maas CLI replay (maascli encoding on python3-oauthlib + python3-httpli
     expect((result['warnings'] as string[]).filter((w) => w !== machinesSkipped)).toEqual([]);
     expect(result['whoami']).toMatchObject({ username: 'admin', is_superuser: true });
 
-    for (const name of ['users', 'user', 'zones', 'zone', 'account', 'sshkeys', 'sshkey', 'tags', 'tag', 'domains', 'domain', 'events', 'maas', 'resource-pools', 'resource-pool', 'version']) {
+    for (const name of [
+      'users',
+      'user',
+      'zones',
+      'zone',
+      'account',
+      'sshkeys',
+      'sshkey',
+      'tags',
+      'tag',
+      'domains',
+      'domain',
+      'events',
+      'maas',
+      'resource-pools',
+      'resource-pool',
+      'version',
+    ]) {
       expect(Object.keys(commands), name).toContain(name);
     }
     expect(commands['zones']).toEqual(['create', 'read']);
     expect(commands['zone']).toEqual(['delete', 'read', 'update']);
     expect(commands['users']).toEqual(expect.arrayContaining(['create', 'read', 'whoami']));
-    expect(commands['account']).toEqual(expect.arrayContaining(['create-authorisation-token', 'delete-authorisation-token', 'list-authorisation-tokens']));
+    expect(commands['account']).toEqual(
+      expect.arrayContaining([
+        'create-authorisation-token',
+        'delete-authorisation-token',
+        'list-authorisation-tokens',
+      ]),
+    );
     expect(commands['maas']).toEqual(expect.arrayContaining(['get-config', 'set-config']));
     // pools/ is served for gomaasapi but must not become a second "resource-pools" command.
-    expect(Object.keys(commands).filter((c) => c.includes('pool')).sort()).toEqual(['resource-pool', 'resource-pools']);
+    expect(
+      Object.keys(commands)
+        .filter((c) => c.includes('pool'))
+        .sort(),
+    ).toEqual(['resource-pool', 'resource-pools']);
 
-    expect(result['created']).toMatchObject({ name: 'replay-zone', description: 'made by the maas CLI replay', resource_uri: '/MAAS/api/2.0/zones/replay-zone/' });
+    expect(result['created']).toMatchObject({
+      name: 'replay-zone',
+      description: 'made by the maas CLI replay',
+      resource_uri: '/MAAS/api/2.0/zones/replay-zone/',
+    });
     const base = `http://${region.host}:${region.port}/MAAS/api/2.0`;
     expect(steps['zones create']).toEqual({ method: 'POST', uri: `${base}/zones/`, status: 200 });
     expect(steps['zone read']).toEqual({ method: 'GET', uri: `${base}/zones/replay-zone/`, status: 200 });
     expect(steps['zones read']).toEqual({ method: 'GET', uri: `${base}/zones/`, status: 200 });
-    expect(steps['zone delete']).toEqual({ method: 'DELETE', uri: `${base}/zones/replay-zone/`, status: 204 });
-    expect(steps['users whoami']).toMatchObject({ uri: `${base}/users/?op=whoami`, status: 200, body: { username: 'admin' } });
-    expect(steps['maas get-config name=maas_name']).toMatchObject({ uri: `${base}/maas/?op=get_config&name=maas_name`, status: 200 });
+    expect(steps['zone delete']).toEqual({
+      method: 'DELETE',
+      uri: `${base}/zones/replay-zone/`,
+      status: 204,
+    });
+    expect(steps['users whoami']).toMatchObject({
+      uri: `${base}/users/?op=whoami`,
+      status: 200,
+      body: { username: 'admin' },
+    });
+    expect(steps['maas get-config name=maas_name']).toMatchObject({
+      uri: `${base}/maas/?op=get_config&name=maas_name`,
+      status: 200,
+    });
     expect(steps['resource-pools read']?.body).toContainEqual(expect.objectContaining({ name: 'default' }));
-    expect(steps['account list-authorisation-tokens']?.body).toContainEqual(expect.objectContaining({ name: 'e2e', token: region.adminKey }));
+    expect(steps['account list-authorisation-tokens']?.body).toContainEqual(
+      expect.objectContaining({ name: 'e2e', token: region.adminKey }),
+    );
     // X-MAAS-API-Hash was checked on whoami and on every command: 4 built-in steps (5 once
     // machines exist) and the 8 --run commands.
     expect(result['hash_checks']).toBe(1 + ('machines' in commands ? 5 : 4) + 8);
     expect(steps['sshkeys read']).toMatchObject({ status: 200, body: [] });
-    expect(steps['events query level=AUDIT']).toMatchObject({ uri: `${base}/events/?op=query&level=AUDIT`, status: 200 });
+    expect(steps['events query level=AUDIT']).toMatchObject({
+      uri: `${base}/events/?op=query&level=AUDIT`,
+      status: 200,
+    });
     // The zone's creation was audited, and the CLI-style query finds it.
-    const audited = (steps['events query level=AUDIT']?.body as { events: { description: string }[] }).events.map((e) => e.description);
+    const audited = (
+      steps['events query level=AUDIT']?.body as { events: { description: string }[] }
+    ).events.map((e) => e.description);
     expect(audited.some((d) => d.includes('replay-zone'))).toBe(true);
     expect(result['hash']).toMatch(/^[0-9a-f]{40}$/);
     // The replay recomputes the hash with MAAS's own canonicalisation (doc.py hash_canonical).
@@ -195,7 +285,9 @@ describe('maas CLI replay (maascli encoding on python3-oauthlib + python3-httpli
     const { run, result } = await runReplay([region.url, `${ck ?? ''}:${tk ?? ''}:not-the-right-secret`]);
     expect(run.code).toBe(1);
     expect(result).toMatchObject({ ok: false, step: 'whoami' });
-    expect(result['error']).toMatch(/^The MAAS server rejected your API key\. \(GET .*\/users\/\?op=whoami -> 401: b'Authorization Error: Invalid API key\.'\)$/);
+    expect(result['error']).toMatch(
+      /^The MAAS server rejected your API key\. \(GET .*\/users\/\?op=whoami -> 401: b'Authorization Error: Invalid API key\.'\)$/,
+    );
   });
 
   it('lets an anonymous profile see only the anonymous handlers', async () => {

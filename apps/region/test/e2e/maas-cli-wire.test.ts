@@ -5,8 +5,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startListeningRegion, type ListeningRegion } from './support/listening-region.js';
 import { rawHttpExchange, type RawHttpResponse } from './support/raw-http.js';
-import { httplib2Request, maascliMultipart, oauthlibAuthorization, parseApiKey, queryEncode, type ApiCredentials } from './support/maascli-wire.js';
-import { acceptsData, actionCommandName, buildCommandTree, formatFields, handlerCommandName, splitDocstring, type CliCommand } from './support/maascli-describe.js';
+import {
+  httplib2Request,
+  maascliMultipart,
+  oauthlibAuthorization,
+  parseApiKey,
+  queryEncode,
+  type ApiCredentials,
+} from './support/maascli-wire.js';
+import {
+  acceptsData,
+  actionCommandName,
+  buildCommandTree,
+  formatFields,
+  handlerCommandName,
+  splitDocstring,
+  type CliCommand,
+} from './support/maascli-describe.js';
 
 let region: ListeningRegion;
 /** What `maas login` normalises the URL to (maascli/utils.py api_url). */
@@ -22,7 +37,12 @@ afterAll(async () => {
   await region.close();
 });
 
-function send(method: string, url: URL, headers: readonly (readonly [string, string])[] = [], body?: Buffer): Promise<RawHttpResponse> {
+function send(
+  method: string,
+  url: URL,
+  headers: readonly (readonly [string, string])[] = [],
+  body?: Buffer,
+): Promise<RawHttpResponse> {
   return rawHttpExchange(region.host, region.port, httplib2Request(method, url, headers, body));
 }
 
@@ -47,7 +67,12 @@ function login(): Promise<Login> {
     const whoami = await send('GET', whoamiUrl, [['authorization', oauthlibAuthorization(creds)]]);
     const describeResponse = await send('GET', new URL('describe/', profileUrl));
     const description = JSON.parse(describeResponse.body.toString('utf8')) as Login['description'];
-    return { whoami, describe: describeResponse, description, tree: buildCommandTree(description, true, origin) };
+    return {
+      whoami,
+      describe: describeResponse,
+      description,
+      tree: buildCommandTree(description, true, origin),
+    };
   })());
 }
 
@@ -56,25 +81,40 @@ function login(): Promise<Login> {
  * origin + handler path with the positionals substituted raw; `op` then (GET/DELETE) the data in
  * the query; POST/PUT data as maascli's multipart; every request signed.
  */
-async function maas(argv: readonly string[], data: readonly (readonly [string, string])[] = [], creds: ApiCredentials = parseApiKey(region.adminKey)): Promise<RawHttpResponse> {
+async function maas(
+  argv: readonly string[],
+  data: readonly (readonly [string, string])[] = [],
+  creds: ApiCredentials = parseApiKey(region.adminKey),
+): Promise<RawHttpResponse> {
   const { tree, description } = await login();
   const [command = '', sub = '', ...positional] = argv;
   const cli = tree.get(command);
   if (!cli) throw new Error(`invalid choice: ${command} (commands: ${[...tree.keys()].join(', ')})`);
   const action = cli.actions.get(sub);
-  if (!action) throw new Error(`${command}: invalid choice: ${sub} (actions: ${[...cli.actions.keys()].join(', ')})`);
-  expect(positional, `${command} ${sub} takes ${cli.handler.params.join(', ')}`).toHaveLength(cli.handler.params.length);
-  if (data.length > 0) expect(acceptsData(action), `${command} ${sub} must document :param to accept key=value`).toBe(true);
+  if (!action)
+    throw new Error(`${command}: invalid choice: ${sub} (actions: ${[...cli.actions.keys()].join(', ')})`);
+  expect(positional, `${command} ${sub} takes ${cli.handler.params.join(', ')}`).toHaveLength(
+    cli.handler.params.length,
+  );
+  if (data.length > 0)
+    expect(acceptsData(action), `${command} ${sub} must document :param to accept key=value`).toBe(true);
   const values = Object.fromEntries(cli.handler.params.map((p, i) => [p, positional[i] ?? '']));
   const path = cli.handler.path.replace(/\{(\w+)\}/g, (_m, name: string) => values[name] ?? '');
   const query: [string, string][] = action.op === null ? [] : [['op', action.op]];
   let headers: (readonly [string, string])[] = [];
   let body: Buffer | undefined;
-  if (action.method === 'GET' || action.method === 'DELETE') query.push(...data.map(([k, v]): [string, string] => [k, v]));
-  else if (data.length > 0) ({ headers, body } = ((m) => ({ headers: [...m.headers], body: m.body }))(maascliMultipart(data)));
+  if (action.method === 'GET' || action.method === 'DELETE')
+    query.push(...data.map(([k, v]): [string, string] => [k, v]));
+  else if (data.length > 0)
+    ({ headers, body } = ((m) => ({ headers: [...m.headers], body: m.body }))(maascliMultipart(data)));
   const encoded = queryEncode(query);
   const url = new URL(`${origin}${path}${encoded === '' ? '' : `?${encoded}`}`);
-  const response = await send(action.method, url, [...headers, ['authorization', oauthlibAuthorization(creds)]], body);
+  const response = await send(
+    action.method,
+    url,
+    [...headers, ['authorization', oauthlibAuthorization(creds)]],
+    body,
+  );
   // What the CLI does with every response: compare the API hash, need a Content-Type (204 too).
   expect(response.header('x-maas-api-hash'), `${action.method} ${url.href}`).toBe(description.hash);
   expect(response.header('content-type'), `${action.method} ${url.href} -> ${response.status}`).toBeDefined();
@@ -100,12 +140,22 @@ describe('the maascli port used by this test', () => {
       MAASHandler: 'maashandler',
       MaasHandler: 'maas',
     };
-    expect(Object.fromEntries(Object.keys(table).map((name) => [name, handlerCommandName(name)]))).toEqual(table);
-    expect(['list_allocated', 'set_storage_layout', 'is_registered', 'read'].map(actionCommandName)).toEqual(['list-allocated', 'set-storage-layout', 'is-registered', 'read']);
+    expect(Object.fromEntries(Object.keys(table).map((name) => [name, handlerCommandName(name)]))).toEqual(
+      table,
+    );
+    expect(['list_allocated', 'set_storage_layout', 'is_registered', 'read'].map(actionCommandName)).toEqual([
+      'list-allocated',
+      'set-storage-layout',
+      'is-registered',
+      'read',
+    ]);
   });
 
   it('splits docstrings and finds format fields as Python does', () => {
-    expect(splitDocstring('Create a zone.\n    More title.\n\n  :param name: The name.\n')).toEqual({ title: 'Create a zone. More title.', body: ':param name: The name.' });
+    expect(splitDocstring('Create a zone.\n    More title.\n\n  :param name: The name.\n')).toEqual({
+      title: 'Create a zone. More title.',
+      body: ':param name: The name.',
+    });
     expect(splitDocstring(null)).toEqual({ title: '', body: '' });
     expect(formatFields('/MAAS/api/2.0/nodes/{system_id}/blockdevices/{id}/')).toEqual(['system_id', 'id']);
     expect(() => formatFields('/x/{a}}/')).toThrow(/Single '}'/);
@@ -122,7 +172,9 @@ describe('the maascli port used by this test', () => {
     );
     const part = (name: string, b64: string): string =>
       `--${boundary}\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: form-data; name="${name}"\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset="utf-8"\r\n\r\n${b64}\r\n`;
-    expect(both.body.toString('ascii')).toBe(`${part('name', 'Zm9v')}\r\n${part('description', 'YmFy')}\r\n--${boundary}--`);
+    expect(both.body.toString('ascii')).toBe(
+      `${part('name', 'Zm9v')}\r\n${part('description', 'YmFy')}\r\n--${boundary}--`,
+    );
     expect(both.headers).toEqual([
       ['Content-Type', `multipart/form-data; boundary="${boundary}"`],
       ['MIME-Version', '1.0'],
@@ -132,7 +184,10 @@ describe('the maascli port used by this test', () => {
   });
 
   it('signs as oauthlib does: fixed parameter order, decimal nonce, %26-escaped PLAINTEXT signature', () => {
-    const header = oauthlibAuthorization({ consumerKey: 'CK', tokenKey: 'TK', tokenSecret: 'TS' }, 1796151681);
+    const header = oauthlibAuthorization(
+      { consumerKey: 'CK', tokenKey: 'TK', tokenSecret: 'TS' },
+      1796151681,
+    );
     expect(header).toMatch(
       /^OAuth oauth_nonce="\d{1,20}1796151681", oauth_timestamp="1796151681", oauth_version="1\.0", oauth_signature_method="PLAINTEXT", oauth_consumer_key="CK", oauth_token="TK", oauth_signature="%26TS"$/,
     );
@@ -143,7 +198,13 @@ describe('maas login, byte for byte', () => {
   it('passes the signed credential check: GET users/?op=whoami answers 200 with the user', async () => {
     const { whoami, description } = await login();
     expect(whoami.status).toBe(200);
-    expect(json(whoami)).toEqual({ username: 'admin', email: 'admin@example.com', is_local: true, is_superuser: true, resource_uri: '/MAAS/api/2.0/users/admin/' });
+    expect(json(whoami)).toEqual({
+      username: 'admin',
+      email: 'admin@example.com',
+      is_local: true,
+      is_superuser: true,
+      resource_uri: '/MAAS/api/2.0/users/admin/',
+    });
     expect(whoami.header('x-maas-api-hash')).toBe(description.hash);
   });
 
@@ -159,12 +220,33 @@ describe('maas login, byte for byte', () => {
   it('yields a command tree the CLI can register, with the commands and data arguments users type', async () => {
     const { tree } = await login();
     const commands = [...tree.keys()];
-    for (const name of ['account', 'domain', 'domains', 'events', 'maas', 'resource-pool', 'resource-pools', 'sshkey', 'sshkeys', 'tag', 'tags', 'user', 'users', 'version', 'zone', 'zones']) {
+    for (const name of [
+      'account',
+      'domain',
+      'domains',
+      'events',
+      'maas',
+      'resource-pool',
+      'resource-pools',
+      'sshkey',
+      'sshkeys',
+      'tag',
+      'tags',
+      'user',
+      'users',
+      'version',
+      'zone',
+      'zones',
+    ]) {
       expect(commands, name).toContain(name);
     }
     expect(commands.filter((c) => c.includes('pool')).sort()).toEqual(['resource-pool', 'resource-pools']);
     expect([...(tree.get('zone')?.actions.keys() ?? [])]).toEqual(['delete', 'read', 'update']);
-    expect(tree.get('zone')?.handler).toMatchObject({ params: ['name'], path: '/MAAS/api/2.0/zones/{name}/', uri: `${origin}/MAAS/api/2.0/zones/{name}/` });
+    expect(tree.get('zone')?.handler).toMatchObject({
+      params: ['name'],
+      path: '/MAAS/api/2.0/zones/{name}/',
+      uri: `${origin}/MAAS/api/2.0/zones/{name}/`,
+    });
     for (const [command, sub] of [
       ['zones', 'create'],
       ['zone', 'update'],
@@ -188,7 +270,9 @@ describe('maas login, byte for byte', () => {
 
   it('answers a wrong token secret with 401, so login says "rejected your API key"', async () => {
     const creds = { ...parseApiKey(region.adminKey), tokenSecret: 'not-the-right-secret' };
-    const response = await send('GET', new URL('users/?op=whoami', profileUrl), [['authorization', oauthlibAuthorization(creds)]]);
+    const response = await send('GET', new URL('users/?op=whoami', profileUrl), [
+      ['authorization', oauthlibAuthorization(creds)],
+    ]);
     expect(response.status).toBe(401);
     expect(response.body.toString('utf8')).toBe('Authorization Error: Invalid API key.');
   });
@@ -199,13 +283,20 @@ describe('maas PROFILE commands, byte for byte', () => {
   const description = 'Rack B — zone für Tests, with a description longer than one base64 line';
 
   it('creates a zone with a base64 multipart POST (zones create name=… description=…)', async () => {
-    const response = await maas(['zones', 'create'], [
-      ['name', 'wire-zone'],
-      ['description', description],
-    ]);
+    const response = await maas(
+      ['zones', 'create'],
+      [
+        ['name', 'wire-zone'],
+        ['description', description],
+      ],
+    );
     expect(response.status).toBe(200);
     expect(response.header('content-type')).toMatch(/^application\/json(;|$)/);
-    expect(json(response)).toMatchObject({ name: 'wire-zone', description, resource_uri: '/MAAS/api/2.0/zones/wire-zone/' });
+    expect(json(response)).toMatchObject({
+      name: 'wire-zone',
+      description,
+      resource_uri: '/MAAS/api/2.0/zones/wire-zone/',
+    });
     expect(await region.region.services.zones.get('wire-zone')).toMatchObject({ description });
   });
 

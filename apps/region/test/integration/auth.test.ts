@@ -73,7 +73,10 @@ describe('OAuth 1.0a PLAINTEXT authentication', () => {
     try {
       const response = await region.request('GET', whoami, { key: region.adminKey });
       expect(response.statusCode).toBe(401);
-      const skewed = await region.request('GET', whoami, { key: region.adminKey, timestamp: Math.floor(Date.now() / 1000) + 1000 });
+      const skewed = await region.request('GET', whoami, {
+        key: region.adminKey,
+        timestamp: Math.floor(Date.now() / 1000) + 1000,
+      });
       expect(skewed.statusCode).toBe(200);
     } finally {
       region.clockOffset = 0;
@@ -88,7 +91,9 @@ describe('OAuth 1.0a PLAINTEXT authentication', () => {
   });
 
   it('rejects a header missing OAuth parameters, naming them', async () => {
-    const response = await region.request('GET', whoami, { headers: { authorization: 'OAuth oauth_consumer_key="a"' } });
+    const response = await region.request('GET', whoami, {
+      headers: { authorization: 'OAuth oauth_consumer_key="a"' },
+    });
     expect(response.statusCode).toBe(401);
     expect(response.body).toMatch(/oauth_token/);
     expect(response.body).toMatch(/oauth_nonce/);
@@ -111,7 +116,9 @@ describe('OAuth 1.0a PLAINTEXT authentication', () => {
 
   it('accepts OAuth parameters in a urlencoded POST body', async () => {
     const form = Object.fromEntries(oauthQuery(region.adminKey));
-    const response = await region.request('POST', '/MAAS/api/2.0/account/?op=create_authorisation_token', { form: { ...form, name: 'from-body' } });
+    const response = await region.request('POST', '/MAAS/api/2.0/account/?op=create_authorisation_token', {
+      form: { ...form, name: 'from-body' },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ name: 'from-body' });
   });
@@ -122,11 +129,17 @@ describe('OAuth 1.0a PLAINTEXT authentication', () => {
   });
 
   it('stops accepting a key once it is deleted', async () => {
-    const created = await region.request('POST', '/MAAS/api/2.0/account/?op=create_authorisation_token', { key: region.userKey, form: { name: 'short-lived' } });
+    const created = await region.request('POST', '/MAAS/api/2.0/account/?op=create_authorisation_token', {
+      key: region.userKey,
+      form: { name: 'short-lived' },
+    });
     const token = created.json<{ consumer_key: string; token_key: string; token_secret: string }>();
     const key = `${token.consumer_key}:${token.token_key}:${token.token_secret}`;
     expect((await region.request('GET', whoami, { key })).statusCode).toBe(200);
-    const deleted = await region.request('POST', '/MAAS/api/2.0/account/?op=delete_authorisation_token', { key, form: { token_key: token.token_key } });
+    const deleted = await region.request('POST', '/MAAS/api/2.0/account/?op=delete_authorisation_token', {
+      key,
+      form: { token_key: token.token_key },
+    });
     expect(deleted.statusCode).toBe(204);
     expect((await region.request('GET', whoami, { key })).statusCode).toBe(401);
   });
@@ -141,7 +154,9 @@ describe('OAuth 1.0a PLAINTEXT authentication', () => {
   });
 
   it('lets forged requests sharing a nonce not burn it for the key owner', async () => {
-    const forged = Array.from({ length: 10 }, () => region.request('GET', whoami, { key: region.userKey, nonce: 'contested', secret: 'forged-secret' }));
+    const forged = Array.from({ length: 10 }, () =>
+      region.request('GET', whoami, { key: region.userKey, nonce: 'contested', secret: 'forged-secret' }),
+    );
     const genuine = region.request('GET', whoami, { key: region.userKey, nonce: 'contested' });
     // The genuine request is queued last, behind the forgeries.
     const results = await Promise.all([...forged, genuine]);
@@ -150,7 +165,9 @@ describe('OAuth 1.0a PLAINTEXT authentication', () => {
 
   it('keeps each request of a concurrent burst separate: every key gets its own user', async () => {
     const burst = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => region.request('GET', whoami, { key: i % 2 === 0 ? region.adminKey : region.userKey })),
+      Array.from({ length: 60 }, (_, i) =>
+        region.request('GET', whoami, { key: i % 2 === 0 ? region.adminKey : region.userKey }),
+      ),
     );
     burst.forEach((response, i) => {
       expect(response.statusCode).toBe(200);
@@ -168,9 +185,16 @@ describe('OAuth 1.0a PLAINTEXT authentication', () => {
 
 describe('POST /MAAS/accounts/authenticate/', () => {
   it('exchanges a username and password for a working API key', async () => {
-    const response = await region.request('POST', '/MAAS/accounts/authenticate/', { form: { username: 'alice', password: 'alice-pass', consumer: 'laptop' } });
+    const response = await region.request('POST', '/MAAS/accounts/authenticate/', {
+      form: { username: 'alice', password: 'alice-pass', consumer: 'laptop' },
+    });
     expect(response.statusCode).toBe(200);
-    const body = response.json<{ consumer_key: string; token_key: string; token_secret: string; name: string }>();
+    const body = response.json<{
+      consumer_key: string;
+      token_key: string;
+      token_secret: string;
+      name: string;
+    }>();
     expect(body.name).toBe('laptop');
     const key = `${body.consumer_key}:${body.token_key}:${body.token_secret}`;
     const me = await region.request('GET', whoami, { key });
@@ -178,12 +202,16 @@ describe('POST /MAAS/accounts/authenticate/', () => {
   });
 
   it('refuses a wrong password', async () => {
-    const response = await region.request('POST', '/MAAS/accounts/authenticate/', { form: { username: 'alice', password: 'nope' } });
+    const response = await region.request('POST', '/MAAS/accounts/authenticate/', {
+      form: { username: 'alice', password: 'nope' },
+    });
     expect(response.statusCode).toBe(403);
   });
 
   it('names a missing field', async () => {
-    const response = await region.request('POST', '/MAAS/accounts/authenticate/', { form: { username: 'alice' } });
+    const response = await region.request('POST', '/MAAS/accounts/authenticate/', {
+      form: { username: 'alice' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({ password: ['This field is required.'] });
   });

@@ -47,8 +47,10 @@ afterAll(async () => {
 });
 
 const boundary = 'limitsBoundary';
-const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-const file = (name: string, data: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n${data}\r\n`;
+const field = (name: string, value: string) =>
+  `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+const file = (name: string, data: string) =>
+  `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n${data}\r\n`;
 const end = `--${boundary}--\r\n`;
 const multipart = { 'content-type': `multipart/form-data; boundary=${boundary}` };
 
@@ -57,8 +59,11 @@ function streamedField(size: number): Readable {
   const chunk = Buffer.alloc(MiB, 'a');
   return Readable.from(
     (function* () {
-      yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="big.bin"\r\n\r\n`);
-      for (let sent = 0; sent < size; sent += chunk.length) yield chunk.subarray(0, Math.min(chunk.length, size - sent));
+      yield Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="big.bin"\r\n\r\n`,
+      );
+      for (let sent = 0; sent < size; sent += chunk.length)
+        yield chunk.subarray(0, Math.min(chunk.length, size - sent));
       yield Buffer.from(`\r\n${end}`);
     })(),
   );
@@ -74,34 +79,56 @@ describe('multipart bodies through the whole region (64 MiB limit)', () => {
     });
     expect(response.statusCode).toBe(413);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
-    expect(response.body).toBe(`Request body is too large: ${String(70 * MiB)} bytes declared, the limit is 64 MiB.`);
+    expect(response.body).toBe(
+      `Request body is too large: ${String(70 * MiB)} bytes declared, the limit is 64 MiB.`,
+    );
   });
 
   it('answers 413 to a streamed 70 MiB body without a Content-Length, even unauthenticated', async () => {
     const started = Date.now();
-    const response = await region.app.inject({ method: 'POST', url: `${api}/zones/`, headers: { ...multipart, 'transfer-encoding': 'chunked' }, payload: streamedField(70 * MiB) });
-    expect([response.statusCode, response.body]).toEqual([413, 'Request body is too large: the limit is 64 MiB.']);
+    const response = await region.app.inject({
+      method: 'POST',
+      url: `${api}/zones/`,
+      headers: { ...multipart, 'transfer-encoding': 'chunked' },
+      payload: streamedField(70 * MiB),
+    });
+    expect([response.statusCode, response.body]).toEqual([
+      413,
+      'Request body is too large: the limit is 64 MiB.',
+    ]);
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it('closes the connection of a real client that keeps sending, and answers it 413', async () => {
-    const app = await buildApp({ services: region.services, pool: region.database.pool, logger: createLogger({ level: 'silent', pretty: false }), version: '0.0.0-test', startedAt: Date.now(), url: () => 'http://127.0.0.1/MAAS/' });
+    const app = await buildApp({
+      services: region.services,
+      pool: region.database.pool,
+      logger: createLogger({ level: 'silent', pretty: false }),
+      version: '0.0.0-test',
+      startedAt: Date.now(),
+      url: () => 'http://127.0.0.1/MAAS/',
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const { port } = app.server.address() as AddressInfo;
-      const status = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: `${api}/zones/`, headers: multipart }, (res) => {
-          res.resume();
-          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
-        });
-        // The server may reset the connection while the client still writes; the answer came first.
-        req.on('error', (error) => {
-          setTimeout(() => {
-            reject(error);
-          }, 100);
-        });
-        streamedField(70 * MiB).pipe(req);
-      });
+      const status = await new Promise<{ status: number; connection: string | undefined }>(
+        (resolve, reject) => {
+          const req = httpRequest(
+            { host: '127.0.0.1', port, method: 'POST', path: `${api}/zones/`, headers: multipart },
+            (res) => {
+              res.resume();
+              resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+            },
+          );
+          // The server may reset the connection while the client still writes; the answer came first.
+          req.on('error', (error) => {
+            setTimeout(() => {
+              reject(error);
+            }, 100);
+          });
+          streamedField(70 * MiB).pipe(req);
+        },
+      );
       expect(status).toEqual({ status: 413, connection: 'close' });
     } finally {
       await app.close();
@@ -110,7 +137,8 @@ describe('multipart bodies through the whole region (64 MiB limit)', () => {
 });
 
 describe('multipart limits (lowered for the test)', () => {
-  const post = (body: string) => small.inject({ method: 'POST', url: `${api}/echo/`, headers: multipart, payload: body });
+  const post = (body: string) =>
+    small.inject({ method: 'POST', url: `${api}/echo/`, headers: multipart, payload: body });
 
   it('accepts a body, a field and a file right at their limits', async () => {
     const atField = await post(`${field('a', 'x'.repeat(1024))}${end}`);
@@ -118,16 +146,30 @@ describe('multipart limits (lowered for the test)', () => {
     // One file filling the body up to the last byte allowed.
     const overhead = Buffer.byteLength(`${file('f', '')}${end}`);
     const atBody = await post(`${file('f', 'y'.repeat(64 * 1024 - overhead))}${end}`);
-    expect([atBody.statusCode, atBody.json()]).toEqual([200, { fields: 0, sizes: {}, files: [64 * 1024 - overhead] }]);
+    expect([atBody.statusCode, atBody.json()]).toEqual([
+      200,
+      { fields: 0, sizes: {}, files: [64 * 1024 - overhead] },
+    ]);
   });
 
   it('refuses a body one byte over the limit, with or without Content-Length', async () => {
     const overhead = Buffer.byteLength(`${file('f', '')}${end}`);
     const body = `${file('f', 'y'.repeat(64 * 1024 - overhead + 1))}${end}`;
     const declared = await post(body);
-    expect([declared.statusCode, declared.json<{ message: string }>().message]).toEqual([413, 'Request body is too large: 65537 bytes declared, the limit is 64 KiB.']);
-    const streamed = await small.inject({ method: 'POST', url: `${api}/echo/`, headers: { ...multipart, 'transfer-encoding': 'chunked' }, payload: Readable.from([Buffer.from(body)]) });
-    expect([streamed.statusCode, streamed.json<{ message: string }>().message]).toEqual([413, 'Request body is too large: the limit is 64 KiB.']);
+    expect([declared.statusCode, declared.json<{ message: string }>().message]).toEqual([
+      413,
+      'Request body is too large: 65537 bytes declared, the limit is 64 KiB.',
+    ]);
+    const streamed = await small.inject({
+      method: 'POST',
+      url: `${api}/echo/`,
+      headers: { ...multipart, 'transfer-encoding': 'chunked' },
+      payload: Readable.from([Buffer.from(body)]),
+    });
+    expect([streamed.statusCode, streamed.json<{ message: string }>().message]).toEqual([
+      413,
+      'Request body is too large: the limit is 64 KiB.',
+    ]);
   });
 
   it('refuses a field over its limit instead of truncating it', async () => {
@@ -138,17 +180,31 @@ describe('multipart limits (lowered for the test)', () => {
 
   it('refuses more fields, files or parts than allowed instead of dropping them', async () => {
     const fields = await post(`${['a', 'b', 'c', 'd', 'e'].map((n) => field(n, n)).join('')}${end}`);
-    expect([fields.statusCode, fields.json<{ message: string }>().message]).toEqual([413, 'Too many multipart fields: the limit is 4.']);
+    expect([fields.statusCode, fields.json<{ message: string }>().message]).toEqual([
+      413,
+      'Too many multipart fields: the limit is 4.',
+    ]);
     const files = await post(`${['f1', 'f2', 'f3'].map((n) => file(n, n)).join('')}${end}`);
-    expect([files.statusCode, files.json<{ message: string }>().message]).toEqual([413, 'Too many uploaded files: the limit is 2.']);
+    expect([files.statusCode, files.json<{ message: string }>().message]).toEqual([
+      413,
+      'Too many uploaded files: the limit is 2.',
+    ]);
     // Parts without a Content-Disposition are neither fields nor files, but still count.
     const junk = `--${boundary}\r\nContent-Type: text/plain\r\n\r\njunk\r\n`.repeat(7);
     const parts = await post(`${junk}${end}`);
-    expect([parts.statusCode, parts.json<{ message: string }>().message]).toEqual([413, 'Too many multipart parts: the limit is 6.']);
+    expect([parts.statusCode, parts.json<{ message: string }>().message]).toEqual([
+      413,
+      'Too many multipart parts: the limit is 6.',
+    ]);
   });
 
   it('accepts as many fields and files as allowed', async () => {
-    const response = await post(`${['a', 'b', 'c', 'd'].map((n) => field(n, n)).join('')}${file('f1', 'one')}${file('f2', 'two')}${end}`);
-    expect([response.statusCode, response.json()]).toEqual([200, { fields: 4, sizes: { a: 1, b: 1, c: 1, d: 1 }, files: [3, 3] }]);
+    const response = await post(
+      `${['a', 'b', 'c', 'd'].map((n) => field(n, n)).join('')}${file('f1', 'one')}${file('f2', 'two')}${end}`,
+    );
+    expect([response.statusCode, response.json()]).toEqual([
+      200,
+      { fields: 4, sizes: { a: 1, b: 1, c: 1, d: 1 }, files: [3, 3] },
+    ]);
   });
 });

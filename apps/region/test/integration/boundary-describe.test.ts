@@ -27,16 +27,35 @@ interface Served {
 
 const run = () => null;
 const handlers: HandlerDef[] = [
-  { name: 'OpenHandler', doc: 'All anonymous.', path: '/open/', actions: [crud('read', 'anonymous', 'Read.', run), operation('peek', 'GET', 'anonymous', 'Peek.', run)] },
-  { name: 'MixHandler', doc: 'Some anonymous.', path: '/mix/', actions: [crud('read', 'anonymous', 'Read.', run), crud('update', 'user', 'Update.', run)] },
-  { name: 'ClosedHandler', doc: 'None anonymous.', path: '/closed/', actions: [crud('read', 'user', 'Read.', run), crud('delete', 'admin', 'Delete.', run)] },
+  {
+    name: 'OpenHandler',
+    doc: 'All anonymous.',
+    path: '/open/',
+    actions: [crud('read', 'anonymous', 'Read.', run), operation('peek', 'GET', 'anonymous', 'Peek.', run)],
+  },
+  {
+    name: 'MixHandler',
+    doc: 'Some anonymous.',
+    path: '/mix/',
+    actions: [crud('read', 'anonymous', 'Read.', run), crud('update', 'user', 'Update.', run)],
+  },
+  {
+    name: 'ClosedHandler',
+    doc: 'None anonymous.',
+    path: '/closed/',
+    actions: [crud('read', 'user', 'Read.', run), crud('delete', 'admin', 'Delete.', run)],
+  },
 ];
 
 describe(describeApi, () => {
   it('describes an all-anonymous handler as an anon face under its own name, with auth null', () => {
     const open = describeApi(handlers).resources.find((r) => r.name === 'OpenHandler');
     expect(open?.auth).toBeNull();
-    expect(open?.anon).toMatchObject({ name: 'OpenHandler', path: `${api}/open/`, actions: [{ name: 'peek' }, { name: 'read' }] });
+    expect(open?.anon).toMatchObject({
+      name: 'OpenHandler',
+      path: `${api}/open/`,
+      actions: [{ name: 'peek' }, { name: 'read' }],
+    });
   });
 
   it('gives a handler with some anonymous actions an Anon<Name> face and an auth face with every action', () => {
@@ -52,7 +71,12 @@ describe(describeApi, () => {
   });
 
   it('lists the legacy handlers as every anon face, then every auth face', () => {
-    expect(describeApi(handlers).handlers.map((h) => h.name)).toEqual(['AnonMixHandler', 'OpenHandler', 'ClosedHandler', 'MixHandler']);
+    expect(describeApi(handlers).handlers.map((h) => h.name)).toEqual([
+      'AnonMixHandler',
+      'OpenHandler',
+      'ClosedHandler',
+      'MixHandler',
+    ]);
   });
 });
 
@@ -61,7 +85,11 @@ describe('GET describe/', () => {
     const served = (await region.request('GET', `${api}/describe/`)).json<Served>();
     const version = served.resources.find((r) => r.name === 'VersionHandler');
     expect(version?.auth).toBeNull();
-    expect(version?.anon).toMatchObject({ name: 'VersionHandler', path: `${api}/version/`, actions: [{ name: 'read' }] });
+    expect(version?.anon).toMatchObject({
+      name: 'VersionHandler',
+      path: `${api}/version/`,
+      actions: [{ name: 'read' }],
+    });
     const names = served.handlers.map((h) => h.name);
     expect(names.filter((n) => n.includes('VersionHandler'))).toEqual(['VersionHandler']);
     // The anon faces come first, then the auth ones, each in resource order.
@@ -73,7 +101,9 @@ describe('GET describe/', () => {
   it('renders the uris for the Host asked for, whichever Host asked before', async () => {
     for (const host of ['a.example:5240', 'b.example', 'a.example:5240', 'c.example']) {
       const served = (await region.request('GET', `${api}/describe/`, { headers: { host } })).json<Served>();
-      expect(served.resources.find((r) => r.name === 'ZonesHandler')?.auth?.uri, host).toBe(`http://${host}${api}/zones/`);
+      expect(served.resources.find((r) => r.name === 'ZonesHandler')?.auth?.uri, host).toBe(
+        `http://${host}${api}/zones/`,
+      );
     }
   });
 });

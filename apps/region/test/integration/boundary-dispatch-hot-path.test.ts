@@ -34,7 +34,8 @@ beforeAll(async () => {
   region = await startTestRegion();
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line !== '') logLines.push(JSON.parse(line) as Record<string, unknown>);
       callback();
     },
   });
@@ -56,7 +57,10 @@ const post = (url: string, form: Record<string, string>) =>
   app.inject({
     method: 'POST',
     url,
-    headers: { authorization: oauthHeader(region.userKey), 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: oauthHeader(region.userKey),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     payload: new URLSearchParams(form).toString(),
   });
 

@@ -38,7 +38,10 @@ function countingUsers(): { users: UserService; maxInFlight: () => number; start
   return { users, maxInFlight: () => max, started: () => started };
 }
 
-async function appWith(extra: Partial<AppDeps>, users: UserService = region.services.users): Promise<FastifyInstance> {
+async function appWith(
+  extra: Partial<AppDeps>,
+  users: UserService = region.services.users,
+): Promise<FastifyInstance> {
   const app = await buildApp({
     services: { ...region.services, users },
     pool: region.database.pool,
@@ -63,13 +66,16 @@ function login(app: FastifyInstance, username: string, password: string): Promis
 }
 
 const statuses = (responses: readonly LightMyRequestResponse[]) => responses.map((r) => r.statusCode);
-const count = (responses: readonly LightMyRequestResponse[], status: number) => responses.filter((r) => r.statusCode === status).length;
+const count = (responses: readonly LightMyRequestResponse[], status: number) =>
+  responses.filter((r) => r.statusCode === status).length;
 
 describe('concurrent password checks', () => {
   it('runs at most two at once, queues a few and answers the rest 503 with Retry-After', async () => {
     const counter = countingUsers();
     const app = await appWith({ loginThrottle: { concurrentChecks: 2, queuedChecks: 4 } }, counter.users);
-    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => login(app, `flood-${String(i)}`, 'wrong')));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => login(app, `flood-${String(i)}`, 'wrong')),
+    );
     expect(counter.maxInFlight()).toBe(2);
     // 2 running and 4 waiting are checked; whatever arrives while they are full is refused.
     expect(count(responses, 403)).toBeGreaterThanOrEqual(6);
@@ -108,7 +114,11 @@ describe('repeated failures for one username', () => {
       expect((await login(app, 'alice', `wrong-${String(i)}`)).statusCode).toBe(403);
     }
     const locked = await login(app, 'alice', 'alice-pass');
-    expect([locked.statusCode, locked.headers['retry-after'], locked.body]).toEqual([429, '5', 'Too many failed logins for this username; try again in 5 s.']);
+    expect([locked.statusCode, locked.headers['retry-after'], locked.body]).toEqual([
+      429,
+      '5',
+      'Too many failed logins for this username; try again in 5 s.',
+    ]);
     // Other usernames are not affected.
     expect((await login(app, 'admin', 'admin-pass')).statusCode).toBe(200);
     now += 3_000;

@@ -31,29 +31,47 @@ describe('NUL characters in MAAS API requests', () => {
   });
 
   it('refuses them in PUT and DELETE on an item too', async () => {
-    const put = await region.request('PUT', `${api}/zones/%00/`, { key: region.adminKey, form: { description: 'x' } });
+    const put = await region.request('PUT', `${api}/zones/%00/`, {
+      key: region.adminKey,
+      form: { description: 'x' },
+    });
     expect([put.statusCode, put.json()]).toEqual([400, refused('name')]);
     const del = await region.request('DELETE', `${api}/tags/x%00/`, { key: region.adminKey });
     expect([del.statusCode, del.json()]).toEqual([400, refused('name')]);
   });
 
   it('refuses them in the query string', async () => {
-    const response = await region.request('GET', `${api}/events/?op=query&hostname=%00`, { key: region.adminKey });
+    const response = await region.request('GET', `${api}/events/?op=query&hostname=%00`, {
+      key: region.adminKey,
+    });
     expect([response.statusCode, response.json()]).toEqual([400, refused('hostname')]);
-    const config = await region.request('GET', `${api}/maas/?op=get_config&name=maas%00name`, { key: region.adminKey });
+    const config = await region.request('GET', `${api}/maas/?op=get_config&name=maas%00name`, {
+      key: region.adminKey,
+    });
     expect([config.statusCode, config.json()]).toEqual([400, refused('name')]);
   });
 
   it('refuses them in a urlencoded body and creates nothing', async () => {
-    const response = await region.request('POST', `${api}/tags/`, { key: region.adminKey, form: { name: 'nul-tag', comment: 'before\0after' } });
+    const response = await region.request('POST', `${api}/tags/`, {
+      key: region.adminKey,
+      form: { name: 'nul-tag', comment: 'before\0after' },
+    });
     expect([response.statusCode, response.json()]).toEqual([400, refused('comment')]);
-    expect((await region.request('GET', `${api}/tags/nul-tag/`, { key: region.adminKey })).statusCode).toBe(404);
-    const zone = await region.request('POST', `${api}/zones/`, { key: region.adminKey, form: { name: 'nul\0zone' } });
+    expect((await region.request('GET', `${api}/tags/nul-tag/`, { key: region.adminKey })).statusCode).toBe(
+      404,
+    );
+    const zone = await region.request('POST', `${api}/zones/`, {
+      key: region.adminKey,
+      form: { name: 'nul\0zone' },
+    });
     expect([zone.statusCode, zone.json()]).toEqual([400, refused('name')]);
   });
 
   it('refuses them in a field name', async () => {
-    const response = await region.request('POST', `${api}/zones/`, { key: region.adminKey, form: { name: 'nul-key-zone', 'desc\0ription': 'x' } });
+    const response = await region.request('POST', `${api}/zones/`, {
+      key: region.adminKey,
+      form: { name: 'nul-key-zone', 'desc\0ription': 'x' },
+    });
     expect([response.statusCode, response.json()]).toEqual([400, refused('desc\0ription')]);
   });
 
@@ -68,10 +86,16 @@ describe('NUL characters in MAAS API requests', () => {
       [plain, 'name'],
       [base64, 'description'],
     ] as const) {
-      const response = await region.request('POST', `${api}/zones/`, { key: region.adminKey, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body });
+      const response = await region.request('POST', `${api}/zones/`, {
+        key: region.adminKey,
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body,
+      });
       expect([response.statusCode, response.json()]).toEqual([400, refused(field)]);
     }
-    expect((await region.request('GET', `${api}/zones/nul-mp-zone/`, { key: region.adminKey })).statusCode).toBe(404);
+    expect(
+      (await region.request('GET', `${api}/zones/nul-mp-zone/`, { key: region.adminKey })).statusCode,
+    ).toBe(404);
   });
 
   it('refuses them in JSON bodies, nested values included', async () => {
@@ -81,21 +105,35 @@ describe('NUL characters in MAAS API requests', () => {
       [{ name: 'nul-json-tag', definition: { deep: ['x', { k: '\u0000' }] } }, 'definition'],
       [{ name: 'nul-json-tag', kernel_opts: { 'k\u0000': 'v' } }, 'kernel_opts'],
     ] as const) {
-      const response = await region.request('POST', `${api}/tags/`, { key: region.adminKey, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await region.request('POST', `${api}/tags/`, {
+        key: region.adminKey,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect([response.statusCode, response.json()], JSON.stringify(body)).toEqual([400, refused(field)]);
     }
-    expect((await region.request('GET', `${api}/tags/nul-json-tag/`, { key: region.adminKey })).statusCode).toBe(404);
+    expect(
+      (await region.request('GET', `${api}/tags/nul-json-tag/`, { key: region.adminKey })).statusCode,
+    ).toBe(404);
   });
 
   it('refuses them in OAuth parameters sent in the query string', async () => {
-    const response = await region.request('GET', `${api}/users/?op=whoami&oauth_consumer_key=%00&oauth_token=%00&oauth_signature_method=PLAINTEXT&oauth_signature=%26x&oauth_timestamp=1&oauth_nonce=1`);
+    const response = await region.request(
+      'GET',
+      `${api}/users/?op=whoami&oauth_consumer_key=%00&oauth_token=%00&oauth_signature_method=PLAINTEXT&oauth_signature=%26x&oauth_timestamp=1&oauth_nonce=1`,
+    );
     expect([response.statusCode, response.json()]).toEqual([400, refused('oauth_consumer_key')]);
   });
 
   it('still takes the same requests without the NUL', async () => {
-    const response = await region.request('GET', `${api}/events/?op=query&hostname=nobody`, { key: region.adminKey });
+    const response = await region.request('GET', `${api}/events/?op=query&hostname=nobody`, {
+      key: region.adminKey,
+    });
     expect(response.statusCode).toBe(200);
-    const tag = await region.request('POST', `${api}/tags/`, { key: region.adminKey, form: { name: 'no-nul-tag', comment: 'before after' } });
+    const tag = await region.request('POST', `${api}/tags/`, {
+      key: region.adminKey,
+      form: { name: 'no-nul-tag', comment: 'before after' },
+    });
     expect(tag.statusCode).toBe(200);
   });
 });
@@ -114,7 +152,8 @@ describe('NUL characters in POST /MAAS/accounts/authenticate/', () => {
 
   it('refuses them in a multipart login', async () => {
     const boundary = 'nulLogin';
-    const part = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const part = (name: string, value: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
     const response = await region.request('POST', '/MAAS/accounts/authenticate/', {
       headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
       body: `${part('username', 'admin\0')}${part('password', 'admin-pass')}--${boundary}--\r\n`,

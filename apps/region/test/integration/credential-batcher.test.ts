@@ -19,12 +19,20 @@ describe(CredentialBatcher, () => {
     const now = Math.floor(Date.now() / 1000);
     const checks = Array.from({ length: 30 }, (_, i) =>
       // A NUL byte in a text parameter makes PostgreSQL reject the whole statement (22021).
-      batcher.check({ consumerKey, tokenKey, secret, timestamp: now, nonce: i === 7 ? 'bad\u0000nonce' : `batch-${i}` }),
+      batcher.check({
+        consumerKey,
+        tokenKey,
+        secret,
+        timestamp: now,
+        nonce: i === 7 ? 'bad\u0000nonce' : `batch-${i}`,
+      }),
     );
     const outcomes = await Promise.allSettled(checks);
     expect(outcomes[7]?.status).toBe('rejected');
     const others = outcomes.filter((_, i) => i !== 7);
-    expect(others.every((o) => o.status === 'fulfilled' && o.value.fresh && o.value.user?.username === 'admin')).toBe(true);
+    expect(
+      others.every((o) => o.status === 'fulfilled' && o.value.fresh && o.value.user?.username === 'admin'),
+    ).toBe(true);
   });
 });
 

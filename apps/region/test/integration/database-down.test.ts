@@ -13,7 +13,14 @@ let app: FastifyInstance;
 beforeAll(async () => {
   database = openDatabase('postgresql://postgres@/ferrum?host=/nonexistent-socket-dir', 2);
   const services = createServices({ db: database.db });
-  app = await buildApp({ services, pool: database.pool, logger: createLogger({ level: 'silent', pretty: false }), version: 't', startedAt: Date.now(), url: () => 'http://x/MAAS/' });
+  app = await buildApp({
+    services,
+    pool: database.pool,
+    logger: createLogger({ level: 'silent', pretty: false }),
+    version: 't',
+    startedAt: Date.now(),
+    url: () => 'http://x/MAAS/',
+  });
 });
 afterAll(async () => {
   await app.close();
@@ -22,14 +29,23 @@ afterAll(async () => {
 
 describe('a region without its database', () => {
   it('answers API calls with 503 and Retry-After', async () => {
-    const response = await app.inject({ method: 'GET', url: '/MAAS/api/2.0/users/?op=whoami', headers: { authorization: oauthHeader('a:b:c') } });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/MAAS/api/2.0/users/?op=whoami',
+      headers: { authorization: oauthHeader('a:b:c') },
+    });
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('10');
     expect(response.body).toMatch(/database is unavailable/);
   });
 
   it('answers password authentication with 503 too', async () => {
-    const response = await app.inject({ method: 'POST', url: '/MAAS/accounts/authenticate/', payload: 'username=a&password=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/MAAS/accounts/authenticate/',
+      payload: 'username=a&password=b',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(response.statusCode).toBe(503);
   });
 

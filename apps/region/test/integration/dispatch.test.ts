@@ -41,16 +41,24 @@ async function describeApi(): Promise<Description> {
 
 describe('MAAS API dispatch', () => {
   it('maps GET, POST, PUT and DELETE to read, create, update and delete', async () => {
-    const created = await region.request('POST', `${api}/zones/`, { key: region.adminKey, form: { name: 'crud-zone', description: 'one' } });
+    const created = await region.request('POST', `${api}/zones/`, {
+      key: region.adminKey,
+      form: { name: 'crud-zone', description: 'one' },
+    });
     expect(created.statusCode).toBe(200);
     expect(created.json()).toMatchObject({ name: 'crud-zone', description: 'one' });
     const read = await region.request('GET', `${api}/zones/crud-zone/`, { key: region.adminKey });
     expect(read.json()).toMatchObject({ name: 'crud-zone', description: 'one' });
-    const updated = await region.request('PUT', `${api}/zones/crud-zone/`, { key: region.adminKey, form: { description: 'two' } });
+    const updated = await region.request('PUT', `${api}/zones/crud-zone/`, {
+      key: region.adminKey,
+      form: { description: 'two' },
+    });
     expect(updated.json()).toMatchObject({ name: 'crud-zone', description: 'two' });
     const deleted = await region.request('DELETE', `${api}/zones/crud-zone/`, { key: region.adminKey });
     expect(deleted.statusCode).toBe(204);
-    expect((await region.request('GET', `${api}/zones/crud-zone/`, { key: region.adminKey })).statusCode).toBe(404);
+    expect(
+      (await region.request('GET', `${api}/zones/crud-zone/`, { key: region.adminKey })).statusCode,
+    ).toBe(404);
   });
 
   it('reads op= from the query string', async () => {
@@ -60,7 +68,10 @@ describe('MAAS API dispatch', () => {
   });
 
   it('reads op= from a POST body', async () => {
-    const response = await region.request('POST', `${api}/account/`, { key: region.userKey, form: { op: 'create_authorisation_token', name: 'op-in-body' } });
+    const response = await region.request('POST', `${api}/account/`, {
+      key: region.userKey,
+      form: { op: 'create_authorisation_token', name: 'op-in-body' },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ name: 'op-in-body' });
   });
@@ -74,9 +85,14 @@ describe('MAAS API dispatch', () => {
   });
 
   it('routes the op- path form under a handler with a path parameter', async () => {
-    const domain = await region.request('POST', `${api}/domains/`, { key: region.adminKey, form: { name: 'op-path.example' } });
+    const domain = await region.request('POST', `${api}/domains/`, {
+      key: region.adminKey,
+      form: { name: 'op-path.example' },
+    });
     const { id } = domain.json<{ id: number }>();
-    const response = await region.request('POST', `${api}/domains/${id}/op-set_default/`, { key: region.adminKey });
+    const response = await region.request('POST', `${api}/domains/${id}/op-set_default/`, {
+      key: region.adminKey,
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ id, is_default: true });
     await region.request('POST', `${api}/domains/1/?op=set_default`, { key: region.adminKey });
@@ -89,7 +105,7 @@ describe('MAAS API dispatch', () => {
     expect(response.json<{ name: string }[]>().map((z) => z.name)).toContain('default');
   });
 
-  it('answers an unknown op with 400 and MAAS\'s exact message', async () => {
+  it("answers an unknown op with 400 and MAAS's exact message", async () => {
     const response = await region.request('GET', `${api}/zones/?op=foo`, { key: region.userKey });
     expect(response.statusCode).toBe(400);
     expect(response.body).toBe('Unrecognised signature: method=GET op=foo');
@@ -108,7 +124,10 @@ describe('MAAS API dispatch', () => {
   });
 
   it('authenticates before reporting an unknown signature, as MAAS does', async () => {
-    const response = await region.request('GET', `${api}/zones/?op=foo`, { key: region.userKey, secret: 'wrong-secret' });
+    const response = await region.request('GET', `${api}/zones/?op=foo`, {
+      key: region.userKey,
+      secret: 'wrong-secret',
+    });
     expect(response.statusCode).toBe(401);
   });
 
@@ -135,13 +154,19 @@ describe('MAAS API dispatch', () => {
   });
 
   it('accepts URLs with or without the trailing slash', async () => {
-    for (const url of [`${api}/zones`, `${api}/zones/`, `${api}/zones/default`, `${api}/zones/default/`, `${api}/users?op=whoami`]) {
+    for (const url of [
+      `${api}/zones`,
+      `${api}/zones/`,
+      `${api}/zones/default`,
+      `${api}/zones/default/`,
+      `${api}/users?op=whoami`,
+    ]) {
       const response = await region.request('GET', url, { key: region.userKey });
       expect(response.statusCode, url).toBe(200);
     }
   });
 
-  it('sends X-MAAS-API-Hash, equal to describe\'s hash, on every /MAAS/ response', async () => {
+  it("sends X-MAAS-API-Hash, equal to describe's hash, on every /MAAS/ response", async () => {
     const { hash } = await describeApi();
     expect(hash).toMatch(/^[0-9a-f]{40}$/);
     const responses = await Promise.all([
@@ -154,9 +179,15 @@ describe('MAAS API dispatch', () => {
       region.request('GET', `${api}/no-such-thing/`),
       region.request('GET', '/MAAS/api/1.0/machines/'),
       region.request('GET', '/MAAS/api/version/'),
-      region.request('POST', '/MAAS/accounts/authenticate/', { form: { username: 'alice', password: 'wrong' } }),
+      region.request('POST', '/MAAS/accounts/authenticate/', {
+        form: { username: 'alice', password: 'wrong' },
+      }),
     ]);
-    for (const response of responses) expect(response.headers['x-maas-api-hash'], `${response.statusCode} ${response.body.slice(0, 60)}`).toBe(hash);
+    for (const response of responses)
+      expect(
+        response.headers['x-maas-api-hash'],
+        `${response.statusCode} ${response.body.slice(0, 60)}`,
+      ).toBe(hash);
   });
 });
 
@@ -167,7 +198,7 @@ describe('GET /MAAS/api/2.0/describe/', () => {
     expect(response.headers['content-type']).toBe('application/json');
   });
 
-  it('serves keys sorted at every level, as MAAS\'s canonical JSON', async () => {
+  it("serves keys sorted at every level, as MAAS's canonical JSON", async () => {
     const response = await region.request('GET', `${api}/describe/`);
     const sortedCopy = (value: unknown): unknown =>
       Array.isArray(value)
@@ -186,7 +217,24 @@ describe('GET /MAAS/api/2.0/describe/', () => {
   it('lists every resource with its anon and auth faces', async () => {
     const { resources } = await describeApi();
     const names = resources.map((r) => r.name);
-    for (const name of ['VersionHandler', 'MaasHandler', 'UsersHandler', 'UserHandler', 'AccountHandler', 'SSHKeysHandler', 'SSHKeyHandler', 'ZonesHandler', 'ZoneHandler', 'ResourcePoolsHandler', 'ResourcePoolHandler', 'TagsHandler', 'TagHandler', 'DomainsHandler', 'DomainHandler', 'EventsHandler']) {
+    for (const name of [
+      'VersionHandler',
+      'MaasHandler',
+      'UsersHandler',
+      'UserHandler',
+      'AccountHandler',
+      'SSHKeysHandler',
+      'SSHKeyHandler',
+      'ZonesHandler',
+      'ZoneHandler',
+      'ResourcePoolsHandler',
+      'ResourcePoolHandler',
+      'TagsHandler',
+      'TagHandler',
+      'DomainsHandler',
+      'DomainHandler',
+      'EventsHandler',
+    ]) {
       expect(names).toContain(name);
     }
     for (const resource of resources) {
@@ -210,7 +258,9 @@ describe('GET /MAAS/api/2.0/describe/', () => {
       expect(handler.uri, handler.name).toBe(`http://localhost:80${handler.path}`);
     }
     expect(handlers.find((h) => h.name === 'ZoneHandler')?.params).toEqual(['name']);
-    expect(handlers.find((h) => h.name === 'SSHKeyHandler')?.path).toBe('/MAAS/api/2.0/account/prefs/sshkeys/{id}/');
+    expect(handlers.find((h) => h.name === 'SSHKeyHandler')?.path).toBe(
+      '/MAAS/api/2.0/account/prefs/sshkeys/{id}/',
+    );
   });
 
   it('describes every action with name, method, op, restful and doc', async () => {
@@ -223,16 +273,26 @@ describe('GET /MAAS/api/2.0/describe/', () => {
         expect(action.doc.length, where).toBeGreaterThan(0);
         if (action.restful) {
           expect(action.op, where).toBeNull();
-          expect({ read: 'GET', create: 'POST', update: 'PUT', delete: 'DELETE' }[action.name], where).toBe(action.method);
+          expect({ read: 'GET', create: 'POST', update: 'PUT', delete: 'DELETE' }[action.name], where).toBe(
+            action.method,
+          );
         } else {
           expect(action.op, where).toBe(action.name);
         }
       }
     }
     const domain = handlers.find((h) => h.name === 'DomainHandler');
-    expect(domain?.actions.find((a) => a.name === 'set_default')).toMatchObject({ method: 'POST', op: 'set_default', restful: false });
+    expect(domain?.actions.find((a) => a.name === 'set_default')).toMatchObject({
+      method: 'POST',
+      op: 'set_default',
+      restful: false,
+    });
     const users = handlers.find((h) => h.name === 'UsersHandler');
-    expect(users?.actions.find((a) => a.name === 'whoami')).toMatchObject({ method: 'GET', op: 'whoami', restful: false });
+    expect(users?.actions.find((a) => a.name === 'whoami')).toMatchObject({
+      method: 'GET',
+      op: 'whoami',
+      restful: false,
+    });
   });
 
   it('documents with :param lines every parameter an action takes, so the maas CLI accepts key=value', async () => {
@@ -243,7 +303,11 @@ describe('GET /MAAS/api/2.0/describe/', () => {
       MaasHandler: { get_config: ['name'], set_config: ['name', 'value'] },
       UsersHandler: { create: ['username', 'email', 'password', 'is_superuser'] },
       UserHandler: { delete: ['transfer_resources_to'] },
-      AccountHandler: { create_authorisation_token: ['name'], delete_authorisation_token: ['token_key'], update_token_name: ['token', 'name'] },
+      AccountHandler: {
+        create_authorisation_token: ['name'],
+        delete_authorisation_token: ['token_key'],
+        update_token_name: ['token', 'name'],
+      },
       SSHKeysHandler: { create: ['key', 'user'], import: ['keysource'] },
       ZonesHandler: { create: ['name', 'description'] },
       ZoneHandler: { update: ['name', 'description'] },
@@ -251,20 +315,40 @@ describe('GET /MAAS/api/2.0/describe/', () => {
       ResourcePoolHandler: { update: ['name', 'description'] },
       TagsHandler: { create: ['name', 'comment', 'definition', 'kernel_opts'] },
       TagHandler: { update: ['name', 'comment', 'definition', 'kernel_opts'] },
-      DomainsHandler: { create: ['name', 'authoritative', 'ttl', 'forward_dns_servers'], set_serial: ['serial'] },
+      DomainsHandler: {
+        create: ['name', 'authoritative', 'ttl', 'forward_dns_servers'],
+        set_serial: ['serial'],
+      },
       DomainHandler: { update: ['name', 'authoritative', 'ttl', 'forward_dns_servers'] },
-      EventsHandler: { query: ['hostname', 'mac_address', 'id', 'zone', 'agent_name', 'level', 'limit', 'before', 'after', 'owner'] },
+      EventsHandler: {
+        query: [
+          'hostname',
+          'mac_address',
+          'id',
+          'zone',
+          'agent_name',
+          'level',
+          'limit',
+          'before',
+          'after',
+          'owner',
+        ],
+      },
     };
     for (const [handlerName, actions] of Object.entries(takes)) {
       for (const [actionName, params] of Object.entries(actions)) {
         const action = byName.get(handlerName)?.actions.find((a) => a.name === actionName);
         expect(action, `${handlerName}.${actionName}`).toBeDefined();
-        for (const param of params) expect(action?.doc, `${handlerName}.${actionName} :param ${param}:`).toContain(`:param ${param}:`);
+        for (const param of params)
+          expect(action?.doc, `${handlerName}.${actionName} :param ${param}:`).toContain(`:param ${param}:`);
       }
     }
     for (const handler of handlers) {
       for (const action of handler.actions) {
-        for (const placeholder of handler.params) expect(action.doc, `${handler.name}.${action.name} :param ${placeholder}:`).toContain(`:param ${placeholder}:`);
+        for (const placeholder of handler.params)
+          expect(action.doc, `${handler.name}.${action.name} :param ${placeholder}:`).toContain(
+            `:param ${placeholder}:`,
+          );
       }
     }
   });

@@ -69,7 +69,10 @@ function faulty(method: 'GET' | 'POST', op: string) {
 
 describe('MAAS error replies', () => {
   it('answer validation errors with 400 and JSON {"field": ["message"]}', async () => {
-    const response = await region.request('POST', `${api}/users/`, { key: region.adminKey, form: { username: 'bad name', email: 'nope', password: 'pw' } });
+    const response = await region.request('POST', `${api}/users/`, {
+      key: region.adminKey,
+      form: { username: 'bad name', email: 'nope', password: 'pw' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.json()).toEqual({
@@ -87,7 +90,10 @@ describe('MAAS error replies', () => {
 
   it('answer duplicates the way MAAS forms do: 400 naming the field, not 409', async () => {
     await region.request('POST', `${api}/zones/`, { key: region.adminKey, form: { name: 'twice' } });
-    const response = await region.request('POST', `${api}/zones/`, { key: region.adminKey, form: { name: 'twice' } });
+    const response = await region.request('POST', `${api}/zones/`, {
+      key: region.adminKey,
+      form: { name: 'twice' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({ name: ['Zone with this Name already exists.'] });
   });
@@ -100,7 +106,10 @@ describe('MAAS error replies', () => {
   });
 
   it('answer a normal user doing admin work with 403 and plain text', async () => {
-    const response = await region.request('POST', `${api}/zones/`, { key: region.userKey, form: { name: 'not-allowed' } });
+    const response = await region.request('POST', `${api}/zones/`, {
+      key: region.userKey,
+      form: { name: 'not-allowed' },
+    });
     expect(response.statusCode).toBe(403);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     expect(response.body).toMatch(/administrator/);

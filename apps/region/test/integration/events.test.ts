@@ -39,29 +39,52 @@ async function page(url: string, key = region.adminKey): Promise<Page> {
 }
 
 describe('events/?op=query', () => {
-  it('shows the audit events that API operations write, newest first, in MAAS\'s shape', async () => {
+  it("shows the audit events that API operations write, newest first, in MAAS's shape", async () => {
     await region.request('POST', `${api}/zones/`, { key: region.adminKey, form: { name: 'audited-zone' } });
     await region.request('POST', `${api}/tags/`, { key: region.adminKey, form: { name: 'audited-tag' } });
     await region.request('DELETE', `${api}/tags/audited-tag/`, { key: region.adminKey });
     const { events, count } = await page(`${query}&level=AUDIT&limit=3`);
     expect(count).toBe(3);
-    expect(events.map((e) => e.description)).toEqual(["Deleted tag 'audited-tag'.", "Created tag 'audited-tag'.", "Created zone 'audited-zone'."]);
+    expect(events.map((e) => e.description)).toEqual([
+      "Deleted tag 'audited-tag'.",
+      "Created tag 'audited-tag'.",
+      "Created zone 'audited-zone'.",
+    ]);
     const [newest] = events;
-    expect(Object.keys(newest ?? {}).sort()).toEqual(['created', 'description', 'hostname', 'id', 'level', 'node', 'type', 'username']);
+    expect(Object.keys(newest ?? {}).sort()).toEqual([
+      'created',
+      'description',
+      'hostname',
+      'id',
+      'level',
+      'node',
+      'type',
+      'username',
+    ]);
     expect(newest).toMatchObject({ username: 'admin', node: null, level: 'AUDIT' });
-    expect(newest?.created).toMatch(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\. \d{4} \d{2}:\d{2}:\d{2}$/);
+    expect(newest?.created).toMatch(
+      /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\. \d{4} \d{2}:\d{2}:\d{2}$/,
+    );
     expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => b - a));
   });
 
   describe('levels', () => {
     beforeAll(async () => {
       for (const level of ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const) {
-        await region.services.events.record({ type: 'NODE_STATUS', level, description: `a ${level} event`, nodeHostname: 'leveled', nodeSystemId: 'lvl001' });
+        await region.services.events.record({
+          type: 'NODE_STATUS',
+          level,
+          description: `a ${level} event`,
+          nodeHostname: 'leveled',
+          nodeSystemId: 'lvl001',
+        });
       }
     });
 
     const levelsOf = async (level?: string) =>
-      (await page(`${query}&hostname=leveled${level !== undefined ? `&level=${level}` : ''}`)).events.map((e) => e.level);
+      (await page(`${query}&hostname=leveled${level !== undefined ? `&level=${level}` : ''}`)).events.map(
+        (e) => e.level,
+      );
 
     it('default to INFO and above, leaving out DEBUG and AUDIT', async () => {
       expect(await levelsOf()).toEqual(['CRITICAL', 'ERROR', 'WARNING', 'INFO']);
@@ -79,7 +102,7 @@ describe('events/?op=query', () => {
       expect(new Set(levels)).toEqual(new Set(['AUDIT']));
     });
 
-    it('answer an unknown level with MAAS\'s 400', async () => {
+    it("answer an unknown level with MAAS's 400", async () => {
       const response = await region.request('GET', `${query}&level=LOUD`, { key: region.userKey });
       expect(response.statusCode).toBe(400);
       expect(response.body).toBe('Unrecognised log level: LOUD');
@@ -88,17 +111,41 @@ describe('events/?op=query', () => {
 
   describe('filters', () => {
     it('select events of nodes by hostname and by system id, each repeatable', async () => {
-      await region.services.events.record({ type: 'NODE_POWER_ON', level: 'INFO', description: 'on', nodeHostname: 'node-a', nodeSystemId: 'aaa111' });
-      await region.services.events.record({ type: 'NODE_POWER_ON', level: 'INFO', description: 'on', nodeHostname: 'node-b', nodeSystemId: 'bbb222' });
-      await region.services.events.record({ type: 'NODE_POWER_ON', level: 'INFO', description: 'on', nodeHostname: 'node-c', nodeSystemId: 'ccc333' });
+      await region.services.events.record({
+        type: 'NODE_POWER_ON',
+        level: 'INFO',
+        description: 'on',
+        nodeHostname: 'node-a',
+        nodeSystemId: 'aaa111',
+      });
+      await region.services.events.record({
+        type: 'NODE_POWER_ON',
+        level: 'INFO',
+        description: 'on',
+        nodeHostname: 'node-b',
+        nodeSystemId: 'bbb222',
+      });
+      await region.services.events.record({
+        type: 'NODE_POWER_ON',
+        level: 'INFO',
+        description: 'on',
+        nodeHostname: 'node-c',
+        nodeSystemId: 'ccc333',
+      });
       expect((await page(`${query}&hostname=node-a`)).events.map((e) => e.hostname)).toEqual(['node-a']);
-      expect((await page(`${query}&hostname=node-a&hostname=node-c`)).events.map((e) => e.hostname)).toEqual(['node-c', 'node-a']);
+      expect((await page(`${query}&hostname=node-a&hostname=node-c`)).events.map((e) => e.hostname)).toEqual([
+        'node-c',
+        'node-a',
+      ]);
       const byId = (await page(`${query}&id=bbb222`)).events;
       expect(byId.map((e) => [e.node, e.hostname])).toEqual([['bbb222', 'node-b']]);
     });
 
     it('select events by the username that caused them with owner', async () => {
-      await region.request('POST', `${api}/account/?op=create_authorisation_token`, { key: region.userKey, form: { name: 'owned' } });
+      await region.request('POST', `${api}/account/?op=create_authorisation_token`, {
+        key: region.userKey,
+        form: { name: 'owned' },
+      });
       const events = (await page(`${query}&level=AUDIT&owner=alice`)).events;
       expect(events.length).toBeGreaterThan(0);
       expect(new Set(events.map((e) => e.username))).toEqual(new Set(['alice']));
@@ -113,10 +160,25 @@ describe('events/?op=query', () => {
 
   describe('visibility', () => {
     beforeAll(async () => {
-      await region.request('POST', `${api}/users/`, { key: region.adminKey, form: { username: 'bob', email: 'bob@example.com', password: 'bob-pass' } });
-      await region.request('POST', `${api}/maas/?op=set_config`, { key: region.adminKey, form: { name: 'http_proxy', value: 'http://user:s3cret@proxy/' } });
-      await region.request('POST', `${api}/account/?op=create_authorisation_token`, { key: region.userKey, form: { name: 'alice-visible' } });
-      await region.services.events.record({ type: 'NODE_POWER_ON', level: 'INFO', description: 'on', nodeHostname: 'hidden-node', nodeSystemId: 'hid001' });
+      await region.request('POST', `${api}/users/`, {
+        key: region.adminKey,
+        form: { username: 'bob', email: 'bob@example.com', password: 'bob-pass' },
+      });
+      await region.request('POST', `${api}/maas/?op=set_config`, {
+        key: region.adminKey,
+        form: { name: 'http_proxy', value: 'http://user:s3cret@proxy/' },
+      });
+      await region.request('POST', `${api}/account/?op=create_authorisation_token`, {
+        key: region.userKey,
+        form: { name: 'alice-visible' },
+      });
+      await region.services.events.record({
+        type: 'NODE_POWER_ON',
+        level: 'INFO',
+        description: 'on',
+        nodeHostname: 'hidden-node',
+        nodeSystemId: 'hid001',
+      });
     });
 
     it('shows a normal user only the events they caused', async () => {
@@ -187,7 +249,12 @@ describe('events/?op=query', () => {
     const ids: number[] = [];
     beforeAll(async () => {
       for (let i = 0; i < 25; i++) {
-        await region.services.events.record({ type: 'NODE_STATUS', level: 'INFO', description: `page event ${i}`, nodeHostname: 'pager' });
+        await region.services.events.record({
+          type: 'NODE_STATUS',
+          level: 'INFO',
+          description: `page event ${i}`,
+          nodeHostname: 'pager',
+        });
       }
       const all = await page(`${query}&hostname=pager&limit=100`);
       ids.push(...all.events.map((e) => e.id));

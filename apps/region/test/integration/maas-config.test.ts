@@ -17,7 +17,10 @@ async function getConfig(name: string, key = region.userKey) {
 }
 
 async function setConfig(name: string, value: string | undefined) {
-  return region.request('POST', `${maas}?op=set_config`, { key: region.adminKey, form: { name, ...(value !== undefined ? { value } : {}) } });
+  return region.request('POST', `${maas}?op=set_config`, {
+    key: region.adminKey,
+    form: { name, ...(value !== undefined ? { value } : {}) },
+  });
 }
 
 describe('maas/?op=get_config', () => {
@@ -41,7 +44,9 @@ describe('maas/?op=get_config', () => {
   it('rejects an unknown name with 400 naming the field', async () => {
     const response = await getConfig('no_such_setting');
     expect(response.statusCode).toBe(400);
-    expect(response.json<{ name: string[] }>().name[0]).toMatch(/^Unknown configuration name 'no_such_setting'/);
+    expect(response.json<{ name: string[] }>().name[0]).toMatch(
+      /^Unknown configuration name 'no_such_setting'/,
+    );
   });
 
   it('names a missing name', async () => {
@@ -50,7 +55,7 @@ describe('maas/?op=get_config', () => {
     expect(response.json()).toEqual({ name: ['This field is required.'] });
   });
 
-  it('accepts MAAS\'s old name ntp_server for ntp_servers', async () => {
+  it("accepts MAAS's old name ntp_server for ntp_servers", async () => {
     expect((await getConfig('ntp_server')).json()).toBe((await getConfig('ntp_servers')).json());
   });
 });
@@ -137,7 +142,9 @@ describe('maas/?op=set_config', () => {
 
   it('records each change in the audit log', async () => {
     await setConfig('maas_name', 'audited-name');
-    const events = await region.request('GET', '/MAAS/api/2.0/events/?op=query&level=AUDIT&limit=1', { key: region.adminKey });
+    const events = await region.request('GET', '/MAAS/api/2.0/events/?op=query&level=AUDIT&limit=1', {
+      key: region.adminKey,
+    });
     expect(events.json<{ events: { description: string; username: string }[] }>().events[0]).toMatchObject({
       username: 'admin',
       description: "Updated configuration setting 'maas_name' to 'audited-name'.",
@@ -165,7 +172,9 @@ describe('credential settings (vcenter_password, maas_auto_ipmi_k_g_bmc_key)', (
 
   it('never write the value into the audit log', async () => {
     await setConfig('maas_auto_ipmi_k_g_bmc_key', 'kg-secret-value');
-    const events = await region.request('GET', '/MAAS/api/2.0/events/?op=query&level=AUDIT&limit=1000', { key: region.adminKey });
+    const events = await region.request('GET', '/MAAS/api/2.0/events/?op=query&level=AUDIT&limit=1000', {
+      key: region.adminKey,
+    });
     expect(events.body).toContain("Updated configuration setting 'maas_auto_ipmi_k_g_bmc_key' to [secret].");
     expect(events.body).not.toContain('kg-secret-value');
     expect(events.body).not.toContain('hunter2');
@@ -180,7 +189,9 @@ describe('URL settings with credentials (http_proxy, maas_url)', () => {
 
   it('show the password to administrators only', async () => {
     expect((await setConfig('http_proxy', 'http://user:s3cret@proxy.lab:3128/')).statusCode).toBe(200);
-    expect((await getConfig('http_proxy', region.adminKey)).json()).toBe('http://user:s3cret@proxy.lab:3128/');
+    expect((await getConfig('http_proxy', region.adminKey)).json()).toBe(
+      'http://user:s3cret@proxy.lab:3128/',
+    );
     const asUser = await getConfig('http_proxy');
     expect(asUser.statusCode).toBe(200);
     expect(asUser.json()).toBe('http://user:***@proxy.lab:3128/');
@@ -191,8 +202,12 @@ describe('URL settings with credentials (http_proxy, maas_url)', () => {
 
   it('never write the password into the audit log', async () => {
     await setConfig('http_proxy', 'http://user:hunter3@proxy.lab:3128/');
-    const events = await region.request('GET', '/MAAS/api/2.0/events/?op=query&level=AUDIT&limit=1000', { key: region.adminKey });
-    expect(events.body).toContain("Updated configuration setting 'http_proxy' to 'http://user:***@proxy.lab:3128/'.");
+    const events = await region.request('GET', '/MAAS/api/2.0/events/?op=query&level=AUDIT&limit=1000', {
+      key: region.adminKey,
+    });
+    expect(events.body).toContain(
+      "Updated configuration setting 'http_proxy' to 'http://user:***@proxy.lab:3128/'.",
+    );
     expect(events.body).not.toMatch(/s3cret|hunter3|:pw@/);
   });
 });

@@ -24,10 +24,16 @@ describe('/metrics', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     const text = response.body;
-    expect(text).toMatch(/ferrum_http_request_duration_seconds_count\{method="GET",route="\/MAAS\/api\/2.0\/zones\/",status="200"\} 1/);
+    expect(text).toMatch(
+      /ferrum_http_request_duration_seconds_count\{method="GET",route="\/MAAS\/api\/2.0\/zones\/",status="200"\} 1/,
+    );
     // Path parameters stay in the pattern, so label cardinality is bounded.
-    expect(text).toMatch(/ferrum_http_request_duration_seconds_count\{method="GET",route="\/MAAS\/api\/2.0\/zones\/:name\/",status="200"\} 1/);
-    expect(text).toMatch(/ferrum_http_request_duration_seconds_count\{method="GET",route="\/MAAS\/api\/2.0\/zones\/:name\/",status="404"\} 1/);
+    expect(text).toMatch(
+      /ferrum_http_request_duration_seconds_count\{method="GET",route="\/MAAS\/api\/2.0\/zones\/:name\/",status="200"\} 1/,
+    );
+    expect(text).toMatch(
+      /ferrum_http_request_duration_seconds_count\{method="GET",route="\/MAAS\/api\/2.0\/zones\/:name\/",status="404"\} 1/,
+    );
     expect(text).toMatch(/^ferrum_db_pool_connections \d+/m);
     expect(text).toMatch(/^ferrum_db_pool_idle \d+/m);
     expect(text).toMatch(/^ferrum_db_pool_waiting \d+/m);
@@ -48,20 +54,37 @@ describe('/api/v1/health', () => {
     expect(response.json<{ database: object }>().database).not.toHaveProperty('error');
   });
 
-  it('names what is wrong with the database by category and logs the database\'s own message', async () => {
+  it("names what is wrong with the database by category and logs the database's own message", async () => {
     // PostgreSQL's message names the database (and, for other failures, hosts and users):
     // nothing an anonymous caller of the health endpoint should read.
-    const missing = openDatabase(inject('pgAdminUrl').replace(/\/postgres\?/, '/ferrum_no_such_database?'), 1);
+    const missing = openDatabase(
+      inject('pgAdminUrl').replace(/\/postgres\?/, '/ferrum_no_such_database?'),
+      1,
+    );
     try {
       const services = createServices({ db: missing.db });
       const warnings: { details: { err?: unknown }; message: string }[] = [];
-      const health = await readHealth(services, { version: 't', startedAt: Date.now(), url: () => 'http://x/MAAS/' }, { warn: (details, message) => warnings.push({ details, message }) });
-      expect(health).toMatchObject({ status: 'degraded', database: { reachable: false, schemaVersion: null, error: 'unreachable' } });
+      const health = await readHealth(
+        services,
+        { version: 't', startedAt: Date.now(), url: () => 'http://x/MAAS/' },
+        { warn: (details, message) => warnings.push({ details, message }) },
+      );
+      expect(health).toMatchObject({
+        status: 'degraded',
+        database: { reachable: false, schemaVersion: null, error: 'unreachable' },
+      });
       expect(JSON.stringify(health)).not.toContain('ferrum_no_such_database');
       expect(warnings).toHaveLength(1);
       expect((warnings[0]?.details.err as Error).message).toContain('ferrum_no_such_database');
 
-      const app = await buildApp({ services, pool: missing.pool, logger: createLogger({ level: 'silent', pretty: false }), version: 't', startedAt: Date.now(), url: () => 'http://x/MAAS/' });
+      const app = await buildApp({
+        services,
+        pool: missing.pool,
+        logger: createLogger({ level: 'silent', pretty: false }),
+        version: 't',
+        startedAt: Date.now(),
+        url: () => 'http://x/MAAS/',
+      });
       try {
         const response = await app.inject({ method: 'GET', url: '/api/v1/health' });
         expect(response.statusCode).toBe(503);
@@ -80,9 +103,13 @@ describe('request ids', () => {
   it('answers with a request id, keeping a sane one the client sent', async () => {
     const generated = await region.request('GET', '/MAAS/api/2.0/version/');
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    const given = await region.request('GET', '/MAAS/api/2.0/version/', { headers: { 'x-request-id': 'trace-42' } });
+    const given = await region.request('GET', '/MAAS/api/2.0/version/', {
+      headers: { 'x-request-id': 'trace-42' },
+    });
     expect(given.headers['x-request-id']).toBe('trace-42');
-    const hostile = await region.request('GET', '/MAAS/api/2.0/version/', { headers: { 'x-request-id': 'bad id\r\nX: y' } });
+    const hostile = await region.request('GET', '/MAAS/api/2.0/version/', {
+      headers: { 'x-request-id': 'bad id\r\nX: y' },
+    });
     // Replaced by a generated id (checking for the text 'bad' would fail on a UUID like …-bad4-…).
     expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -1,6 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allMigrationNames, currentSchemaVersion, latestSchemaVersion, migrateToLatest } from '../../src/db/migrator.js';
+import {
+  allMigrationNames,
+  currentSchemaVersion,
+  latestSchemaVersion,
+  migrateToLatest,
+} from '../../src/db/migrator.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createEmptyDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -33,7 +38,11 @@ describe('migrateToLatest', () => {
   });
 
   it('creates the default zone, pool and domain', async () => {
-    expect(await database.db.selectFrom('resource_pools').select('name').execute()).toEqual([{ name: 'default' }]);
-    expect(await database.db.selectFrom('domains').select(['name', 'is_default']).execute()).toEqual([{ name: 'maas', is_default: true }]);
+    expect(await database.db.selectFrom('resource_pools').select('name').execute()).toEqual([
+      { name: 'default' },
+    ]);
+    expect(await database.db.selectFrom('domains').select(['name', 'is_default']).execute()).toEqual([
+      { name: 'maas', is_default: true },
+    ]);
   });
 });

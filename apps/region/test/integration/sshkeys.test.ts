@@ -17,7 +17,18 @@ const sshkeys = '/MAAS/api/2.0/account/prefs/sshkeys/';
 /** A real public key line made by ssh-keygen. */
 function newPublicKey(type: 'ed25519' | 'rsa' | 'ecdsa', comment: string): string {
   const path = join(keyDir, `${type}-${comment}`);
-  execFileSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', comment, '-f', path]);
+  execFileSync('ssh-keygen', [
+    '-q',
+    '-t',
+    type,
+    ...(type === 'rsa' ? ['-b', '2048'] : []),
+    '-N',
+    '',
+    '-C',
+    comment,
+    '-f',
+    path,
+  ]);
   return readFileSync(`${path}.pub`, 'utf8').trim();
 }
 
@@ -43,16 +54,19 @@ function addKey(apiKey: string, key: string, extra: Record<string, string> = {})
 }
 
 describe('account/prefs/sshkeys/', () => {
-  it.each(['ed25519', 'rsa', 'ecdsa'] as const)('adds a real %s key with 201 and returns it', async (type) => {
-    const key = newPublicKey(type, `alice@${type}`);
-    const response = await addKey(region.userKey, key);
-    expect(response.statusCode, response.body).toBe(201);
-    const body = response.json<SshKey>();
-    expect(body).toMatchObject({ key, keysource: '', resource_uri: `${sshkeys}${body.id}/` });
-    expect(body.display).toContain(`alice@${type}`);
-  });
+  it.each(['ed25519', 'rsa', 'ecdsa'] as const)(
+    'adds a real %s key with 201 and returns it',
+    async (type) => {
+      const key = newPublicKey(type, `alice@${type}`);
+      const response = await addKey(region.userKey, key);
+      expect(response.statusCode, response.body).toBe(201);
+      const body = response.json<SshKey>();
+      expect(body).toMatchObject({ key, keysource: '', resource_uri: `${sshkeys}${body.id}/` });
+      expect(body.display).toContain(`alice@${type}`);
+    },
+  );
 
-  it('lists only the requesting user\'s keys', async () => {
+  it("lists only the requesting user's keys", async () => {
     const mine = newPublicKey('ed25519', 'alice-listed');
     await addKey(region.userKey, mine);
     const theirs = newPublicKey('ed25519', 'admin-listed');
@@ -95,7 +109,9 @@ describe('account/prefs/sshkeys/', () => {
     const [, ed25519Blob] = newPublicKey('ed25519', 'mismatch').split(' ');
     const response = await addKey(region.userKey, `ssh-rsa ${ed25519Blob} liar`);
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toEqual({ key: ['Invalid SSH public key: the key data does not match its type.'] });
+    expect(response.json()).toEqual({
+      key: ['Invalid SSH public key: the key data does not match its type.'],
+    });
   });
 
   it('rejects two keys in one request, so that the second cannot slip in unchecked', async () => {
@@ -145,18 +161,24 @@ describe('account/prefs/sshkeys/', () => {
   });
 
   it('answers import with a 400 that says what to do instead, never a 503 that clients retry', async () => {
-    const response = await region.request('POST', `${sshkeys}?op=import`, { key: region.userKey, form: { keysource: 'lp:alice' } });
+    const response = await region.request('POST', `${sshkeys}?op=import`, {
+      key: region.userKey,
+      form: { keysource: 'lp:alice' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.headers['retry-after']).toBeUndefined();
     expect(response.body).toMatch(/"create"/);
-    const bad = await region.request('POST', `${sshkeys}?op=import`, { key: region.userKey, form: { keysource: 'ftp:alice' } });
+    const bad = await region.request('POST', `${sshkeys}?op=import`, {
+      key: region.userKey,
+      form: { keysource: 'ftp:alice' },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toMatch(/protocol:auth_id/);
   });
 });
 
 describe('account/prefs/sshkeys/{id}/', () => {
-  it('reads and deletes the user\'s own key', async () => {
+  it("reads and deletes the user's own key", async () => {
     const key = newPublicKey('ed25519', 'read-delete');
     const { id } = (await addKey(region.userKey, key)).json<SshKey>();
     const read = await region.request('GET', `${sshkeys}${id}/`, { key: region.userKey });
@@ -176,10 +198,12 @@ describe('account/prefs/sshkeys/{id}/', () => {
     expect((await region.request('GET', `${sshkeys}${id}/`, { key: region.adminKey })).statusCode).toBe(200);
   });
 
-  it('lets an administrator read but not delete someone else\'s key, as MAAS does', async () => {
+  it("lets an administrator read but not delete someone else's key, as MAAS does", async () => {
     const { id } = (await addKey(region.userKey, newPublicKey('ed25519', 'alices-own'))).json<SshKey>();
     expect((await region.request('GET', `${sshkeys}${id}/`, { key: region.adminKey })).statusCode).toBe(200);
-    expect((await region.request('DELETE', `${sshkeys}${id}/`, { key: region.adminKey })).statusCode).toBe(403);
+    expect((await region.request('DELETE', `${sshkeys}${id}/`, { key: region.adminKey })).statusCode).toBe(
+      403,
+    );
   });
 
   it.each(['999999', 'abc', '99999999999999999999'])('answers 404 for the id %s', async (id) => {
@@ -196,13 +220,18 @@ describe('one copy of a key per user', () => {
     const [type, blob] = newPublicKey('ed25519', 'raced').split(' ');
     // Four requests ahead occupy the credential checker, so that the 20 adds are authenticated
     // in one batch and reach the duplicate check together, as concurrent clients would.
-    const ahead = Array.from({ length: 4 }, () => region.request('GET', '/MAAS/api/2.0/users/?op=whoami', { key: region.userKey }));
-    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => addKey(region.userKey, `${type} ${blob} copy-${i}`)));
+    const ahead = Array.from({ length: 4 }, () =>
+      region.request('GET', '/MAAS/api/2.0/users/?op=whoami', { key: region.userKey }),
+    );
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => addKey(region.userKey, `${type} ${blob} copy-${i}`)),
+    );
     await Promise.all(ahead);
     const statuses = responses.map((r) => r.statusCode);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 400)).toHaveLength(19);
-    for (const response of responses.filter((r) => r.statusCode === 400)) expect(response.json()).toEqual(duplicate);
+    for (const response of responses.filter((r) => r.statusCode === 400))
+      expect(response.json()).toEqual(duplicate);
     const listed = (await region.request('GET', sshkeys, { key: region.userKey })).json<SshKey[]>();
     expect(listed.filter((k) => k.key.startsWith(`${type} ${blob}`))).toHaveLength(1);
   });
@@ -210,9 +239,13 @@ describe('one copy of a key per user', () => {
   it('adds a key once when the service gets it 20 times at once', async () => {
     const [type, blob] = newPublicKey('ed25519', 'raced-service').split(' ');
     const alice = await region.services.users.get('alice');
-    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => region.services.sshKeys.add(alice, `${type} ${blob} copy-${i}`)));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => region.services.sshKeys.add(alice, `${type} ${blob} copy-${i}`)),
+    );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'validation_failed', details: { fields: duplicate } });
+    for (const outcome of outcomes)
+      if (outcome.status === 'rejected')
+        expect(outcome.reason).toMatchObject({ code: 'validation_failed', details: { fields: duplicate } });
   });
 
   it('keeps the oldest of the copies stored before migration 0002, and refuses new copies afterwards', async () => {
@@ -247,9 +280,16 @@ describe('one copy of a key per user', () => {
 
       await migrateToLatest(database.db);
 
-      const kept = await database.db.selectFrom('ssh_keys').select(['user_id', 'key']).orderBy('id').execute();
+      const kept = await database.db
+        .selectFrom('ssh_keys')
+        .select(['user_id', 'key'])
+        .orderBy('id')
+        .execute();
       expect(kept).toEqual([rows[0], rows[3], rows[4]]);
-      const copy = sql`INSERT INTO ssh_keys (user_id, key) VALUES (${u1}, ${`${type} ${blob} third`})`.execute(database.db);
+      const copy =
+        sql`INSERT INTO ssh_keys (user_id, key) VALUES (${u1}, ${`${type} ${blob} third`})`.execute(
+          database.db,
+        );
       await expect(copy).rejects.toMatchObject({ code: '23505' });
     } finally {
       await database.drop();

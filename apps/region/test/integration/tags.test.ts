@@ -30,10 +30,16 @@ describe('tags/', () => {
     expect(response.json()).toEqual([]);
   });
 
-  it('creates a manual tag with MAAS\'s fields', async () => {
+  it("creates a manual tag with MAAS's fields", async () => {
     const response = await createTag({ name: 'gpu', comment: 'Has an NVIDIA GPU', kernel_opts: 'nomodeset' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ name: 'gpu', definition: '', comment: 'Has an NVIDIA GPU', kernel_opts: 'nomodeset', resource_uri: `${tags}gpu/` });
+    expect(response.json()).toEqual({
+      name: 'gpu',
+      definition: '',
+      comment: 'Has an NVIDIA GPU',
+      kernel_opts: 'nomodeset',
+      resource_uri: `${tags}gpu/`,
+    });
     const listed = await region.request('GET', tags, { key: region.userKey });
     expect(listed.json<Tag[]>().map((t) => t.name)).toContain('gpu');
   });
@@ -54,11 +60,14 @@ describe('tags/', () => {
     expect(response.json()).toMatchObject({ name: 'blank-def', definition: '' });
   });
 
-  it.each(['with space', 'dot.ted', 'slash/ed', 'zoë', ''])('rejects the name %j naming the field', async (name) => {
-    const response = await createTag({ name });
-    expect(response.statusCode).toBe(400);
-    expect(Object.keys(response.json<object>())).toEqual(['name']);
-  });
+  it.each(['with space', 'dot.ted', 'slash/ed', 'zoë', ''])(
+    'rejects the name %j naming the field',
+    async (name) => {
+      const response = await createTag({ name });
+      expect(response.statusCode).toBe(400);
+      expect(Object.keys(response.json<object>())).toEqual(['name']);
+    },
+  );
 
   it('reports a bad name and a definition together', async () => {
     const response = await createTag({ name: 'bad name', definition: '//x' });
@@ -89,16 +98,25 @@ describe('tags/{name}/', () => {
 
   it('updates comment and kernel options, keeping what is not given', async () => {
     await createTag({ name: 'tuned', comment: 'old', kernel_opts: 'quiet' });
-    const response = await region.request('PUT', `${tags}tuned/`, { key: region.adminKey, form: { comment: 'new' } });
+    const response = await region.request('PUT', `${tags}tuned/`, {
+      key: region.adminKey,
+      form: { comment: 'new' },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ name: 'tuned', comment: 'new', kernel_opts: 'quiet' });
-    const cleared = await region.request('PUT', `${tags}tuned/`, { key: region.adminKey, form: { kernel_opts: '' } });
+    const cleared = await region.request('PUT', `${tags}tuned/`, {
+      key: region.adminKey,
+      form: { kernel_opts: '' },
+    });
     expect(cleared.json()).toMatchObject({ comment: 'new', kernel_opts: '' });
   });
 
   it('renames a tag, which moves its resource_uri', async () => {
     await createTag({ name: 'old-name' });
-    const response = await region.request('PUT', `${tags}old-name/`, { key: region.adminKey, form: { name: 'new-name' } });
+    const response = await region.request('PUT', `${tags}old-name/`, {
+      key: region.adminKey,
+      form: { name: 'new-name' },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ name: 'new-name', resource_uri: `${tags}new-name/` });
     expect((await region.request('GET', `${tags}old-name/`, { key: region.userKey })).statusCode).toBe(404);
@@ -108,18 +126,33 @@ describe('tags/{name}/', () => {
   it('refuses a rename onto an existing tag, an invalid name, or a definition', async () => {
     await createTag({ name: 'keep-a' });
     await createTag({ name: 'keep-b' });
-    const onto = await region.request('PUT', `${tags}keep-a/`, { key: region.adminKey, form: { name: 'keep-b' } });
+    const onto = await region.request('PUT', `${tags}keep-a/`, {
+      key: region.adminKey,
+      form: { name: 'keep-b' },
+    });
     expect(onto.statusCode).toBe(400);
     expect(onto.json()).toEqual({ name: ['Tag with this Name already exists.'] });
-    const invalid = await region.request('PUT', `${tags}keep-a/`, { key: region.adminKey, form: { name: 'bad name' } });
+    const invalid = await region.request('PUT', `${tags}keep-a/`, {
+      key: region.adminKey,
+      form: { name: 'bad name' },
+    });
     expect(invalid.statusCode).toBe(400);
-    const definition = await region.request('PUT', `${tags}keep-a/`, { key: region.adminKey, form: { definition: '//cpu' } });
+    const definition = await region.request('PUT', `${tags}keep-a/`, {
+      key: region.adminKey,
+      form: { definition: '//cpu' },
+    });
     expect(definition.statusCode).toBe(400);
-    expect((await region.request('GET', `${tags}keep-a/`, { key: region.userKey })).json()).toMatchObject({ name: 'keep-a', definition: '' });
+    expect((await region.request('GET', `${tags}keep-a/`, { key: region.userKey })).json()).toMatchObject({
+      name: 'keep-a',
+      definition: '',
+    });
   });
 
   it('answers 404 when updating an unknown tag', async () => {
-    const response = await region.request('PUT', `${tags}ghost/`, { key: region.adminKey, form: { comment: 'x' } });
+    const response = await region.request('PUT', `${tags}ghost/`, {
+      key: region.adminKey,
+      form: { comment: 'x' },
+    });
     expect(response.statusCode).toBe(404);
   });
 

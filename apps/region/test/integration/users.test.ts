@@ -26,12 +26,17 @@ function createUser(form: Record<string, string>) {
 
 /** Creates a user through the service and returns a working API key for it. */
 async function userWithKey(username: string, isSuperuser: boolean): Promise<string> {
-  const user = await region.services.users.create({ username, email: `${username}@example.com`, password: 'pw', isSuperuser });
+  const user = await region.services.users.create({
+    username,
+    email: `${username}@example.com`,
+    password: 'pw',
+    isSuperuser,
+  });
   return formatApiKey(await region.services.tokens.create(user.id, 'test'));
 }
 
 describe('users/', () => {
-  it('lists every user with MAAS\'s fields, ordered by username', async () => {
+  it("lists every user with MAAS's fields, ordered by username", async () => {
     await createUser({ username: 'aaron', email: 'aaron@example.com', password: 'pw' });
     const response = await region.request('GET', `${api}/users/`, { key: region.userKey });
     expect(response.statusCode).toBe(200);
@@ -49,20 +54,42 @@ describe('users/', () => {
   });
 
   it('creates a normal user who can then get a key by password', async () => {
-    const response = await createUser({ username: 'bob', email: 'bob@example.com', password: 'bob-pass', is_superuser: '0' });
+    const response = await createUser({
+      username: 'bob',
+      email: 'bob@example.com',
+      password: 'bob-pass',
+      is_superuser: '0',
+    });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ username: 'bob', email: 'bob@example.com', is_local: true, is_superuser: false, resource_uri: '/MAAS/api/2.0/users/bob/' });
-    const login = await region.request('POST', '/MAAS/accounts/authenticate/', { form: { username: 'bob', password: 'bob-pass' } });
+    expect(response.json()).toEqual({
+      username: 'bob',
+      email: 'bob@example.com',
+      is_local: true,
+      is_superuser: false,
+      resource_uri: '/MAAS/api/2.0/users/bob/',
+    });
+    const login = await region.request('POST', '/MAAS/accounts/authenticate/', {
+      form: { username: 'bob', password: 'bob-pass' },
+    });
     expect(login.statusCode).toBe(200);
   });
 
   it('creates an administrator when is_superuser is true', async () => {
-    const response = await createUser({ username: 'carol', email: 'carol@example.com', password: 'pw', is_superuser: 'true' });
+    const response = await createUser({
+      username: 'carol',
+      email: 'carol@example.com',
+      password: 'pw',
+      is_superuser: 'true',
+    });
     expect(response.json()).toMatchObject({ username: 'carol', is_superuser: true });
   });
 
   it('refuses a duplicate username, naming the field', async () => {
-    const response = await createUser({ username: 'alice', email: 'other-alice@example.com', password: 'pw' });
+    const response = await createUser({
+      username: 'alice',
+      email: 'other-alice@example.com',
+      password: 'pw',
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({ username: ['User with this Username already exists.'] });
   });
@@ -90,16 +117,27 @@ describe('users/', () => {
   });
 
   it('rejects an is_superuser that is not a boolean', async () => {
-    const response = await createUser({ username: 'dave', email: 'dave@example.com', password: 'pw', is_superuser: 'sometimes' });
+    const response = await createUser({
+      username: 'dave',
+      email: 'dave@example.com',
+      password: 'pw',
+      is_superuser: 'sometimes',
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toHaveProperty('is_superuser');
-    expect((await region.request('GET', `${api}/users/dave/`, { key: region.adminKey })).statusCode).toBe(404);
+    expect((await region.request('GET', `${api}/users/dave/`, { key: region.adminKey })).statusCode).toBe(
+      404,
+    );
   });
 
   it('records who created a user in the audit log', async () => {
     await createUser({ username: 'erin', email: 'erin@example.com', password: 'pw' });
-    const events = await region.request('GET', `${api}/events/?op=query&level=AUDIT&owner=admin`, { key: region.adminKey });
-    expect(events.json<{ events: { description: string }[] }>().events.map((e) => e.description)).toContain("Created user 'erin'.");
+    const events = await region.request('GET', `${api}/events/?op=query&level=AUDIT&owner=admin`, {
+      key: region.adminKey,
+    });
+    expect(events.json<{ events: { description: string }[] }>().events.map((e) => e.description)).toContain(
+      "Created user 'erin'.",
+    );
   });
 });
 
@@ -114,7 +152,11 @@ describe('users/{username}/', () => {
   it('reads one user', async () => {
     const response = await region.request('GET', `${api}/users/admin/`, { key: region.userKey });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ username: 'admin', is_superuser: true, resource_uri: '/MAAS/api/2.0/users/admin/' });
+    expect(response.json()).toMatchObject({
+      username: 'admin',
+      is_superuser: true,
+      resource_uri: '/MAAS/api/2.0/users/admin/',
+    });
   });
 
   it('answers 404 for an unknown user', async () => {
@@ -125,9 +167,16 @@ describe('users/{username}/', () => {
 
   it('reads users whose names need escaping in the URL', async () => {
     await createUser({ username: 'first.last+ops@corp', email: 'fl@example.com', password: 'pw' });
-    const created = await region.request('GET', `${api}/users/${encodeURIComponent('first.last+ops@corp')}/`, { key: region.adminKey });
+    const created = await region.request(
+      'GET',
+      `${api}/users/${encodeURIComponent('first.last+ops@corp')}/`,
+      { key: region.adminKey },
+    );
     expect(created.statusCode).toBe(200);
-    expect(created.json()).toMatchObject({ username: 'first.last+ops@corp', resource_uri: '/MAAS/api/2.0/users/first.last%2Bops%40corp/' });
+    expect(created.json()).toMatchObject({
+      username: 'first.last+ops@corp',
+      resource_uri: '/MAAS/api/2.0/users/first.last%2Bops%40corp/',
+    });
   });
 
   it('deletes a user, whose API keys then stop working', async () => {
@@ -135,7 +184,9 @@ describe('users/{username}/', () => {
     expect((await region.request('GET', `${api}/users/?op=whoami`, { key })).statusCode).toBe(200);
     const response = await region.request('DELETE', `${api}/users/frank/`, { key: region.adminKey });
     expect(response.statusCode).toBe(204);
-    expect((await region.request('GET', `${api}/users/frank/`, { key: region.adminKey })).statusCode).toBe(404);
+    expect((await region.request('GET', `${api}/users/frank/`, { key: region.adminKey })).statusCode).toBe(
+      404,
+    );
     expect((await region.request('GET', `${api}/users/?op=whoami`, { key })).statusCode).toBe(401);
   });
 
@@ -143,7 +194,9 @@ describe('users/{username}/', () => {
     const response = await region.request('DELETE', `${api}/users/admin/`, { key: region.adminKey });
     expect(response.statusCode).toBe(400);
     expect(response.body).toBe('An administrator cannot self-delete.');
-    expect((await region.request('GET', `${api}/users/?op=whoami`, { key: region.adminKey })).statusCode).toBe(200);
+    expect(
+      (await region.request('GET', `${api}/users/?op=whoami`, { key: region.adminKey })).statusCode,
+    ).toBe(200);
   });
 
   it('answers 404 when deleting an unknown user', async () => {
@@ -153,17 +206,28 @@ describe('users/{username}/', () => {
 
   it('accepts transfer_resources_to naming an existing user, and refuses an unknown one', async () => {
     await createUser({ username: 'gina', email: 'gina@example.com', password: 'pw' });
-    const unknown = await region.request('DELETE', `${api}/users/gina/?transfer_resources_to=ghost`, { key: region.adminKey });
+    const unknown = await region.request('DELETE', `${api}/users/gina/?transfer_resources_to=ghost`, {
+      key: region.adminKey,
+    });
     expect(unknown.statusCode).toBe(404);
-    expect((await region.request('GET', `${api}/users/gina/`, { key: region.adminKey })).statusCode).toBe(200);
-    const known = await region.request('DELETE', `${api}/users/gina/?transfer_resources_to=alice`, { key: region.adminKey });
+    expect((await region.request('GET', `${api}/users/gina/`, { key: region.adminKey })).statusCode).toBe(
+      200,
+    );
+    const known = await region.request('DELETE', `${api}/users/gina/?transfer_resources_to=alice`, {
+      key: region.adminKey,
+    });
     expect(known.statusCode).toBe(204);
-    expect((await region.request('GET', `${api}/users/gina/`, { key: region.adminKey })).statusCode).toBe(404);
+    expect((await region.request('GET', `${api}/users/gina/`, { key: region.adminKey })).statusCode).toBe(
+      404,
+    );
   });
 
   it('never leaves the region without an administrator when the last two delete each other at once', async () => {
     const db = region.database.db;
-    const admins = async () => (await db.selectFrom('users').select('username').where('is_superuser', '=', true).execute()).map((u) => u.username);
+    const admins = async () =>
+      (await db.selectFrom('users').select('username').where('is_superuser', '=', true).execute()).map(
+        (u) => u.username,
+      );
     const original = await admins();
     try {
       // A few rounds: the race is lost only when both deletions interleave.
@@ -171,13 +235,20 @@ describe('users/{username}/', () => {
         const keyX = await userWithKey(`admin-x${round}`, true);
         const keyY = await userWithKey(`admin-y${round}`, true);
         // Only these two remain administrators while they race.
-        await db.updateTable('users').set({ is_superuser: false }).where('username', 'not in', [`admin-x${round}`, `admin-y${round}`]).execute();
+        await db
+          .updateTable('users')
+          .set({ is_superuser: false })
+          .where('username', 'not in', [`admin-x${round}`, `admin-y${round}`])
+          .execute();
         const [xDeletesY, yDeletesX] = await Promise.all([
           region.request('DELETE', `${api}/users/admin-y${round}/`, { key: keyX }),
           region.request('DELETE', `${api}/users/admin-x${round}/`, { key: keyY }),
         ]);
         const statuses = [xDeletesY.statusCode, yDeletesX.statusCode];
-        expect(statuses.filter((s) => s === 204), statuses.join(' ')).toHaveLength(1);
+        expect(
+          statuses.filter((s) => s === 204),
+          statuses.join(' '),
+        ).toHaveLength(1);
         expect(statuses.every((s) => s < 500)).toBe(true);
         expect(await admins()).toHaveLength(1);
       }

@@ -31,7 +31,10 @@ export interface TestRegion {
 export async function startTestRegion(): Promise<TestRegion> {
   const database = await createTestDatabase();
   const region: { clockOffset: number } = { clockOffset: 0 };
-  const services = createServices({ db: database.db, nowSeconds: () => Math.floor(Date.now() / 1000) + region.clockOffset });
+  const services = createServices({
+    db: database.db,
+    nowSeconds: () => Math.floor(Date.now() / 1000) + region.clockOffset,
+  });
   const app = await buildApp({
     services,
     pool: database.pool,
@@ -41,8 +44,18 @@ export async function startTestRegion(): Promise<TestRegion> {
     url: () => 'http://localhost/MAAS/',
   });
   await app.ready();
-  const admin = await services.users.create({ username: 'admin', email: 'admin@example.com', password: 'admin-pass', isSuperuser: true });
-  const alice = await services.users.create({ username: 'alice', email: 'alice@example.com', password: 'alice-pass', isSuperuser: false });
+  const admin = await services.users.create({
+    username: 'admin',
+    email: 'admin@example.com',
+    password: 'admin-pass',
+    isSuperuser: true,
+  });
+  const alice = await services.users.create({
+    username: 'alice',
+    email: 'alice@example.com',
+    password: 'alice-pass',
+    isSuperuser: false,
+  });
   const adminKey = formatApiKey(await services.tokens.create(admin.id, 'test'));
   const userKey = formatApiKey(await services.tokens.create(alice.id, 'test'));
   return Object.assign(region, {
@@ -57,11 +70,17 @@ export async function startTestRegion(): Promise<TestRegion> {
       let payload: string | Buffer | undefined = options.body;
       if (options.form) {
         const search = new URLSearchParams();
-        for (const [k, v] of Object.entries(options.form)) for (const item of Array.isArray(v) ? v : [v]) search.append(k, item);
+        for (const [k, v] of Object.entries(options.form))
+          for (const item of Array.isArray(v) ? v : [v]) search.append(k, item);
         payload = search.toString();
         headers['content-type'] = 'application/x-www-form-urlencoded';
       }
-      return app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
+      return app.inject({
+        method: method as 'GET',
+        url,
+        headers,
+        ...(payload !== undefined ? { payload } : {}),
+      });
     },
     close: async () => {
       await app.close();

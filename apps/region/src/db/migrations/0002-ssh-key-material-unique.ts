@@ -19,7 +19,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       AND split_part(newer.key, ' ', 1) = split_part(older.key, ' ', 1)
       AND split_part(newer.key, ' ', 2) = split_part(older.key, ' ', 2)
       AND newer.id > older.id`.execute(db);
-  await sql`CREATE UNIQUE INDEX ssh_keys_user_material ON ssh_keys (user_id, split_part(key, ' ', 1), split_part(key, ' ', 2))`.execute(db);
+  await sql`CREATE UNIQUE INDEX ssh_keys_user_material ON ssh_keys (user_id, split_part(key, ' ', 1), split_part(key, ' ', 2))`.execute(
+    db,
+  );
   // 0001's (user_id, key) constraint is redundant now: the new index is stricter.
   await sql`ALTER TABLE ssh_keys DROP CONSTRAINT ssh_keys_user_key`.execute(db);
 }

@@ -20,7 +20,12 @@ export interface BodyLimits {
  * (DATA_UPLOAD_MAX_MEMORY_SIZE, DATA_UPLOAD_MAX_NUMBER_FIELDS, DATA_UPLOAD_MAX_NUMBER_FILES),
  * which MAAS keeps. An upload may use the whole body limit.
  */
-export const defaultBodyLimits: BodyLimits = { bodyBytes: 64 * 1024 * 1024, fieldBytes: 2.5 * 1024 * 1024, fields: 1000, files: 100 };
+export const defaultBodyLimits: BodyLimits = {
+  bodyBytes: 64 * 1024 * 1024,
+  fieldBytes: 2.5 * 1024 * 1024,
+  fields: 1000,
+  files: 100,
+};
 
 /** A client error Fastify's error handler answers with its status and message (413 here). */
 class BodyTooLargeError extends Error {
@@ -29,7 +34,8 @@ class BodyTooLargeError extends Error {
 }
 
 function sizeText(bytes: number): string {
-  const [unit, scale] = bytes >= 1024 * 1024 ? ['MiB', 1024 * 1024] : bytes >= 1024 ? ['KiB', 1024] : ['bytes', 1];
+  const [unit, scale] =
+    bytes >= 1024 * 1024 ? ['MiB', 1024 * 1024] : bytes >= 1024 ? ['KiB', 1024] : ['bytes', 1];
   return `${String(Math.round((bytes / scale) * 100) / 100)} ${unit}`;
 }
 
@@ -40,9 +46,13 @@ function sizeText(bytes: number): string {
  * Both parse into FormParams; repeated keys become lists.
  */
 export function registerBodyParsers(app: FastifyInstance, limits: BodyLimits = defaultBodyLimits): void {
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: limits.bodyBytes }, (_req, body, done) => {
-    done(null, FormParams.fromSearchParams(new URLSearchParams(body as string)));
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: limits.bodyBytes },
+    (_req, body, done) => {
+      done(null, FormParams.fromSearchParams(new URLSearchParams(body as string)));
+    },
+  );
 
   // Fastify applies `bodyLimit` only to parsers that let it buffer the body (`parseAs`), and
   // busboy's own limits default to none: this parser enforces every limit itself. It runs
@@ -51,7 +61,12 @@ export function registerBodyParsers(app: FastifyInstance, limits: BodyLimits = d
   app.addContentTypeParser('multipart/form-data', (req, payload, done) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limits.bodyBytes) {
-      done(new BodyTooLargeError(`Request body is too large: ${String(declared)} bytes declared, the limit is ${sizeText(limits.bodyBytes)}.`), undefined);
+      done(
+        new BodyTooLargeError(
+          `Request body is too large: ${String(declared)} bytes declared, the limit is ${sizeText(limits.bodyBytes)}.`,
+        ),
+        undefined,
+      );
       return;
     }
     let parser: busboy.Busboy;
@@ -72,7 +87,10 @@ export function registerBodyParsers(app: FastifyInstance, limits: BodyLimits = d
         },
       });
     } catch (error) {
-      done(new AppError('validation_failed', `Malformed multipart body: ${(error as Error).message}`), undefined);
+      done(
+        new AppError('validation_failed', `Malformed multipart body: ${(error as Error).message}`),
+        undefined,
+      );
       return;
     }
     const form = new FormParams();
@@ -98,7 +116,8 @@ export function registerBodyParsers(app: FastifyInstance, limits: BodyLimits = d
     };
     const count = (chunk: Buffer): void => {
       received += chunk.length;
-      if (received > limits.bodyBytes) tooLarge(`Request body is too large: the limit is ${sizeText(limits.bodyBytes)}.`);
+      if (received > limits.bodyBytes)
+        tooLarge(`Request body is too large: the limit is ${sizeText(limits.bodyBytes)}.`);
     };
     const maybeDone = (): void => {
       if (parserClosed && filesOpen === 0) finish(undefined);
@@ -106,13 +125,20 @@ export function registerBodyParsers(app: FastifyInstance, limits: BodyLimits = d
 
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) {
-        tooLarge(`Multipart field '${name}' is too large: the limit is ${sizeText(limits.fieldBytes)} a field (send large content as a file).`);
+        tooLarge(
+          `Multipart field '${name}' is too large: the limit is ${sizeText(limits.fieldBytes)} a field (send large content as a file).`,
+        );
         return;
       }
       // busboy has already decoded plain parts with their charset (UTF-8 by default); only
       // base64 and quoted-printable parts (ASCII on the wire) need decoding to bytes and back.
       const encoding = info.encoding.toLowerCase();
-      form.add(name, encoding === 'base64' || encoding === 'quoted-printable' ? decodePart(Buffer.from(value, 'latin1'), encoding).toString('utf8') : value);
+      form.add(
+        name,
+        encoding === 'base64' || encoding === 'quoted-printable'
+          ? decodePart(Buffer.from(value, 'latin1'), encoding).toString('utf8')
+          : value,
+      );
     });
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
@@ -158,7 +184,10 @@ function decodePart(raw: Buffer, encoding: string): Buffer {
       return Buffer.from(raw.toString('latin1').replace(/\s+/g, ''), 'base64');
     case 'quoted-printable':
       return Buffer.from(
-        raw.toString('latin1').replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+        raw
+          .toString('latin1')
+          .replace(/=\r?\n/g, '')
+          .replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
         'latin1',
       );
     default:

@@ -36,7 +36,13 @@ function describeActions(actions: readonly ActionDef[]): DescribedAction[] {
 }
 
 function describeHandler(name: string, handler: HandlerDef, actions: readonly ActionDef[]): DescribedHandler {
-  return { name, doc: handler.doc, params: paramsOf(handler.path), path: `${API_PREFIX}${handler.path}`, actions: describeActions(actions) };
+  return {
+    name,
+    doc: handler.doc,
+    params: paramsOf(handler.path),
+    path: `${API_PREFIX}${handler.path}`,
+    actions: describeActions(actions),
+  };
 }
 
 /**
@@ -48,17 +54,19 @@ function describeHandler(name: string, handler: HandlerDef, actions: readonly Ac
  * Undocumented handlers (compatibility aliases) are routed but not described.
  */
 export function describeApi(handlers: readonly HandlerDef[]): Description {
-  const resources = handlers.filter((handler) => handler.undocumented !== true).map((handler) => {
-    const anonActions = handler.actions.filter((a) => a.access === 'anonymous');
-    if (anonActions.length > 0 && anonActions.length === handler.actions.length) {
-      return { name: handler.name, anon: describeHandler(handler.name, handler, anonActions), auth: null };
-    }
-    return {
-      name: handler.name,
-      anon: anonActions.length > 0 ? describeHandler(`Anon${handler.name}`, handler, anonActions) : null,
-      auth: describeHandler(handler.name, handler, handler.actions),
-    };
-  });
+  const resources = handlers
+    .filter((handler) => handler.undocumented !== true)
+    .map((handler) => {
+      const anonActions = handler.actions.filter((a) => a.access === 'anonymous');
+      if (anonActions.length > 0 && anonActions.length === handler.actions.length) {
+        return { name: handler.name, anon: describeHandler(handler.name, handler, anonActions), auth: null };
+      }
+      return {
+        name: handler.name,
+        anon: anonActions.length > 0 ? describeHandler(`Anon${handler.name}`, handler, anonActions) : null,
+        auth: describeHandler(handler.name, handler, handler.actions),
+      };
+    });
   // MAAS lists resources by name (doc.py describe_api); the hash does not depend on the order.
   resources.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // The legacy `handlers` list: every anon face, then every auth face.
@@ -71,7 +79,9 @@ export function describeApi(handlers: readonly HandlerDef[]): Description {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }
@@ -80,7 +90,8 @@ export function canonicalJson(value: unknown): string {
 type Canonical = null | boolean | number | string | readonly Canonical[];
 
 function toCanonical(value: unknown): Canonical {
-  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string')
+    return value;
   if (Array.isArray(value)) return value.map(toCanonical).sort(compareCanonical);
   if (typeof value === 'object') {
     return Object.entries(value as Record<string, unknown>)
@@ -93,7 +104,8 @@ function toCanonical(value: unknown): Canonical {
 
 /** MAAS's `key_canonical` order: None < number/bool < str (by code point) < tuple (element-wise). */
 function compareCanonical(a: Canonical, b: Canonical): number {
-  const rank = (v: Canonical): number => (v === null ? 0 : typeof v === 'string' ? 2 : Array.isArray(v) ? 3 : 1);
+  const rank = (v: Canonical): number =>
+    v === null ? 0 : typeof v === 'string' ? 2 : Array.isArray(v) ? 3 : 1;
   const difference = rank(a) - rank(b);
   if (difference !== 0) return difference;
   if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
@@ -119,7 +131,11 @@ function compareCodePoints(a: string, b: string): number {
 /** Python's `json.dumps` of the canonical form: `", "` separators, non-ASCII as `\uXXXX`. */
 function pythonJson(value: Canonical): string {
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
-  if (typeof value === 'string') return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (typeof value === 'string')
+    return JSON.stringify(value).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   return JSON.stringify(value);
 }
 
@@ -129,16 +145,23 @@ function pythonJson(value: Canonical): string {
  * `X-MAAS-API-Hash` on every response; the maas CLI compares it with its cached describe.
  */
 export function describeHash(description: Description): string {
-  return createHash('sha1').update(pythonJson(toCanonical(description)), 'ascii').digest('hex');
+  return createHash('sha1')
+    .update(pythonJson(toCanonical(description)), 'ascii')
+    .digest('hex');
 }
 
 /** The description as served: with the hash and each handler's absolute `uri` (see DescriptionCache). */
 export function renderDescription(description: Description, hash: string, origin: string): string {
-  const withUri = (h: DescribedHandler | null): (DescribedHandler & { uri: string }) | null => (h ? { ...h, uri: `${origin}${h.path}` } : null);
+  const withUri = (h: DescribedHandler | null): (DescribedHandler & { uri: string }) | null =>
+    h ? { ...h, uri: `${origin}${h.path}` } : null;
   return canonicalJson({
     doc: description.doc,
     hash,
-    resources: description.resources.map((r) => ({ name: r.name, anon: withUri(r.anon), auth: withUri(r.auth) })),
+    resources: description.resources.map((r) => ({
+      name: r.name,
+      anon: withUri(r.anon),
+      auth: withUri(r.auth),
+    })),
     handlers: description.handlers.map(withUri),
   });
 }

@@ -30,7 +30,8 @@ function queryOf(request: FastifyRequest): FormParams {
 function jsonHasNull(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\0');
   if (Array.isArray(value)) return value.some(jsonHasNull);
-  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\0') || jsonHasNull(v));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).some(([k, v]) => k.includes('\0') || jsonHasNull(v));
   return false;
 }
 
@@ -45,12 +46,18 @@ function bodyOf(request: FastifyRequest): FormParams | undefined {
         if (item === null || item === undefined) continue;
         // Nested values reach the form as JSON text, where a NUL is only `\u0000`: look inside.
         if (typeof item === 'object' && jsonHasNull(item)) throw nullCharactersError(key);
-        form.add(key, typeof item === 'object' ? JSON.stringify(item) : String(item as string | number | boolean));
+        form.add(
+          key,
+          typeof item === 'object' ? JSON.stringify(item) : String(item as string | number | boolean),
+        );
       }
     }
     return form;
   }
-  throw new AppError('validation_failed', 'The request body must be a form (urlencoded or multipart) or a JSON object.');
+  throw new AppError(
+    'validation_failed',
+    'The request body must be a form (urlencoded or multipart) or a JSON object.',
+  );
 }
 
 /**
@@ -74,23 +81,42 @@ export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): 
   });
 
   const gone = async (_request: FastifyRequest, reply: FastifyReply) =>
-    reply.status(410).type('text/plain; charset=utf-8').send('The 1.0 API is no longer available. Please use API version 2.0.');
+    reply
+      .status(410)
+      .type('text/plain; charset=utf-8')
+      .send('The 1.0 API is no longer available. Please use API version 2.0.');
   app.all('/MAAS/api/1.0', gone);
   app.all('/MAAS/api/1.0/*', gone);
-  app.get('/MAAS/api/version/', async (_request, reply) => reply.type('text/plain; charset=utf-8').send('2.0'));
+  app.get('/MAAS/api/version/', async (_request, reply) =>
+    reply.type('text/plain; charset=utf-8').send('2.0'),
+  );
 
   const byPath = new Map(options.handlers.map((handler) => [handler.path, handler]));
   for (const handler of options.handlers) {
     const route = `${API_PREFIX}${toRoute(handler.path)}`;
     const item = itemHandlerOf(handler, byPath);
     const run = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
-      dispatch(handler, request, reply, options.services, { ...(request.params as Record<string, string>) }, undefined);
+      dispatch(
+        handler,
+        request,
+        reply,
+        options.services,
+        { ...(request.params as Record<string, string>) },
+        undefined,
+      );
     const runOp = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       const { op = '', ...params } = request.params as Record<string, string>;
       // `zones/op-east/` is both the op- form of ZonesHandler and zone "op-east" of ZoneHandler:
       // it is the op when the handler has one of that name, else the item.
       if (item && !handler.actions.some((a) => a.op === op)) {
-        return dispatch(item.handler, request, reply, options.services, { ...params, [item.param]: `op-${op}` }, undefined);
+        return dispatch(
+          item.handler,
+          request,
+          reply,
+          options.services,
+          { ...params, [item.param]: `op-${op}` },
+          undefined,
+        );
       }
       return dispatch(handler, request, reply, options.services, params, op);
     };
@@ -100,7 +126,10 @@ export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): 
 }
 
 /** The handler of one item of a collection handler (`/zones/{name}/` for `/zones/`), with its parameter. */
-function itemHandlerOf(handler: HandlerDef, byPath: ReadonlyMap<string, HandlerDef>): { handler: HandlerDef; param: string } | undefined {
+function itemHandlerOf(
+  handler: HandlerDef,
+  byPath: ReadonlyMap<string, HandlerDef>,
+): { handler: HandlerDef; param: string } | undefined {
   for (const [path, candidate] of byPath) {
     if (!path.startsWith(handler.path)) continue;
     const param = /^\{(\w+)\}\/$/.exec(path.slice(handler.path.length))?.[1];
@@ -110,8 +139,14 @@ function itemHandlerOf(handler: HandlerDef, byPath: ReadonlyMap<string, HandlerD
 }
 
 /** The request's parameters, for the NUL check: path parameters are named by their parameter. */
-function rejectNullCharacters(params: Readonly<Record<string, string>>, pathOp: string | undefined, query: FormParams, body: FormParams | undefined): void {
-  for (const [name, value] of Object.entries(params)) if (value.includes('\0')) throw nullCharactersError(name);
+function rejectNullCharacters(
+  params: Readonly<Record<string, string>>,
+  pathOp: string | undefined,
+  query: FormParams,
+  body: FormParams | undefined,
+): void {
+  for (const [name, value] of Object.entries(params))
+    if (value.includes('\0')) throw nullCharactersError(name);
   if (pathOp?.includes('\0')) throw nullCharactersError('op');
   const field = query.nullCharacterField() ?? body?.nullCharacterField();
   if (field !== undefined) throw nullCharactersError(field);
@@ -148,7 +183,8 @@ async function dispatch(
     if (!action) {
       // Like MAAS's restricted resources, an unauthenticated caller learns nothing about signatures.
       const anyAnonymous = handler.actions.some((a) => a.access === 'anonymous');
-      if (!oauth && !anyAnonymous) throw new AppError('unauthenticated', 'Authorization Error: authentication required.');
+      if (!oauth && !anyAnonymous)
+        throw new AppError('unauthenticated', 'Authorization Error: authentication required.');
       // piston authenticates before dispatching: bad credentials are a 401 whatever the op.
       if (oauth) await services.tokens.authenticate(oauth);
       throw new AppError('validation_failed', `Unrecognised signature: method=${method} op=${op ?? 'None'}`);
@@ -158,7 +194,10 @@ async function dispatch(
       if (!oauth) throw new AppError('unauthenticated', 'Authorization Error: authentication required.');
       user = await services.tokens.authenticate(oauth);
       if (action.access === 'admin' && !user.is_superuser) {
-        throw new AppError('forbidden', 'You do not have permission to perform this action; it requires administrator rights.');
+        throw new AppError(
+          'forbidden',
+          'You do not have permission to perform this action; it requires administrator rights.',
+        );
       }
     }
 
@@ -168,7 +207,8 @@ async function dispatch(
     if (!(error instanceof AppError)) {
       // The user is bound here, only when logging: a child logger per request costs on the hot path.
       const bindings = { err: error, ...(user ? { username: user.username } : {}) };
-      if (classifyDatabaseError(error)) request.log.warn(bindings, 'database failure answered with a retryable status');
+      if (classifyDatabaseError(error))
+        request.log.warn(bindings, 'database failure answered with a retryable status');
       else request.log.error(bindings, 'unhandled error in MAAS API handler');
     }
     return sendMaasError(reply, error);
@@ -183,7 +223,9 @@ function sendResult(reply: FastifyReply, action: ActionDef, result: unknown): Fa
   }
   if (result === undefined) {
     const status = action.method === 'DELETE' ? 204 : (action.status ?? 200);
-    return status === 204 ? sendNoContent(reply, 'text/plain; charset=utf-8') : reply.status(status).type('text/plain; charset=utf-8').send('');
+    return status === 204
+      ? sendNoContent(reply, 'text/plain; charset=utf-8')
+      : reply.status(status).type('text/plain; charset=utf-8').send('');
   }
   return reply
     .status(action.status ?? 200)

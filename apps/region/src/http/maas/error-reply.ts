@@ -19,14 +19,21 @@ export const maasStatusByCode = {
 } as const satisfies Record<ErrorCode, number>;
 
 /** Statuses after which MAAS clients (gomaasapi) retry when told how long to wait. */
-const defaultRetryAfter: Partial<Record<ErrorCode, number>> = { unavailable: 10, rack_unavailable: 10, power_unreachable: 10 };
+const defaultRetryAfter: Partial<Record<ErrorCode, number>> = {
+  unavailable: 10,
+  rack_unavailable: 10,
+  power_unreachable: 10,
+};
 
 /**
  * Sends an error the way MAAS does: field validation errors as JSON `{"field": ["msg"]}`,
  * everything else as a plain-text message; 503 with `Retry-After`.
  */
 export function sendMaasError(reply: FastifyReply, error: unknown): FastifyReply {
-  const appError = error instanceof AppError ? error : (classifyDatabaseError(error) ?? new AppError('internal', 'Internal server error.'));
+  const appError =
+    error instanceof AppError
+      ? error
+      : (classifyDatabaseError(error) ?? new AppError('internal', 'Internal server error.'));
   const status = maasStatusByCode[appError.code];
   const retryAfter = appError.details.retryAfterSeconds ?? defaultRetryAfter[appError.code];
   if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));

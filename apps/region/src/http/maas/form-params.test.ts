@@ -83,18 +83,27 @@ describe('FormParams', () => {
     });
 
     it.each(['1.5', '1e3', 'ten', '0x10', '5 5'])('rejects %j as not a whole number', (value) => {
-      expect(fieldErrors(() => form(`limit=${encodeURIComponent(value)}`).int('limit', bounds))).toEqual({ limit: [`'${value}' is not a whole number.`] });
+      expect(fieldErrors(() => form(`limit=${encodeURIComponent(value)}`).int('limit', bounds))).toEqual({
+        limit: [`'${value}' is not a whole number.`],
+      });
     });
 
     it.each(['0', '1001', '99999999999999999999'])('rejects %s outside the bounds, naming them', (value) => {
-      expect(fieldErrors(() => form(`limit=${value}`).int('limit', bounds))).toEqual({ limit: ['Must be between 1 and 1000.'] });
+      expect(fieldErrors(() => form(`limit=${value}`).int('limit', bounds))).toEqual({
+        limit: ['Must be between 1 and 1000.'],
+      });
     });
   });
 
   describe('withFallback', () => {
     it('takes keys from the other set only where this one has none, and both sets of files', () => {
       const body = form('name=from-body&tags=a');
-      body.files.push({ field: 'content', filename: 'a.txt', contentType: 'text/plain', data: Buffer.from('a') });
+      body.files.push({
+        field: 'content',
+        filename: 'a.txt',
+        contentType: 'text/plain',
+        data: Buffer.from('a'),
+      });
       const query = form('name=from-query&op=create&tags=b&tags=c');
       const merged = body.withFallback(query);
       expect(merged.get('name')).toBe('from-body');

@@ -32,7 +32,8 @@ export class FormParams {
 
   add(key: string, value: string): void {
     // Noted as values arrive, so that checking a request for NULs costs nothing more.
-    if (this.firstNullField === undefined && (value.includes('\0') || key.includes('\0'))) this.firstNullField = key;
+    if (this.firstNullField === undefined && (value.includes('\0') || key.includes('\0')))
+      this.firstNullField = key;
     const list = this.values.get(key);
     if (list) list.push(value);
     else this.values.set(key, [value]);
@@ -40,7 +41,10 @@ export class FormParams {
 
   /** The first field whose name or value holds a NUL character (files' contents may). */
   nullCharacterField(): string | undefined {
-    return this.firstNullField ?? this.files.find((file) => file.field.includes('\0') || file.filename.includes('\0'))?.field;
+    return (
+      this.firstNullField ??
+      this.files.find((file) => file.field.includes('\0') || file.filename.includes('\0'))?.field
+    );
   }
 
   /** Whether any key other than `key` is present. */
@@ -88,7 +92,8 @@ export class FormParams {
     if (value === undefined || value === '') return undefined;
     if (!/^-?\d+$/.test(value.trim())) throw AppError.invalid({ [key]: `'${value}' is not a whole number.` });
     const n = Number(value);
-    if (n < bounds.min || n > bounds.max) throw AppError.invalid({ [key]: `Must be between ${bounds.min} and ${bounds.max}.` });
+    if (n < bounds.min || n > bounds.max)
+      throw AppError.invalid({ [key]: `Must be between ${bounds.min} and ${bounds.max}.` });
     return n;
   }
 

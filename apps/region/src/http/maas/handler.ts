@@ -82,7 +82,13 @@ export function crud(
 }
 
 /** A named operation: idempotent ones are GET `?op=`, the others POST `?op=`. */
-export function operation(op: string, method: 'GET' | 'POST', access: Access, doc: string, run: ActionDef['run']): ActionDef {
+export function operation(
+  op: string,
+  method: 'GET' | 'POST',
+  access: Access,
+  doc: string,
+  run: ActionDef['run'],
+): ActionDef {
   return { name: op, method, op, access, doc, run };
 }
 

@@ -2,13 +2,24 @@ import { AppError } from '@ferrum/domain';
 import type { OAuthParams } from '../../services/token-service.js';
 import type { FormParams } from './form-params.js';
 
-const required = ['oauth_consumer_key', 'oauth_token', 'oauth_signature_method', 'oauth_signature', 'oauth_timestamp', 'oauth_nonce'] as const;
+const required = [
+  'oauth_consumer_key',
+  'oauth_token',
+  'oauth_signature_method',
+  'oauth_signature',
+  'oauth_timestamp',
+  'oauth_nonce',
+] as const;
 
 /**
  * Finds OAuth 1.0a parameters in the Authorization header, the query string or the body
  * (MAAS accepts all three). Returns undefined when the request carries no OAuth at all.
  */
-export function extractOAuthParams(header: string | undefined, query: FormParams, body: FormParams | undefined): OAuthParams | undefined {
+export function extractOAuthParams(
+  header: string | undefined,
+  query: FormParams,
+  body: FormParams | undefined,
+): OAuthParams | undefined {
   let found: Record<string, string> | undefined;
   if (header !== undefined && /^OAuth\s/i.test(header)) {
     found = parseAuthorizationHeader(header.replace(/^OAuth\s+/i, ''));
@@ -19,7 +30,11 @@ export function extractOAuthParams(header: string | undefined, query: FormParams
   }
   if (!found) return undefined;
   const missing = required.filter((key) => found[key] === undefined);
-  if (missing.length > 0) throw new AppError('unauthenticated', `Authorization Error: missing OAuth parameter(s): ${missing.join(', ')}.`);
+  if (missing.length > 0)
+    throw new AppError(
+      'unauthenticated',
+      `Authorization Error: missing OAuth parameter(s): ${missing.join(', ')}.`,
+    );
   return {
     consumerKey: found['oauth_consumer_key'] as string,
     tokenKey: found['oauth_token'] as string,

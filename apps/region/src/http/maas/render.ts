@@ -17,11 +17,21 @@ export function renderUser(user: UserRow) {
 }
 
 export function renderZone(zone: NamedObjectRow) {
-  return { id: zone.id, name: zone.name, description: zone.description, resource_uri: resourceUri('zones', zone.name) };
+  return {
+    id: zone.id,
+    name: zone.name,
+    description: zone.description,
+    resource_uri: resourceUri('zones', zone.name),
+  };
 }
 
 export function renderPool(pool: NamedObjectRow) {
-  return { id: pool.id, name: pool.name, description: pool.description, resource_uri: resourceUri('resourcepool', pool.id) };
+  return {
+    id: pool.id,
+    name: pool.name,
+    description: pool.description,
+    resource_uri: resourceUri('resourcepool', pool.id),
+  };
 }
 
 export function renderTag(tag: TagRow) {
@@ -54,7 +64,8 @@ export function renderSshKey(key: SshKeyRow) {
     key: key.key,
     // MAAS renders an empty keysource for keys that were not imported.
     keysource: '',
-    display: parts.length >= 3 ? `${parts[0]} ${parts[1]?.slice(0, 20)}… ${parts.slice(2).join(' ')}` : key.key,
+    display:
+      parts.length >= 3 ? `${parts[0]} ${parts[1]?.slice(0, 20)}… ${parts.slice(2).join(' ')}` : key.key,
     resource_uri: resourceUri('account', 'prefs', 'sshkeys', key.id),
   };
 }

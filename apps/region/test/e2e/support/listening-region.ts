@@ -37,7 +37,11 @@ export async function startListeningRegion(): Promise<ListeningRegion> {
   };
   let region: RunningRegion;
   try {
-    region = await startRegion(config, createLogger({ level: process.env['FERRUM_TEST_LOG'] ?? 'silent', pretty: false }), '0.0.0-e2e');
+    region = await startRegion(
+      config,
+      createLogger({ level: process.env['FERRUM_TEST_LOG'] ?? 'silent', pretty: false }),
+      '0.0.0-e2e',
+    );
   } catch (error) {
     await database.drop();
     throw error;
@@ -48,10 +52,21 @@ export async function startListeningRegion(): Promise<ListeningRegion> {
   };
   try {
     const address = region.app.server.address();
-    if (address === null || typeof address !== 'object') throw new Error('region is not listening on a TCP port');
+    if (address === null || typeof address !== 'object')
+      throw new Error('region is not listening on a TCP port');
     const { services } = region;
-    const admin = await services.users.create({ username: 'admin', email: 'admin@example.com', password: 'admin-pass', isSuperuser: true });
-    const alice = await services.users.create({ username: 'alice', email: 'alice@example.com', password: 'alice-pass', isSuperuser: false });
+    const admin = await services.users.create({
+      username: 'admin',
+      email: 'admin@example.com',
+      password: 'admin-pass',
+      isSuperuser: true,
+    });
+    const alice = await services.users.create({
+      username: 'alice',
+      email: 'alice@example.com',
+      password: 'alice-pass',
+      isSuperuser: false,
+    });
     return {
       region,
       url: region.url,

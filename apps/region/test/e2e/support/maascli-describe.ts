@@ -131,10 +131,12 @@ function readHandler(raw: unknown, where: string, origin: string): DescribedHand
   const name = need(raw, 'name', isString, 'a string', where);
   const doc = need(raw, 'doc', isStringOrNull, 'a string or null', where);
   const params = need(raw, 'params', isArray, 'a list', where);
-  if (!params.every((p): p is string => typeof p === 'string' && p !== '')) throw new Error(`${where}.params: expected non-empty strings`);
+  if (!params.every((p): p is string => typeof p === 'string' && p !== ''))
+    throw new Error(`${where}.params: expected non-empty strings`);
   if (new Set(params).size !== params.length) throw new Error(`${where}.params has duplicates`);
   const clash = params.find((p) => reservedDests.has(p));
-  if (clash !== undefined) throw new Error(`${where}.params: ${clash} clashes with an option every CLI action has`);
+  if (clash !== undefined)
+    throw new Error(`${where}.params: ${clash} clashes with an option every CLI action has`);
   const path = need(raw, 'path', isString, 'a string', where);
   if (!path.startsWith('/')) throw new Error(`${where}.path must be absolute: ${path}`);
   const uri = need(raw, 'uri', isString, 'a string', where);
@@ -146,20 +148,32 @@ function readHandler(raw: unknown, where: string, origin: string): DescribedHand
   ] as const) {
     const fields = formatFields(template);
     const unknown = fields.filter((f) => !params.includes(f));
-    if (unknown.length > 0) throw new Error(`${where}.${label} ${template} has placeholders ${unknown.join(', ')} not in params (the CLI's .format() raises KeyError)`);
+    if (unknown.length > 0)
+      throw new Error(
+        `${where}.${label} ${template} has placeholders ${unknown.join(', ')} not in params (the CLI's .format() raises KeyError)`,
+      );
     const unused = params.filter((p) => !fields.includes(p));
-    if (unused.length > 0) throw new Error(`${where}.${label} ${template} lacks placeholders for params ${unused.join(', ')}`);
+    if (unused.length > 0)
+      throw new Error(`${where}.${label} ${template} lacks placeholders for params ${unused.join(', ')}`);
   }
-  if (isObject(raw) && 'handler_name' in raw) throw new Error(`${where} has a handler_name key, which overrides the CLI's command name`);
+  if (isObject(raw) && 'handler_name' in raw)
+    throw new Error(`${where} has a handler_name key, which overrides the CLI's command name`);
   const actions = need(raw, 'actions', isArray, 'a list', where).map((a, i): DescribedAction => {
     const at = `${where}.actions[${i}]`;
     const actionName = need(a, 'name', isString, 'a string', at);
-    const method = need(a, 'method', (v): v is DescribedAction['method'] => v === 'GET' || v === 'POST' || v === 'PUT' || v === 'DELETE', 'GET/POST/PUT/DELETE', at);
+    const method = need(
+      a,
+      'method',
+      (v): v is DescribedAction['method'] => v === 'GET' || v === 'POST' || v === 'PUT' || v === 'DELETE',
+      'GET/POST/PUT/DELETE',
+      at,
+    );
     const op = need(a, 'op', isStringOrNull, 'a string or null', at);
     const actionDoc = need(a, 'doc', isStringOrNull, 'a string or null', at);
     const restful = need(a, 'restful', isBoolean, 'a boolean', at);
     if (restful !== (op === null)) throw new Error(`${at}: restful=${restful} but op=${String(op)}`);
-    if (op === null && actionName !== crudNames[method]) throw new Error(`${at}: a CRUD ${method} must be named ${crudNames[method]}, not ${actionName}`);
+    if (op === null && actionName !== crudNames[method])
+      throw new Error(`${at}: a CRUD ${method} must be named ${crudNames[method]}, not ${actionName}`);
     if (op !== null && op !== actionName) throw new Error(`${at}: op ${op} differs from name ${actionName}`);
     return { name: actionName, method, op, doc: actionDoc, restful };
   });
@@ -171,7 +185,11 @@ function readHandler(raw: unknown, where: string, origin: string): DescribedHand
  * the auth handler (or, for an anonymous profile, the anon one), its actions as sub-commands.
  * Throws on anything that would break `maas` for every later invocation.
  */
-export function buildCommandTree(description: unknown, authenticated: boolean, origin: string): Map<string, CliCommand> {
+export function buildCommandTree(
+  description: unknown,
+  authenticated: boolean,
+  origin: string,
+): Map<string, CliCommand> {
   need(description, 'hash', isString, 'a string', 'describe');
   const resources = need(description, 'resources', isArray, 'a list', 'describe');
   if (resources.length === 0) throw new Error('describe.resources is empty');
@@ -184,7 +202,8 @@ export function buildCommandTree(description: unknown, authenticated: boolean, o
     if (anonRaw === null && authRaw === null) throw new Error(`${where}: both anon and auth are null`);
     const anon = anonRaw === null ? null : readHandler(anonRaw, `${where}.anon`, origin);
     const auth = authRaw === null ? null : readHandler(authRaw, `${where}.auth`, origin);
-    if (name !== (auth ?? anon)?.name) throw new Error(`${where}: MAAS names a resource after its auth handler (else anon)`);
+    if (name !== (auth ?? anon)?.name)
+      throw new Error(`${where}: MAAS names a resource after its auth handler (else anon)`);
     // Whether the resource becomes a command depends on the profile, but its actions are then
     // always those of `auth or anon` (the handler's own keys override the merged list).
     const considered = authenticated ? [auth, anon] : [anon];
@@ -194,11 +213,15 @@ export function buildCommandTree(description: unknown, authenticated: boolean, o
     const command = handlerCommandName(name);
     if (command === '') throw new Error(`${where}: the name yields an empty command`);
     const existing = tree.get(command);
-    if (existing) throw new Error(`${where}: resources ${existing.resource} and ${name} both become command ${command} (argparse refuses duplicates)`);
+    if (existing)
+      throw new Error(
+        `${where}: resources ${existing.resource} and ${name} both become command ${command} (argparse refuses duplicates)`,
+      );
     const actions = new Map<string, DescribedAction>();
     for (const action of handler.actions) {
       const sub = actionCommandName(action.name);
-      if (sub === '' || actions.has(sub)) throw new Error(`${where}: action ${action.name} yields a duplicate or empty sub-command ${sub}`);
+      if (sub === '' || actions.has(sub))
+        throw new Error(`${where}: action ${action.name} yields a duplicate or empty sub-command ${sub}`);
       actions.set(sub, action);
     }
     tree.set(command, { resource: name, handler, actions });

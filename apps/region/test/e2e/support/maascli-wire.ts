@@ -11,7 +11,10 @@ export function pythonQuote(text: string, safe = '/'): string {
   let out = '';
   for (const byte of Buffer.from(text, 'utf8')) {
     const c = String.fromCharCode(byte);
-    out += /[A-Za-z0-9_.\-~]/.test(c) || (byte < 0x80 && safe.includes(c)) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    out +=
+      /[A-Za-z0-9_.\-~]/.test(c) || (byte < 0x80 && safe.includes(c))
+        ? c
+        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }
@@ -31,7 +34,8 @@ export interface ApiCredentials {
 /** `apiclient.creds.convert_string_to_tuple`: exactly three colon-separated items. */
 export function parseApiKey(key: string): ApiCredentials {
   const parts = key.split(':');
-  if (parts.length !== 3) throw new Error(`Malformed credentials string.  Expected 3 colon-separated items, got '${key}'.`);
+  if (parts.length !== 3)
+    throw new Error(`Malformed credentials string.  Expected 3 colon-separated items, got '${key}'.`);
   const [consumerKey = '', tokenKey = '', tokenSecret = ''] = parts;
   return { consumerKey, tokenKey, tokenSecret };
 }
@@ -77,7 +81,10 @@ export interface MultipartMessage {
  * CRLF line ends, every part base64 (76-column lines) with the part headers in the order
  * MIMEApplication + set_type leave them, no CRLF after the closing delimiter.
  */
-export function maascliMultipart(pairs: readonly (readonly [string, string])[], boundary = emailBoundary()): MultipartMessage {
+export function maascliMultipart(
+  pairs: readonly (readonly [string, string])[],
+  boundary = emailBoundary(),
+): MultipartMessage {
   const parts = pairs.map(([name, value]) => {
     const encoded = Buffer.from(value, 'utf8').toString('base64');
     const lines = encoded.match(/.{1,76}/g) ?? [];
@@ -107,10 +114,16 @@ export function maascliMultipart(pairs: readonly (readonly [string, string])[], 
  * for a POST/PUT without a body (http.client adds it), the given headers lower-cased, then
  * httplib2's user-agent and accept-encoding.
  */
-export function httplib2Request(method: string, url: URL, headers: readonly (readonly [string, string])[], body?: Buffer): Buffer {
+export function httplib2Request(
+  method: string,
+  url: URL,
+  headers: readonly (readonly [string, string])[],
+  body?: Buffer,
+): Buffer {
   const lines = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   const hasLength = headers.some(([name]) => name.toLowerCase() === 'content-length');
-  if (!hasLength && body === undefined && ['POST', 'PUT', 'PATCH'].includes(method)) lines.push('Content-Length: 0');
+  if (!hasLength && body === undefined && ['POST', 'PUT', 'PATCH'].includes(method))
+    lines.push('Content-Length: 0');
   for (const [name, value] of headers) lines.push(`${name.toLowerCase()}: ${value}`);
   lines.push(`user-agent: ${HTTPLIB2_USER_AGENT}`, 'accept-encoding: gzip, deflate');
   const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');

@@ -16,7 +16,12 @@ export interface RawHttpResponse {
  * and reads one HTTP/1.1 response. Content-Length and chunked bodies are supported, and a
  * body that runs to the end of the connection.
  */
-export function rawHttpExchange(host: string, port: number, request: Buffer, timeoutMs = 15_000): Promise<RawHttpResponse> {
+export function rawHttpExchange(
+  host: string,
+  port: number,
+  request: Buffer,
+  timeoutMs = 15_000,
+): Promise<RawHttpResponse> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
     let received = Buffer.alloc(0);
@@ -29,7 +34,11 @@ export function rawHttpExchange(host: string, port: number, request: Buffer, tim
       else if (response) resolve(response);
     };
     socket.setTimeout(timeoutMs, () => {
-      finish(new Error(`no complete HTTP response within ${timeoutMs} ms; received:\n${received.toString('latin1')}`));
+      finish(
+        new Error(
+          `no complete HTTP response within ${timeoutMs} ms; received:\n${received.toString('latin1')}`,
+        ),
+      );
     });
     socket.on('connect', () => socket.write(request));
     socket.on('data', (chunk: Buffer) => {
@@ -44,7 +53,12 @@ export function rawHttpExchange(host: string, port: number, request: Buffer, tim
     socket.on('end', () => {
       try {
         const response = parseResponse(received, true);
-        finish(response ? undefined : new Error(`connection closed before a complete response:\n${received.toString('latin1')}`), response);
+        finish(
+          response
+            ? undefined
+            : new Error(`connection closed before a complete response:\n${received.toString('latin1')}`),
+          response,
+        );
       } catch (error) {
         finish(error as Error);
       }

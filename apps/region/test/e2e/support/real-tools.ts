@@ -14,7 +14,9 @@ interface PackageGroups {
 }
 
 // One list, shared with scripts/bootstrap.mjs, which installs every group.
-const packageGroups = JSON.parse(readFileSync(join(clientsDir, 'debian-packages.json'), 'utf8')) as PackageGroups;
+const packageGroups = JSON.parse(
+  readFileSync(join(clientsDir, 'debian-packages.json'), 'utf8'),
+) as PackageGroups;
 
 /** The Debian packages the gomaasapi harness is built from (tools/clients/gomaasapi/build.sh). */
 export const gomaasapiPackages = packageGroups.gomaasapi;
@@ -34,12 +36,22 @@ export interface ToolRun {
  * Runs a program without a shell and resolves with its exit status and output whatever the
  * status (asynchronously: the region under test runs in this same process and must keep serving).
  */
-export function runTool(file: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string }): Promise<ToolRun> {
+export function runTool(
+  file: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs: number; input?: string },
+): Promise<ToolRun> {
   return new Promise((resolvePromise, reject) => {
     const child = execFile(
       file,
       args,
-      { env: options.env ?? process.env, timeout: options.timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8', killSignal: 'SIGKILL' },
+      {
+        env: options.env ?? process.env,
+        timeout: options.timeoutMs,
+        maxBuffer: 16 * 1024 * 1024,
+        encoding: 'utf8',
+        killSignal: 'SIGKILL',
+      },
       (error, stdout, stderr) => {
         if (error && typeof error.code === 'string') {
           // Not an exit status: the program could not be started at all (ENOENT, EACCES).
@@ -57,9 +69,13 @@ export function runTool(file: string, args: readonly string[], options: { env?: 
 export async function missingDebianPackages(names: readonly string[]): Promise<string[]> {
   let run: ToolRun;
   try {
-    run = await runTool('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\\n', ...names], { timeoutMs: 20_000 });
+    run = await runTool('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\\n', ...names], {
+      timeoutMs: 20_000,
+    });
   } catch {
-    throw new Error('dpkg-query is not available: these tests need a Debian/Ubuntu host (or run scripts/bootstrap on one).');
+    throw new Error(
+      'dpkg-query is not available: these tests need a Debian/Ubuntu host (or run scripts/bootstrap on one).',
+    );
   }
   const installed = new Set(
     run.stdout
@@ -69,7 +85,9 @@ export async function missingDebianPackages(names: readonly string[]): Promise<s
       .map(([name]) => name),
   );
   // dpkg-query reports "golang-go:amd64"-style names for multi-arch packages.
-  return names.filter((name) => !installed.has(name) && ![...installed].some((i) => i?.startsWith(`${name}:`)));
+  return names.filter(
+    (name) => !installed.has(name) && ![...installed].some((i) => i?.startsWith(`${name}:`)),
+  );
 }
 
 /**
@@ -100,9 +118,12 @@ export function parseJsonLine(run: ToolRun, what: string): Record<string, unknow
   const line = run.stdout.trim().split('\n').at(-1) ?? '';
   try {
     const parsed: unknown = JSON.parse(line);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // fall through to the error below
   }
-  throw new Error(`${what} did not print a JSON object (exit ${String(run.code)}, signal ${String(run.signal)}).\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  throw new Error(
+    `${what} did not print a JSON object (exit ${String(run.code)}, signal ${String(run.signal)}).\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`,
+  );
 }

@@ -26,7 +26,12 @@ export const accountHandlers: HandlerDef[] = [
           const user = currentUser(ctx);
           const token = await ctx.services.tokens.create(user.id, ctx.form.get('name') || DEFAULT_TOKEN_NAME);
           await ctx.services.events.audit(user.username, `Created token '${token.name}'.`);
-          return { token_key: token.token_key, token_secret: token.token_secret, consumer_key: token.consumer_key, name: token.name };
+          return {
+            token_key: token.token_key,
+            token_secret: token.token_secret,
+            consumer_key: token.consumer_key,
+            name: token.name,
+          };
         },
       ),
       operation(
@@ -57,8 +62,16 @@ export const accountHandlers: HandlerDef[] = [
           return new RawResponse(202, 'Accepted');
         },
       ),
-      operation('list_authorisation_tokens', 'GET', 'user', 'List authorisation tokens available to the currently logged-in user.', async (ctx) =>
-        (await ctx.services.tokens.list(currentUser(ctx).id)).map((t) => ({ name: t.name, token: formatApiKey(t) })),
+      operation(
+        'list_authorisation_tokens',
+        'GET',
+        'user',
+        'List authorisation tokens available to the currently logged-in user.',
+        async (ctx) =>
+          (await ctx.services.tokens.list(currentUser(ctx).id)).map((t) => ({
+            name: t.name,
+            token: formatApiKey(t),
+          })),
       ),
     ],
   },
@@ -81,9 +94,17 @@ export const accountHandlers: HandlerDef[] = [
           const username = ctx.form.get('user');
           let owner = actor;
           if (username !== undefined && username !== '') {
-            if (!actor.is_superuser) throw new AppError('validation_failed', 'Only administrators can specify a user when creating an SSH key.');
+            if (!actor.is_superuser)
+              throw new AppError(
+                'validation_failed',
+                'Only administrators can specify a user when creating an SSH key.',
+              );
             owner = await ctx.services.users.get(username).catch((error: unknown) => {
-              if (error instanceof AppError && error.code === 'not_found') throw new AppError('validation_failed', 'Supplied username does not match any current users.');
+              if (error instanceof AppError && error.code === 'not_found')
+                throw new AppError(
+                  'validation_failed',
+                  'Supplied username does not match any current users.',
+                );
               throw error;
             });
           }
@@ -100,10 +121,16 @@ export const accountHandlers: HandlerDef[] = [
           const source = ctx.form.get('keysource') ?? '';
           const [protocol, id] = source.includes(':') ? source.split(':', 2) : ['lp', source];
           if (id === undefined || id === '' || !['lp', 'gh'].includes(protocol ?? '')) {
-            throw new AppError('validation_failed', 'Importing SSH keys failed. Input needs to be in protocol:auth_id or auth_id format.');
+            throw new AppError(
+              'validation_failed',
+              'Importing SSH keys failed. Input needs to be in protocol:auth_id or auth_id format.',
+            );
           }
           // A client error, not 503: retrying cannot help, and gomaasapi retries every 503.
-          throw new AppError('validation_failed', `Importing SSH keys from '${source}' is not supported by this region yet; add the key with "create" instead.`);
+          throw new AppError(
+            'validation_failed',
+            `Importing SSH keys from '${source}' is not supported by this region yet; add the key with "create" instead.`,
+          );
         },
       ),
     ],
@@ -113,12 +140,21 @@ export const accountHandlers: HandlerDef[] = [
     doc: 'Manage an SSH key.',
     path: '/account/prefs/sshkeys/{id}/',
     actions: [
-      crud('read', 'user', 'Retrieves an SSH key with the given ID.\n\n:param id: An SSH key ID.\n:type id: Int', async (ctx) =>
-        renderSshKey(await ctx.services.sshKeys.get(currentUser(ctx), sshKeyId(ctx.params['id']))),
+      crud(
+        'read',
+        'user',
+        'Retrieves an SSH key with the given ID.\n\n:param id: An SSH key ID.\n:type id: Int',
+        async (ctx) =>
+          renderSshKey(await ctx.services.sshKeys.get(currentUser(ctx), sshKeyId(ctx.params['id']))),
       ),
-      crud('delete', 'user', 'Deletes the SSH key with the given ID.\n\n:param id: An SSH key ID.\n:type id: Int', async (ctx) => {
-        await ctx.services.sshKeys.delete(currentUser(ctx), sshKeyId(ctx.params['id']));
-      }),
+      crud(
+        'delete',
+        'user',
+        'Deletes the SSH key with the given ID.\n\n:param id: An SSH key ID.\n:type id: Int',
+        async (ctx) => {
+          await ctx.services.sshKeys.delete(currentUser(ctx), sshKeyId(ctx.params['id']));
+        },
+      ),
     ],
   },
 ];

@@ -16,4 +16,6 @@ function aliasOf(handlers: readonly HandlerDef[], of: string, name: string, path
  *   `GET api/2.0/pools/` (controller.go), a path MAAS never had (MAAS answers 404, so the
  *   call fails against MAAS). Served as `resourcepools/`.
  */
-export const compatHandlers: HandlerDef[] = [aliasOf(poolsHandlers, 'ResourcePoolsHandler', 'PoolsHandler', '/pools/')];
+export const compatHandlers: HandlerDef[] = [
+  aliasOf(poolsHandlers, 'ResourcePoolsHandler', 'PoolsHandler', '/pools/'),
+];

@@ -32,7 +32,18 @@ function renderEvent(row: EventRow) {
 }
 
 /** The query parameters MAAS carries over into next_uri/prev_uri (OAuth parameters never are). */
-const pagingParams = new Set(['agent_name', 'domain', 'hostname', 'id', 'level', 'limit', 'mac_address', 'op', 'zone', 'owner']);
+const pagingParams = new Set([
+  'agent_name',
+  'domain',
+  'hostname',
+  'id',
+  'level',
+  'limit',
+  'mac_address',
+  'op',
+  'zone',
+  'owner',
+]);
 
 export const eventsHandlers: HandlerDef[] = [
   {
@@ -59,15 +70,25 @@ export const eventsHandlers: HandlerDef[] = [
           const { form } = ctx;
           const level = form.get('level') ?? 'INFO';
           // MAAS answers an unknown level with a plain-text 400, not a field error.
-          if (!isEventLevelName(level)) throw new AppError('validation_failed', `Unrecognised log level: ${level}`);
-          const limitRaw = form.int('limit', { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }) ?? DEFAULT_LIMIT;
-          if (limitRaw > MAX_LIMIT) throw new AppError('validation_failed', `Requested number of events ${limitRaw} is greater than limit: ${MAX_LIMIT}`);
+          if (!isEventLevelName(level))
+            throw new AppError('validation_failed', `Unrecognised log level: ${level}`);
+          const limitRaw =
+            form.int('limit', { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }) ??
+            DEFAULT_LIMIT;
+          if (limitRaw > MAX_LIMIT)
+            throw new AppError(
+              'validation_failed',
+              `Requested number of events ${limitRaw} is greater than limit: ${MAX_LIMIT}`,
+            );
           // As MAAS does: a limit below 1 means 1.
           const limit = Math.max(1, limitRaw);
           const before = form.int('before', { min: 0, max: Number.MAX_SAFE_INTEGER });
           const after = form.int('after', { min: 0, max: Number.MAX_SAFE_INTEGER });
           if (before !== undefined && after !== undefined) {
-            throw new AppError('validation_failed', 'There is undetermined behaviour when both `after` and `before` are specified.');
+            throw new AppError(
+              'validation_failed',
+              'There is undetermined behaviour when both `after` and `before` are specified.',
+            );
           }
           const rows = await ctx.services.events.query(currentUser(ctx), {
             level,
@@ -77,12 +98,18 @@ export const eventsHandlers: HandlerDef[] = [
             systemIds: form.getAll('id'),
             hostnames: form.getAll('hostname'),
             username: form.get('owner'),
-            machines: { macAddresses: form.getAll('mac_address'), zones: form.getAll('zone'), agentNames: form.getAll('agent_name'), domains: form.getAll('domain') },
+            machines: {
+              macAddresses: form.getAll('mac_address'),
+              zones: form.getAll('zone'),
+              agentNames: form.getAll('agent_name'),
+              domains: form.getAll('domain'),
+            },
           });
           const events = rows.map(renderEvent);
           const link = (set: 'before' | 'after', id: number): string => {
             const q = new URLSearchParams();
-            for (const key of form.keys()) if (pagingParams.has(key)) for (const v of form.getAll(key)) q.append(key, v);
+            for (const key of form.keys())
+              if (pagingParams.has(key)) for (const v of form.getAll(key)) q.append(key, v);
             if (!q.has('op')) q.set('op', 'query');
             q.set(set, String(id));
             return `${API_PREFIX}/events/?${q.toString()}`;

@@ -4,7 +4,9 @@ import { currentUser, operation, RawResponse, type HandlerDef } from '../handler
 function configName(raw: string): ConfigName {
   const name = resolveConfigName(raw);
   if (name === undefined) {
-    throw AppError.invalid({ name: `Unknown configuration name '${raw}'. Known names: ${Object.keys(configItems).sort().join(', ')}.` });
+    throw AppError.invalid({
+      name: `Unknown configuration name '${raw}'. Known names: ${Object.keys(configItems).sort().join(', ')}.`,
+    });
   }
   return name;
 }

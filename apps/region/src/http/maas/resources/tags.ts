@@ -10,7 +10,12 @@ const tagDoc =
   ':param kernel_opts: Kernel options added to the boot command line of machines with this tag.\n:type kernel_opts: String';
 
 function tagInput(form: FormParams): TagInput {
-  return { name: form.get('name'), comment: form.get('comment'), kernelOpts: form.get('kernel_opts'), definition: form.get('definition') };
+  return {
+    name: form.get('name'),
+    comment: form.get('comment'),
+    kernelOpts: form.get('kernel_opts'),
+    definition: form.get('definition'),
+  };
 }
 
 export const tagsHandlers: HandlerDef[] = [
@@ -19,7 +24,9 @@ export const tagsHandlers: HandlerDef[] = [
     doc: 'Manage all tags known to MAAS.',
     path: '/tags/',
     actions: [
-      crud('read', 'user', 'List all tags.', async ({ services }) => (await services.tags.list()).map(renderTag)),
+      crud('read', 'user', 'List all tags.', async ({ services }) =>
+        (await services.tags.list()).map(renderTag),
+      ),
       crud('create', 'admin', `Create a new tag.\n\n${tagDoc}`, async (ctx) => {
         ctx.form.required('name');
         return renderTag(await ctx.services.tags.create(tagInput(ctx.form), currentUser(ctx).username));
@@ -31,13 +38,26 @@ export const tagsHandlers: HandlerDef[] = [
     doc: 'Tags are properties that can be associated with a Node and serve as criteria for selecting and allocating nodes.',
     path: '/tags/{name}/',
     actions: [
-      crud('read', 'user', 'Returns a tag.\n\n:param name: A tag name.\n:type name: String', async (ctx) => renderTag(await ctx.services.tags.get(ctx.params['name'] ?? ''))),
-      crud('update', 'admin', `Update elements of a given tag.\n\n${tagDoc}`, async (ctx) =>
-        renderTag(await ctx.services.tags.update(ctx.params['name'] ?? '', tagInput(ctx.form), currentUser(ctx).username)),
+      crud('read', 'user', 'Returns a tag.\n\n:param name: A tag name.\n:type name: String', async (ctx) =>
+        renderTag(await ctx.services.tags.get(ctx.params['name'] ?? '')),
       ),
-      crud('delete', 'admin', 'Deletes a tag.\n\n:param name: A tag name.\n:type name: String', async (ctx) => {
-        await ctx.services.tags.delete(ctx.params['name'] ?? '', currentUser(ctx).username);
-      }),
+      crud('update', 'admin', `Update elements of a given tag.\n\n${tagDoc}`, async (ctx) =>
+        renderTag(
+          await ctx.services.tags.update(
+            ctx.params['name'] ?? '',
+            tagInput(ctx.form),
+            currentUser(ctx).username,
+          ),
+        ),
+      ),
+      crud(
+        'delete',
+        'admin',
+        'Deletes a tag.\n\n:param name: A tag name.\n:type name: String',
+        async (ctx) => {
+          await ctx.services.tags.delete(ctx.params['name'] ?? '', currentUser(ctx).username);
+        },
+      ),
     ],
   },
 ];

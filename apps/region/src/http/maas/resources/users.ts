@@ -7,7 +7,9 @@ export const usersHandlers: HandlerDef[] = [
     doc: 'Manage the user accounts of this MAAS.',
     path: '/users/',
     actions: [
-      crud('read', 'user', 'List users.', async ({ services }) => (await services.users.list()).map(renderUser)),
+      crud('read', 'user', 'List users.', async ({ services }) =>
+        (await services.users.list()).map(renderUser),
+      ),
       crud(
         'create',
         'admin',
@@ -28,7 +30,9 @@ export const usersHandlers: HandlerDef[] = [
           return renderUser(created);
         },
       ),
-      operation('whoami', 'GET', 'user', 'Returns the currently logged in user.', (ctx) => renderUser(currentUser(ctx))),
+      operation('whoami', 'GET', 'user', 'Returns the currently logged in user.', (ctx) =>
+        renderUser(currentUser(ctx)),
+      ),
     ],
   },
   {
@@ -36,8 +40,11 @@ export const usersHandlers: HandlerDef[] = [
     doc: 'Manage a user account.',
     path: '/users/{username}/',
     actions: [
-      crud('read', 'user', 'Read a user account.\n\n:param username: The user to read.\n:type username: String', async ({ params, services }) =>
-        renderUser(await services.users.get(params['username'] ?? '')),
+      crud(
+        'read',
+        'user',
+        'Read a user account.\n\n:param username: The user to read.\n:type username: String',
+        async ({ params, services }) => renderUser(await services.users.get(params['username'] ?? '')),
       ),
       crud(
         'delete',
@@ -46,7 +53,11 @@ export const usersHandlers: HandlerDef[] = [
           ':param transfer_resources_to: An optional username. If supplied, the allocated resources of the user being deleted will be transferred to this user.\n:type transfer_resources_to: String',
         async (ctx) => {
           const heir = ctx.form.get('transfer_resources_to');
-          await ctx.services.users.delete(ctx.params['username'] ?? '', currentUser(ctx), heir === undefined || heir === '' ? undefined : heir);
+          await ctx.services.users.delete(
+            ctx.params['username'] ?? '',
+            currentUser(ctx),
+            heir === undefined || heir === '' ? undefined : heir,
+          );
         },
       ),
     ],

@@ -8,9 +8,20 @@ interface NamedObjectApi {
   readonly render: (row: NamedObjectRow) => unknown;
   readonly collection: { readonly name: string; readonly doc: string; readonly path: string };
   /** `param` is the path parameter naming one object: a zone's name, a pool's id or name. */
-  readonly item: { readonly name: string; readonly doc: string; readonly path: string; readonly param: string };
+  readonly item: {
+    readonly name: string;
+    readonly doc: string;
+    readonly path: string;
+    readonly param: string;
+  };
   /** Docs of each action, as MAAS words them. */
-  readonly docs: { readonly list: string; readonly create: string; readonly read: string; readonly update: string; readonly delete: string };
+  readonly docs: {
+    readonly list: string;
+    readonly create: string;
+    readonly read: string;
+    readonly update: string;
+    readonly delete: string;
+  };
 }
 
 /** The collection and item handlers of a kind of named object: list and create; read, update and delete. */
@@ -22,9 +33,16 @@ function namedObjectHandlers(api: NamedObjectApi): HandlerDef[] {
       doc: api.collection.doc,
       path: api.collection.path,
       actions: [
-        crud('read', 'user', api.docs.list, async ({ services }) => (await services[api.service].list()).map(api.render)),
+        crud('read', 'user', api.docs.list, async ({ services }) =>
+          (await services[api.service].list()).map(api.render),
+        ),
         crud('create', 'admin', api.docs.create, async (ctx) =>
-          api.render(await ctx.services[api.service].create({ name: ctx.form.required('name'), description: ctx.form.get('description') ?? '' }, currentUser(ctx).username)),
+          api.render(
+            await ctx.services[api.service].create(
+              { name: ctx.form.required('name'), description: ctx.form.get('description') ?? '' },
+              currentUser(ctx).username,
+            ),
+          ),
         ),
       ],
     },
@@ -33,9 +51,17 @@ function namedObjectHandlers(api: NamedObjectApi): HandlerDef[] {
       doc: api.item.doc,
       path: api.item.path,
       actions: [
-        crud('read', 'user', api.docs.read, async (ctx) => api.render(await ctx.services[api.service].get(key(ctx.params)))),
+        crud('read', 'user', api.docs.read, async (ctx) =>
+          api.render(await ctx.services[api.service].get(key(ctx.params))),
+        ),
         crud('update', 'admin', api.docs.update, async (ctx) =>
-          api.render(await ctx.services[api.service].update(key(ctx.params), { name: ctx.form.get('name'), description: ctx.form.get('description') }, currentUser(ctx).username)),
+          api.render(
+            await ctx.services[api.service].update(
+              key(ctx.params),
+              { name: ctx.form.get('name'), description: ctx.form.get('description') },
+              currentUser(ctx).username,
+            ),
+          ),
         ),
         crud('delete', 'admin', api.docs.delete, async (ctx) => {
           await ctx.services[api.service].delete(key(ctx.params), currentUser(ctx).username);
@@ -45,7 +71,8 @@ function namedObjectHandlers(api: NamedObjectApi): HandlerDef[] {
   ];
 }
 
-const zoneParams = ':param name: The name of the zone.\n:type name: String\n\n:param description: A brief description of the new zone.\n:type description: String';
+const zoneParams =
+  ':param name: The name of the zone.\n:type name: String\n\n:param description: A brief description of the new zone.\n:type description: String';
 const zoneName = ':param name: The name of the zone.\n:type name: String';
 
 export const zonesHandlers: HandlerDef[] = namedObjectHandlers({
@@ -62,14 +89,20 @@ export const zonesHandlers: HandlerDef[] = namedObjectHandlers({
   },
 });
 
-const poolParams = ':param name: The name of the resource pool.\n:type name: String\n\n:param description: A brief description of the resource pool.\n:type description: String';
+const poolParams =
+  ':param name: The name of the resource pool.\n:type name: String\n\n:param description: A brief description of the resource pool.\n:type description: String';
 const poolId = ':param id: The resource pool name or ID.\n:type id: String';
 
 export const poolsHandlers: HandlerDef[] = namedObjectHandlers({
   service: 'pools',
   render: renderPool,
   collection: { name: 'ResourcePoolsHandler', doc: 'Manage resource pools.', path: '/resourcepools/' },
-  item: { name: 'ResourcePoolHandler', doc: 'Manage a resource pool.', path: '/resourcepool/{id}/', param: 'id' },
+  item: {
+    name: 'ResourcePoolHandler',
+    doc: 'Manage a resource pool.',
+    path: '/resourcepool/{id}/',
+    param: 'id',
+  },
   docs: {
     list: 'List all resource pools.',
     create: `Create a new resource pool.\n\n${poolParams}`,
