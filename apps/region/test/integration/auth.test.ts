@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRegion, type TestRegion } from '../support/test-region.js';
+import { describe, expect, it } from 'vitest';
+import { useTestRegion } from '../support/test-region.js';
 import { oauthQuery } from '../support/oauth.js';
 
-let region: TestRegion;
-beforeAll(async () => {
-  region = await startTestRegion();
-});
-afterAll(async () => {
-  await region.close();
-});
+const region = useTestRegion();
 
 const whoami = '/MAAS/api/2.0/users/?op=whoami';
 

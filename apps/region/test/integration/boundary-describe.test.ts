@@ -1,16 +1,10 @@
 // describe/ faces as MAAS's doc.py builds them, and the per-origin rendering cache.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DescriptionCache, describeApi, describeHash } from '../../src/http/maas/describe.js';
 import { crud, operation, type HandlerDef } from '../../src/http/maas/handler.js';
-import { startTestRegion, type TestRegion } from '../support/test-region.js';
+import { useTestRegion } from '../support/test-region.js';
 
-let region: TestRegion;
-beforeAll(async () => {
-  region = await startTestRegion();
-});
-afterAll(async () => {
-  await region.close();
-});
+const region = useTestRegion();
 
 const api = '/MAAS/api/2.0';
 

@@ -1,15 +1,9 @@
 // NUL characters at the HTTP boundary: PostgreSQL cannot store U+0000 and fails the whole
 // statement, so every field is refused with Django's 400 before anything reaches the database.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRegion, type TestRegion } from '../support/test-region.js';
+import { describe, expect, it } from 'vitest';
+import { useTestRegion } from '../support/test-region.js';
 
-let region: TestRegion;
-beforeAll(async () => {
-  region = await startTestRegion();
-});
-afterAll(async () => {
-  await region.close();
-});
+const region = useTestRegion();
 
 const api = '/MAAS/api/2.0';
 const refused = (field: string) => ({ [field]: ['Null characters are not allowed.'] });

@@ -1,15 +1,9 @@
 // Two routing corners: objects whose name starts with `op-` (which the `…/op-<name>/` path
 // form of the collection would otherwise swallow), and HEAD, which Fastify hands to GET routes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRegion, type TestRegion } from '../support/test-region.js';
+import { describe, expect, it } from 'vitest';
+import { useTestRegion } from '../support/test-region.js';
 
-let region: TestRegion;
-beforeAll(async () => {
-  region = await startTestRegion();
-});
-afterAll(async () => {
-  await region.close();
-});
+const region = useTestRegion();
 
 const api = '/MAAS/api/2.0';
 

@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRegion, type TestRegion } from '../support/test-region.js';
+import { describe, expect, it } from 'vitest';
+import { useTestRegion } from '../support/test-region.js';
 
-let region: TestRegion;
-beforeAll(async () => {
-  region = await startTestRegion();
-});
-afterAll(async () => {
-  await region.close();
-});
+const region = useTestRegion();
 
 const api = '/MAAS/api/2.0';
 

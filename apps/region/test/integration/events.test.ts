@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EventService } from '../../src/services/event-service.js';
 import { oauthQuery } from '../support/oauth.js';
-import { startTestRegion, type TestRegion } from '../support/test-region.js';
+import { useTestRegion } from '../support/test-region.js';
 
-let region: TestRegion;
-beforeAll(async () => {
-  region = await startTestRegion();
-});
-afterAll(async () => {
-  await region.close();
-});
+const region = useTestRegion();
 
 const api = '/MAAS/api/2.0';
 const query = `${api}/events/?op=query`;

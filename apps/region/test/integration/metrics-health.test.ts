@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { createLogger } from '@ferrum/kit';
 import { buildApp } from '../../src/app.js';
 import { openDatabase } from '../../src/db/database.js';
 import { latestSchemaVersion } from '../../src/db/migrator.js';
 import { readHealth } from '../../src/http/health.js';
 import { createServices } from '../../src/services/services.js';
-import { startTestRegion, type TestRegion } from '../support/test-region.js';
+import { useTestRegion } from '../support/test-region.js';
 
-let region: TestRegion;
-beforeAll(async () => {
-  region = await startTestRegion();
-});
-afterAll(async () => {
-  await region.close();
-});
+const region = useTestRegion();
 
 describe('/metrics', () => {
   it('reports HTTP latency by route pattern and status, the DB pool and the process', async () => {

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatApiKey } from '../../src/services/token-service.js';
-import { startTestRegion, type TestRegion } from '../support/test-region.js';
+import { useTestRegion } from '../support/test-region.js';
 
-let region: TestRegion;
-beforeAll(async () => {
-  region = await startTestRegion();
-});
-afterAll(async () => {
-  await region.close();
-});
+const region = useTestRegion();
 
 const api = '/MAAS/api/2.0';
 

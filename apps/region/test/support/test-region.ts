@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createLogger } from '@ferrum/kit';
 import { buildApp } from '../../src/app.js';
@@ -27,6 +28,54 @@ export interface TestRegion {
   close(): Promise<void>;
 }
 
+/** The users every test region has: `admin` (administrator) and `alice`, with an API key each. */
+export async function seedUsers(
+  services: Services,
+  tokenName = 'test',
+): Promise<{ adminKey: string; userKey: string }> {
+  const admin = await services.users.create({
+    username: 'admin',
+    email: 'admin@example.com',
+    password: 'admin-pass',
+    isSuperuser: true,
+  });
+  const alice = await services.users.create({
+    username: 'alice',
+    email: 'alice@example.com',
+    password: 'alice-pass',
+    isSuperuser: false,
+  });
+  return {
+    adminKey: formatApiKey(await services.tokens.create(admin.id, tokenName)),
+    userKey: formatApiKey(await services.tokens.create(alice.id, tokenName)),
+  };
+}
+
+/**
+ * One test region for the whole file: started before its tests, closed after them. The
+ * returned object stands for the region once it has started.
+ */
+export function useTestRegion(): TestRegion {
+  let current: TestRegion | undefined;
+  beforeAll(async () => {
+    current = await startTestRegion();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return new Proxy({} as TestRegion, {
+    get: (_target, key) => {
+      if (!current) throw new Error('the test region is used before beforeAll started it');
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    },
+    set: (_target, key, value) => {
+      if (!current) throw new Error('the test region is used before beforeAll started it');
+      return Reflect.set(current, key, value);
+    },
+  });
+}
+
 /** A region app on its own fresh database, with an admin `admin` and a normal user `alice`. */
 export async function startTestRegion(): Promise<TestRegion> {
   const database = await createTestDatabase();
@@ -44,20 +93,7 @@ export async function startTestRegion(): Promise<TestRegion> {
     url: () => 'http://localhost/MAAS/',
   });
   await app.ready();
-  const admin = await services.users.create({
-    username: 'admin',
-    email: 'admin@example.com',
-    password: 'admin-pass',
-    isSuperuser: true,
-  });
-  const alice = await services.users.create({
-    username: 'alice',
-    email: 'alice@example.com',
-    password: 'alice-pass',
-    isSuperuser: false,
-  });
-  const adminKey = formatApiKey(await services.tokens.create(admin.id, 'test'));
-  const userKey = formatApiKey(await services.tokens.create(alice.id, 'test'));
+  const { adminKey, userKey } = await seedUsers(services);
   return Object.assign(region, {
     app,
     services,

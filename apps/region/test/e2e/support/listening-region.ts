@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { createLogger } from '@ferrum/kit';
 import type { RegionConfig } from '../../../src/config.js';
 import { startRegion, type RunningRegion } from '../../../src/region.js';
-import { formatApiKey } from '../../../src/services/token-service.js';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
+import { seedUsers } from '../../support/test-region.js';
 
 export interface ListeningRegion {
   readonly region: RunningRegion;
@@ -55,25 +55,14 @@ export async function startListeningRegion(): Promise<ListeningRegion> {
     if (address === null || typeof address !== 'object')
       throw new Error('region is not listening on a TCP port');
     const { services } = region;
-    const admin = await services.users.create({
-      username: 'admin',
-      email: 'admin@example.com',
-      password: 'admin-pass',
-      isSuperuser: true,
-    });
-    const alice = await services.users.create({
-      username: 'alice',
-      email: 'alice@example.com',
-      password: 'alice-pass',
-      isSuperuser: false,
-    });
+    const { adminKey, userKey } = await seedUsers(services, 'e2e');
     return {
       region,
       url: region.url,
       host: '127.0.0.1',
       port: address.port,
-      adminKey: formatApiKey(await services.tokens.create(admin.id, 'e2e')),
-      userKey: formatApiKey(await services.tokens.create(alice.id, 'e2e')),
+      adminKey,
+      userKey,
       close,
     };
   } catch (error) {
