@@ -6,3 +6,4 @@ export * from './event-level.js';
 export * from './ip-address.js';
 export * from './db-id.js';
 export * from './url-credentials.js';
+export * from './machine/index.js';

@@ -1,0 +1,4 @@
+export * from './node-status.js';
+export * from './status-transitions.js';
+export * from './machine-actions.js';
+export * from './boot-purpose.js';
