@@ -9,6 +9,7 @@ import { allMaasHandlers } from './http/maas/resources/index.js';
 import { registerMetrics } from './http/metrics.js';
 import { defaultLoginThrottle, registerAccounts, type LoginThrottleOptions } from './http/accounts.js';
 import { registerHealth } from './http/health.js';
+import { defaultLingerMs, registerLingeringClose } from './http/lingering-close.js';
 import { serializeRequest } from './http/log-serializers.js';
 import { sendMaasError } from './http/maas/error-reply.js';
 import { AppError } from '@ferrum/domain';
@@ -46,6 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);
   });
+  registerLingeringClose(app, defaultLingerMs);
   registerBodyParsers(app, bodyLimits);
   registerMetrics(app, deps.pool);
   registerHealth(app, deps.services, { version: deps.version, startedAt: deps.startedAt, url: deps.url });

@@ -2,7 +2,7 @@
 // region with its real 64 MiB limit (a streamed body, never held in the test's memory), and
 // the parsers with lowered limits for the per-field, per-file and count limits.
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,18 +99,26 @@ describe('multipart bodies through the whole region (64 MiB limit)', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
-  it('closes the connection of a real client that keeps sending, and answers it 413', async () => {
-    const app = await buildApp({
-      services: region.services,
-      pool: region.database.pool,
-      logger: createLogger({ level: 'silent', pretty: false }),
-      version: '0.0.0-test',
-      startedAt: Date.now(),
-      url: () => 'http://127.0.0.1/MAAS/',
+  describe('over a real socket', () => {
+    let listening: FastifyInstance;
+    let port: number;
+    beforeAll(async () => {
+      listening = await buildApp({
+        services: region.services,
+        pool: region.database.pool,
+        logger: createLogger({ level: 'silent', pretty: false }),
+        version: '0.0.0-test',
+        startedAt: Date.now(),
+        url: () => 'http://127.0.0.1/MAAS/',
+      });
+      await listening.listen({ host: '127.0.0.1', port: 0 });
+      port = (listening.server.address() as AddressInfo).port;
     });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    try {
-      const { port } = app.server.address() as AddressInfo;
+    afterAll(async () => {
+      await listening.close();
+    });
+
+    it('closes the connection of a real client that keeps sending, and answers it 413', async () => {
       const status = await new Promise<{ status: number; connection: string | undefined }>(
         (resolve, reject) => {
           const req = httpRequest(
@@ -120,19 +128,59 @@ describe('multipart bodies through the whole region (64 MiB limit)', () => {
               resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
             },
           );
-          // The server may reset the connection while the client still writes; the answer came first.
-          req.on('error', (error) => {
-            setTimeout(() => {
-              reject(error);
-            }, 100);
-          });
+          // The connection ends while the client still writes; the answer must have come first.
+          req.on('error', reject);
           streamedField(70 * MiB).pipe(req);
         },
       );
       expect(status).toEqual({ status: 413, connection: 'close' });
-    } finally {
-      await app.close();
-    }
+    });
+
+    it('keeps draining after an early 413 so a client still writing reads the answer, then closes', async () => {
+      // Content-Length over the limit: the region answers before reading a byte of the body.
+      // Were the socket closed at once, the unread body would make the kernel reset the
+      // connection and a client still writing would get EPIPE instead of the answer.
+      // Half-open: a client that goes on writing after the region's FIN, as a streaming client does.
+      const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+      const chunk = Buffer.alloc(256 * 1024, 'a');
+      let response = '';
+      let answeredAt = 0;
+      let failedAt = 0;
+      let failure: Error | undefined;
+      const closed = new Promise<void>((resolve) =>
+        socket.on('close', () => {
+          resolve();
+        }),
+      );
+      socket.on('error', (error) => {
+        failure = error;
+        failedAt = Date.now();
+      });
+      socket.on('data', (data: Buffer) => {
+        response += data.toString('latin1');
+        if (answeredAt === 0 && /\r\n\r\n[^]*limit is 64 MiB\./.test(response)) answeredAt = Date.now();
+      });
+      socket.write(
+        `POST ${api}/zones/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${multipart['content-type']}\r\n` +
+          `Content-Length: ${String(70 * MiB)}\r\n\r\n`,
+      );
+      const started = Date.now();
+      // Write on until the connection fails: the region drains for a while, then closes it.
+      while (!socket.destroyed && Date.now() - started < 10_000) {
+        const drained = socket.write(chunk);
+        await new Promise((resolve) => setTimeout(resolve, drained ? 0 : 5));
+      }
+      socket.destroy();
+      await closed;
+      expect(response).toMatch(/^HTTP\/1\.1 413 /);
+      expect(response).toMatch(/\r\nconnection: close\r\n/i);
+      expect(answeredAt).toBeGreaterThan(0);
+      // The client went on writing for a good while after the answer (the region drained, it
+      // did not reset at once), and the region did end the connection well before 10 s.
+      expect(failure).toBeDefined();
+      expect(failedAt - answeredAt).toBeGreaterThanOrEqual(200);
+      expect(failedAt - answeredAt).toBeLessThan(5000);
+    });
   });
 });
 
