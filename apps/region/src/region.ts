@@ -6,6 +6,8 @@ import { buildApp } from './app.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { openDatabaseTarget, type DatabaseTarget } from './database-target.js';
+import { loadOrCreateSecretKey, SecretBox } from './services/secret-box.js';
+import { TimeoutMonitor } from './jobs/timeout-monitor.js';
 import { createServices, type Services } from './services/services.js';
 
 export interface RunningRegion {
@@ -28,6 +30,8 @@ export async function openRegionContext(
   logger: Logger,
   exclusive: boolean,
 ): Promise<RegionContext> {
+  // BMC secrets are encrypted with a key kept in the data dir, apart from the database.
+  const secrets = new SecretBox(await loadOrCreateSecretKey(config.dataDir));
   const target = await openDatabaseTarget({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -45,7 +49,7 @@ export async function openRegionContext(
     throw error;
   }
   return {
-    services: createServices({ db: database.db }),
+    services: createServices({ db: database.db, secrets }),
     database,
     target,
     close: async () => {
@@ -107,6 +111,8 @@ export async function startRegion(
     });
   }, 60_000);
   purge.unref();
+  const monitor = new TimeoutMonitor(context.services.lifecycle, logger);
+  monitor.start();
   logger.info({ url, database: context.target.kind, ms: Date.now() - startedAt }, 'region ready');
   let stopping: Promise<void> | undefined;
   return {
@@ -116,6 +122,7 @@ export async function startRegion(
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(purge);
+        await monitor.stop();
         await app.close();
         await context.close();
       })()),

@@ -12,6 +12,11 @@
 //	                            (PermissionError from users/?op=whoami -> 401)
 //	                  "badformat": expect gomaasapi to reject a malformed key
 //	                            locally (errors.NotValid); no request is sent
+//	                  "machines": drive the Controller machines API as
+//	                            MACHINES_SPEC says: Machines(filters),
+//	                            AllocateMachine(constraints), a no-match
+//	                            AllocateMachine, ReleaseMachines
+//	MACHINES_SPEC     MODE=machines only: a JSON object, see machinesSpec
 //	MAAS_BAD_API_KEY  key used in badkey mode; default: MAAS_API_KEY with its
 //	                  token_secret replaced, or "bad:bad:bad" if no key given
 //	CALLS             comma list of extra list calls in ok mode; default
@@ -59,6 +64,20 @@ type result struct {
 	Pools          *[]string  `json:"pools,omitempty"`
 	WhoamiUsername string     `json:"whoami_username,omitempty"`
 	WhoamiFields   []string   `json:"whoami_fields,omitempty"`
+
+	// MODE=machines.
+	Step             string                  `json:"step,omitempty"`
+	Lists            map[string][]machineOut `json:"lists,omitempty"`
+	Allocated        *machineOut             `json:"allocated,omitempty"`
+	StorageMatches   map[string][]storageOut `json:"storage_matches,omitempty"`
+	InterfaceMatches map[string][]int        `json:"interface_matches,omitempty"`
+	AllocatedByAgent *[]machineOut           `json:"allocated_by_agent,omitempty"`
+	NoMatch          *noMatchOut             `json:"no_match,omitempty"`
+	ReleaseOK        *bool                   `json:"release_ok,omitempty"`
+	ReleaseError     string                  `json:"release_error,omitempty"`
+	ReleaseErrorKind string                  `json:"release_error_kind,omitempty"`
+	AfterRelease     *[]machineOut           `json:"after_release,omitempty"`
+	ListsAfter       map[string][]machineOut `json:"lists_after,omitempty"`
 }
 
 func emit(r result) {
@@ -160,8 +179,12 @@ func main() {
 		apiKey = badKeyFrom(apiKey)
 	case "badformat":
 		apiKey = "not-a-maas-key"
+	case "machines":
+		if apiKey == "" {
+			fail(r, fmt.Errorf("MAAS_API_KEY is not set"))
+		}
 	default:
-		fail(r, fmt.Errorf("unknown MODE %q (want ok, badkey or badformat)", mode))
+		fail(r, fmt.Errorf("unknown MODE %q (want ok, badkey, badformat or machines)", mode))
 	}
 
 	// NewController: GET api/2.0/version/ then GET api/2.0/users/?op=whoami.
@@ -194,6 +217,10 @@ func main() {
 
 	if err != nil {
 		fail(r, err)
+	}
+
+	if mode == "machines" {
+		runMachines(controller, r)
 	}
 
 	caps := controller.Capabilities().Values()
@@ -277,6 +304,340 @@ func main() {
 		r.WhoamiUsername = name
 	}
 
+	r.OK = true
+	emit(r)
+}
+
+// ---- MODE=machines ---------------------------------------------------------
+
+// machinesSpec is MACHINES_SPEC. The argument objects are gomaasapi's own
+// structs, decoded by encoding/json with their Go field names (e.g.
+// {"Hostnames":["a"],"Zone":"z"}, {"MinCPUCount":4,"Storage":[{"Label":
+// "root","Size":50,"Tags":["ssd"]}]}); unknown keys are refused.
+//
+// The steps run in this order; any failure ends the run (exit 1) with what
+// was seen so far and "step" naming the failed step:
+//  1. lists: controller.Machines(args) for each entry, recorded by name.
+//  2. allocate: controller.AllocateMachine(args), recording the machine and
+//     the ConstraintMatches; then controller.Machines({AgentName}) when the
+//     args name an agent.
+//  3. no_match: controller.AllocateMachine(args), which must fail with an
+//     error satisfying gomaasapi.IsNoMatchError (MAAS's 409).
+//  4. release: controller.ReleaseMachines(args); empty SystemIDs means the
+//     machine of step 2. Then controller.Machines({SystemIDs}).
+//  5. lists_after: like lists, run last, recorded in lists_after.
+type machinesSpec struct {
+	Lists      []namedMachinesArgs            `json:"lists"`
+	Allocate   *gomaasapi.AllocateMachineArgs `json:"allocate"`
+	NoMatch    *gomaasapi.AllocateMachineArgs `json:"no_match"`
+	Release    *gomaasapi.ReleaseMachinesArgs `json:"release"`
+	ListsAfter []namedMachinesArgs            `json:"lists_after"`
+}
+
+type namedMachinesArgs struct {
+	Name string                 `json:"name"`
+	Args gomaasapi.MachinesArgs `json:"args"`
+}
+
+type blockDeviceOut struct {
+	ID        int      `json:"id"`
+	Name      string   `json:"name"`
+	Path      string   `json:"path"`
+	Size      uint64   `json:"size"`
+	BlockSize uint64   `json:"block_size"`
+	UsedSize  uint64   `json:"used_size"`
+	UsedFor   string   `json:"used_for"`
+	Model     string   `json:"model"`
+	IDPath    string   `json:"id_path"`
+	Tags      []string `json:"tags"`
+}
+
+type interfaceOut struct {
+	ID         int      `json:"id"`
+	Name       string   `json:"name"`
+	Type       string   `json:"type"`
+	Enabled    bool     `json:"enabled"`
+	MACAddress string   `json:"mac_address"`
+	MTU        int      `json:"effective_mtu"`
+	Tags       []string `json:"tags"`
+}
+
+// machineOut is what gomaasapi's Machine interface returns for a machine.
+type machineOut struct {
+	SystemID             string            `json:"system_id"`
+	Hostname             string            `json:"hostname"`
+	FQDN                 string            `json:"fqdn"`
+	StatusName           string            `json:"status_name"`
+	StatusMessage        string            `json:"status_message"`
+	Zone                 string            `json:"zone"`
+	Pool                 *string           `json:"pool"`
+	Tags                 []string          `json:"tags"`
+	CPUCount             int               `json:"cpu_count"`
+	Memory               int               `json:"memory"`
+	Architecture         string            `json:"architecture"`
+	OperatingSystem      string            `json:"osystem"`
+	DistroSeries         string            `json:"distro_series"`
+	PowerState           string            `json:"power_state"`
+	IPAddresses          []string          `json:"ip_addresses"`
+	OwnerData            map[string]string `json:"owner_data"`
+	HardwareInfoKeys     int               `json:"hardware_info_keys"`
+	BootInterface        *string           `json:"boot_interface"`
+	Interfaces           []interfaceOut    `json:"interfaces"`
+	BlockDevices         []blockDeviceOut  `json:"block_devices"`
+	PhysicalBlockDevices []int             `json:"physical_block_device_ids"`
+}
+
+// storageOut is one StorageDevice of ConstraintMatches.Storage.
+type storageOut struct {
+	ID   int      `json:"id"`
+	Type string   `json:"type"`
+	Name string   `json:"name,omitempty"`
+	Path string   `json:"path"`
+	Size uint64   `json:"size"`
+	Tags []string `json:"tags"`
+}
+
+type noMatchOut struct {
+	Recognised bool   `json:"recognised"`
+	Error      string `json:"error"`
+	ErrorKind  string `json:"error_kind"`
+	StatusCode int    `json:"status_code,omitempty"`
+	// Set only when the allocation unexpectedly succeeded.
+	Machine *machineOut `json:"machine,omitempty"`
+}
+
+func strs(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
+}
+
+func blockDeviceOf(d gomaasapi.BlockDevice) blockDeviceOut {
+	return blockDeviceOut{
+		ID:        d.ID(),
+		Name:      d.Name(),
+		Path:      d.Path(),
+		Size:      d.Size(),
+		BlockSize: d.BlockSize(),
+		UsedSize:  d.UsedSize(),
+		UsedFor:   d.UsedFor(),
+		Model:     d.Model(),
+		IDPath:    d.IDPath(),
+		Tags:      strs(d.Tags()),
+	}
+}
+
+func machineOf(m gomaasapi.Machine) machineOut {
+	out := machineOut{
+		SystemID:             m.SystemID(),
+		Hostname:             m.Hostname(),
+		FQDN:                 m.FQDN(),
+		StatusName:           m.StatusName(),
+		StatusMessage:        m.StatusMessage(),
+		Tags:                 strs(m.Tags()),
+		CPUCount:             m.CPUCount(),
+		Memory:               m.Memory(),
+		Architecture:         m.Architecture(),
+		OperatingSystem:      m.OperatingSystem(),
+		DistroSeries:         m.DistroSeries(),
+		PowerState:           m.PowerState(),
+		IPAddresses:          strs(m.IPAddresses()),
+		OwnerData:            m.OwnerData(),
+		HardwareInfoKeys:     len(m.HardwareInfo()),
+		Interfaces:           []interfaceOut{},
+		BlockDevices:         []blockDeviceOut{},
+		PhysicalBlockDevices: []int{},
+	}
+	if out.OwnerData == nil {
+		out.OwnerData = map[string]string{}
+	}
+	if z := m.Zone(); z != nil {
+		out.Zone = z.Name()
+	}
+	if p := m.Pool(); p != nil {
+		name := p.Name()
+		out.Pool = &name
+	}
+	if b := m.BootInterface(); b != nil {
+		name := b.Name()
+		out.BootInterface = &name
+	}
+	for _, i := range m.InterfaceSet() {
+		out.Interfaces = append(out.Interfaces, interfaceOut{
+			ID:         i.ID(),
+			Name:       i.Name(),
+			Type:       i.Type(),
+			Enabled:    i.Enabled(),
+			MACAddress: i.MACAddress(),
+			MTU:        i.EffectiveMTU(),
+			Tags:       strs(i.Tags()),
+		})
+	}
+	for _, d := range m.BlockDevices() {
+		out.BlockDevices = append(out.BlockDevices, blockDeviceOf(d))
+	}
+	for _, d := range m.PhysicalBlockDevices() {
+		out.PhysicalBlockDevices = append(out.PhysicalBlockDevices, d.ID())
+	}
+	return out
+}
+
+func machinesOf(ms []gomaasapi.Machine) []machineOut {
+	out := []machineOut{}
+	for _, m := range ms {
+		out = append(out, machineOf(m))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Hostname < out[j].Hostname })
+	return out
+}
+
+func readMachinesSpec() (machinesSpec, error) {
+	var spec machinesSpec
+	text := os.Getenv("MACHINES_SPEC")
+	if strings.TrimSpace(text) == "" {
+		text = `{"lists":[{"name":"all","args":{}}]}`
+	}
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&spec); err != nil {
+		return spec, errors.Annotate(err, "MACHINES_SPEC")
+	}
+	for i, l := range append(append([]namedMachinesArgs{}, spec.Lists...), spec.ListsAfter...) {
+		if l.Name == "" {
+			return spec, fmt.Errorf("MACHINES_SPEC: list %d has no name", i)
+		}
+	}
+	return spec, nil
+}
+
+// failAt ends the run at step with err, keeping what was seen so far.
+func failAt(r result, step string, err error) {
+	r.Step = step
+	fail(r, errors.Annotate(err, step))
+}
+
+func runMachines(controller gomaasapi.Controller, r result) {
+	spec, err := readMachinesSpec()
+	if err != nil {
+		failAt(r, "spec", err)
+	}
+
+	// 1. Machines(filters): GET machines/?hostname=…&id=…&zone=…&agent_name=…&tags=…
+	r.Lists = map[string][]machineOut{}
+	for _, l := range spec.Lists {
+		ms, err := controller.Machines(l.Args)
+		if err != nil {
+			failAt(r, "list "+l.Name, err)
+		}
+		r.Lists[l.Name] = machinesOf(ms)
+	}
+
+	// 2. AllocateMachine(constraints): POST machines/?op=allocate.
+	allocatedID := ""
+	if spec.Allocate != nil {
+		if err := spec.Allocate.Validate(); err != nil {
+			failAt(r, "allocate", err)
+		}
+		m, matches, err := controller.AllocateMachine(*spec.Allocate)
+		if err != nil {
+			failAt(r, "allocate", err)
+		}
+		out := machineOf(m)
+		r.Allocated = &out
+		allocatedID = m.SystemID()
+		r.StorageMatches = map[string][]storageOut{}
+		for label, devices := range matches.Storage {
+			list := []storageOut{}
+			for _, d := range devices {
+				s := storageOut{ID: d.ID(), Type: d.Type(), Path: d.Path(), Size: d.Size(), Tags: strs(d.Tags())}
+				if b, ok := d.(gomaasapi.BlockDevice); ok {
+					s.Name = b.Name()
+				}
+				list = append(list, s)
+			}
+			r.StorageMatches[label] = list
+		}
+		r.InterfaceMatches = map[string][]int{}
+		for label, ifaces := range matches.Interfaces {
+			ids := []int{}
+			for _, i := range ifaces {
+				ids = append(ids, i.ID())
+			}
+			r.InterfaceMatches[label] = ids
+		}
+		if spec.Allocate.AgentName != "" {
+			ms, err := controller.Machines(gomaasapi.MachinesArgs{AgentName: spec.Allocate.AgentName})
+			if err != nil {
+				failAt(r, "list by agent_name after allocate", err)
+			}
+			list := machinesOf(ms)
+			r.AllocatedByAgent = &list
+		}
+	}
+
+	// 3. A no-match AllocateMachine: MAAS answers 409, gomaasapi makes it a NoMatchError.
+	noMatchOK := true
+	if spec.NoMatch != nil {
+		m, _, err := controller.AllocateMachine(*spec.NoMatch)
+		nm := &noMatchOut{}
+		if err == nil {
+			out := machineOf(m)
+			nm.Machine = &out
+			nm.Error = "AllocateMachine succeeded; expected a NoMatchError"
+		} else {
+			nm.Error = err.Error()
+			nm.ErrorKind = errorKind(err)
+			nm.StatusCode = statusOf(err)
+			nm.Recognised = gomaasapi.IsNoMatchError(err)
+		}
+		r.NoMatch = nm
+		noMatchOK = nm.Recognised
+	}
+
+	// 4. ReleaseMachines: POST machines/?op=release machines=<id>…
+	if spec.Release != nil {
+		args := *spec.Release
+		if len(args.SystemIDs) == 0 {
+			if allocatedID == "" {
+				failAt(r, "release", fmt.Errorf("release has no SystemIDs and nothing was allocated"))
+			}
+			args.SystemIDs = []string{allocatedID}
+		}
+		err := controller.ReleaseMachines(args)
+		ok := err == nil
+		r.ReleaseOK = &ok
+		if err != nil {
+			r.ReleaseError = err.Error()
+			r.ReleaseErrorKind = errorKind(err)
+			failAt(r, "release", err)
+		}
+		ms, err := controller.Machines(gomaasapi.MachinesArgs{SystemIDs: args.SystemIDs})
+		if err != nil {
+			failAt(r, "list after release", err)
+		}
+		list := machinesOf(ms)
+		r.AfterRelease = &list
+	}
+
+	// 5. More Machines(filters), after everything else.
+	if spec.ListsAfter != nil {
+		r.ListsAfter = map[string][]machineOut{}
+	}
+	for _, l := range spec.ListsAfter {
+		ms, err := controller.Machines(l.Args)
+		if err != nil {
+			failAt(r, "lists_after "+l.Name, err)
+		}
+		r.ListsAfter[l.Name] = machinesOf(ms)
+	}
+
+	if !noMatchOK {
+		r.Step = "no_match"
+		r.Error = "the no-match AllocateMachine was not reported as gomaasapi.IsNoMatchError"
+		r.ErrorKind = r.NoMatch.ErrorKind
+		emit(r)
+	}
 	r.OK = true
 	emit(r)
 }

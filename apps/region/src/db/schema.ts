@@ -93,6 +93,107 @@ export interface RegionStateTable {
   value: string;
 }
 
+export interface MachinesTable {
+  id: Generated<number>;
+  system_id: string;
+  hostname: string;
+  domain_id: number;
+  description: Generated<string>;
+  architecture: Generated<string>;
+  min_hwe_kernel: Generated<string>;
+  hwe_kernel: string | null;
+  cpu_count: Generated<number>;
+  cpu_speed: Generated<number>;
+  memory: Generated<number>;
+  swap_size: ColumnType<string | null, number | null | undefined, number | null>;
+  status: number;
+  previous_status: Generated<number>;
+  status_expires: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  error_description: Generated<string>;
+  osystem: Generated<string>;
+  distro_series: Generated<string>;
+  netboot: Generated<boolean>;
+  ephemeral_deploy: Generated<boolean>;
+  power_type: Generated<string>;
+  power_parameters: ColumnType<Record<string, string>, string | undefined, string>;
+  power_secrets: string | null;
+  power_state: Generated<string>;
+  power_state_updated: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  owner_id: number | null;
+  owner_data: ColumnType<Record<string, string>, string | undefined, string>;
+  workload_annotations: ColumnType<Record<string, string>, string | undefined, string>;
+  locked: Generated<boolean>;
+  agent_name: Generated<string>;
+  zone_id: number;
+  pool_id: number;
+  hardware_uuid: string | null;
+  hardware_info: ColumnType<Record<string, string>, string | undefined, string>;
+  numa_nodes: ColumnType<NumaNode[], string | undefined, string>;
+  bios_boot_method: string | null;
+  enable_ssh: Generated<boolean>;
+  is_dpu: Generated<boolean>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface NumaNode {
+  readonly index: number;
+  readonly cores: readonly number[];
+  /** MiB. */
+  readonly memory: number;
+}
+
+export interface MachineInterfacesTable {
+  id: Generated<number>;
+  machine_id: number;
+  name: string;
+  type: Generated<string>;
+  mac_address: string;
+  enabled: Generated<boolean>;
+  is_boot: Generated<boolean>;
+  tags: Generated<string[]>;
+  vendor: string | null;
+  product: string | null;
+  firmware_version: string | null;
+  link_speed: Generated<number>;
+  interface_speed: Generated<number>;
+  link_connected: Generated<boolean>;
+  numa_node: Generated<number>;
+  created: Timestamp;
+}
+
+export interface BlockDevicesTable {
+  id: Generated<number>;
+  machine_id: number;
+  name: string;
+  type: Generated<string>;
+  model: Generated<string>;
+  serial: Generated<string>;
+  id_path: string | null;
+  /** Bytes; bigint comes back from pg as a string. */
+  size: ColumnType<string, number | string, number | string>;
+  block_size: Generated<number>;
+  tags: Generated<string[]>;
+  firmware_version: string | null;
+  numa_node: Generated<number>;
+  created: Timestamp;
+}
+
+export interface MachineTagsTable {
+  machine_id: number;
+  tag_id: number;
+}
+
+export interface MachineStatusHistoryTable {
+  id: Generated<string>;
+  machine_id: number;
+  from_status: number | null;
+  to_status: number;
+  username: string | null;
+  reason: Generated<string>;
+  created: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -105,6 +206,11 @@ export interface Database {
   config: ConfigTable;
   events: EventsTable;
   region_state: RegionStateTable;
+  machines: MachinesTable;
+  machine_interfaces: MachineInterfacesTable;
+  block_devices: BlockDevicesTable;
+  machine_tags: MachineTagsTable;
+  machine_status_history: MachineStatusHistoryTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -114,3 +220,6 @@ export type TagRow = Selectable<TagsTable>;
 export type DomainRow = Selectable<DomainsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type SshKeyRow = Selectable<SshKeysTable>;
+export type MachineRow = Selectable<MachinesTable>;
+export type MachineInterfaceRow = Selectable<MachineInterfacesTable>;
+export type BlockDeviceRow = Selectable<BlockDevicesTable>;

@@ -1,6 +1,7 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import { eventLevels, type EventLevelName } from '@ferrum/domain';
 import type { Database, EventRow, UserRow } from '../db/schema.js';
+import { machineListConditions } from './machine-filters.js';
 
 export interface NewEvent {
   readonly type: string;
@@ -22,7 +23,7 @@ export interface EventFilter {
   readonly hostnames?: readonly string[] | undefined;
   /** Only events recorded for this username (MAAS's `owner` filter). */
   readonly username?: string | undefined;
-  /** Filters on properties of the events' machines; no machines are stored yet, so any of them matches nothing. */
+  /** Filters on properties of the events' machines (MAC, zone, agent name, domain). */
   readonly machines?: MachineFilter | undefined;
 }
 
@@ -36,8 +37,7 @@ export interface MachineFilter {
 /**
  * The node events a user who is not an administrator may read besides their own: a condition
  * on the events table, or undefined for none. MAAS shows the events of the nodes a user may
- * view; until machines are stored there are none, and the machines work passes its rule here
- * (e.g. `node_system_id IN (machines the user owns, or that nobody owns)`).
+ * view: the region passes that rule here (machines the user owns or that nobody owns).
  */
 export type NodeEventAccess = (
   eb: ExpressionBuilder<Database, 'events'>,
@@ -53,8 +53,9 @@ export class EventService {
     private readonly nodeEvents: NodeEventAccess = noNodeEvents,
   ) {}
 
-  async record(event: NewEvent): Promise<void> {
-    await this.db
+  /** Records an event, inside `trx` when given so it commits (or not) with the change it tells of. */
+  async record(event: NewEvent, trx: Kysely<Database> = this.db): Promise<void> {
+    await trx
       .insertInto('events')
       .values({
         type: event.type,
@@ -81,14 +82,6 @@ export class EventService {
    * or above, as MAAS's `events/?op=query` does.
    */
   async query(viewer: UserRow, filter: EventFilter): Promise<EventRow[]> {
-    const machines = filter.machines;
-    if (
-      machines &&
-      [machines.macAddresses, machines.zones, machines.agentNames, machines.domains].some(
-        (values) => values.length > 0,
-      )
-    )
-      return [];
     let query = this.db.selectFrom('events').selectAll();
     if (!viewer.is_superuser) {
       query = query.where((eb) => {
@@ -108,6 +101,20 @@ export class EventService {
     if (filter.hostnames && filter.hostnames.length > 0)
       query = query.where('node_hostname', 'in', [...filter.hostnames]);
     if (filter.username !== undefined) query = query.where('username', '=', filter.username);
+    const machines = filter.machines;
+    if (machines) {
+      const conditions = machineListConditions({
+        mac_address: machines.macAddresses,
+        zone: machines.zones,
+        agent_name: machines.agentNames,
+        domain: machines.domains,
+      });
+      if (conditions.length > 0) {
+        let nodes = this.db.selectFrom('machines').select('machines.system_id');
+        for (const condition of conditions) nodes = nodes.where(condition);
+        query = query.where('node_system_id', 'in', nodes);
+      }
+    }
     // With `after`, the page nearest to `after` is wanted: read upwards, then present newest first.
     if (filter.after !== undefined && filter.before === undefined) {
       const rows = await query.orderBy('id', 'asc').limit(filter.limit).execute();

@@ -9,6 +9,10 @@ import { SshKeyService } from './ssh-key-service.js';
 import { TagService } from './tag-service.js';
 import { TokenService } from './token-service.js';
 import { UserService } from './user-service.js';
+import { MachineService } from './machine-service.js';
+import { MachineLifecycle } from './machine-lifecycle.js';
+import { MachineAllocator } from './machine-allocator.js';
+import { manualPowerControl, PowerService } from './power-service.js';
 
 export interface Services {
   readonly databaseStatus: DatabaseStatusService;
@@ -21,25 +25,74 @@ export interface Services {
   readonly tags: TagService;
   readonly domains: DomainService;
   readonly sshKeys: SshKeyService;
+  readonly machines: MachineService;
+  readonly lifecycle: MachineLifecycle;
+  readonly allocator: MachineAllocator;
+  readonly power: PowerService;
+}
+
+/** Encrypts secrets (BMC passwords) at rest; the region's is keyed by a file in the data dir. */
+export interface SecretSealer {
+  encrypt(plain: string): string;
+  decrypt(sealed: string): string;
 }
 
 export interface ServiceDeps {
   readonly db: Kysely<Database>;
   readonly nowSeconds?: () => number;
+  readonly secrets: SecretSealer;
 }
 
 export function createServices({
   db,
   nowSeconds = () => Math.floor(Date.now() / 1000),
+  secrets,
 }: ServiceDeps): Services {
-  const events = new EventService(db);
+  // A user reads the events of the machines they may see: their own and those nobody owns.
+  const events = new EventService(db, (eb, viewer) =>
+    eb(
+      'events.node_system_id',
+      'in',
+      eb
+        .selectFrom('machines')
+        .select('machines.system_id')
+        .where((m) => m.or([m('machines.owner_id', 'is', null), m('machines.owner_id', '=', viewer.id)])),
+    ),
+  );
   const common = { db, events };
+  const config = new ConfigService(common);
+  const machines = new MachineService({
+    db,
+    events,
+    sealSecrets: (values) =>
+      Object.keys(values).length === 0 ? null : secrets.encrypt(JSON.stringify(values)),
+    openSecrets: (sealed) => JSON.parse(secrets.decrypt(sealed)) as Record<string, string>,
+  });
+  // The lifecycle queues power work; the power service reports back when a status waits for it.
+  const power: PowerService = new PowerService({
+    db,
+    control: (type) => (type === 'manual' ? manualPowerControl : undefined),
+    parameters: (row) => machines.powerParameters(row),
+    confirmed: async (systemId) => {
+      await lifecycle.report(systemId, 'succeeded');
+    },
+  });
+  const lifecycle: MachineLifecycle = new MachineLifecycle({
+    db,
+    events,
+    power,
+    nodeTimeoutMinutes: async () => Number(await config.get('node_timeout')),
+  });
   return {
+    machines,
+    lifecycle,
+    allocator: new MachineAllocator({ db, lifecycle }),
+    power,
     databaseStatus: new DatabaseStatusService(db),
     events,
     users: new UserService(common),
     tokens: new TokenService({ db, nowSeconds }),
-    config: new ConfigService(common),
+    config,
     zones: new NamedObjectService(zoneKind, common),
     pools: new NamedObjectService(poolKind, common),
     tags: new TagService(common),

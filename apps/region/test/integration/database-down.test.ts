@@ -1,3 +1,4 @@
+import { testSecrets } from '../support/test-secrets.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from '@ferrum/kit';
@@ -12,7 +13,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   database = openDatabase('postgresql://postgres@/ferrum?host=/nonexistent-socket-dir', 2);
-  const services = createServices({ db: database.db });
+  const services = createServices({ db: database.db, secrets: testSecrets() });
   app = await buildApp({
     services,
     pool: database.pool,

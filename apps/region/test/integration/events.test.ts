@@ -146,7 +146,7 @@ describe('events/?op=query', () => {
       expect((await page(`${query}&level=AUDIT&owner=nobody`)).count).toBe(0);
     });
 
-    it('match nothing by machine properties while no machines exist', async () => {
+    it('match nothing by machine properties when no machine has them', async () => {
       expect((await page(`${query}&level=DEBUG&zone=default`)).count).toBe(0);
       expect((await page(`${query}&level=DEBUG&mac_address=52:54:00:00:00:01`)).count).toBe(0);
     });

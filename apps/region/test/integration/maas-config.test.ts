@@ -1,3 +1,4 @@
+import { testSecrets } from '../support/test-secrets.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServices } from '../../src/services/services.js';
 import { useTestRegion } from '../support/test-region.js';
@@ -61,7 +62,7 @@ describe('maas/?op=set_config', () => {
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     expect(response.body).toBe('OK');
     expect((await getConfig('maas_name')).json()).toBe('lab-region');
-    const fresh = createServices({ db: region.database.db });
+    const fresh = createServices({ db: region.database.db, secrets: testSecrets() });
     expect(await fresh.config.get('maas_name')).toBe('lab-region');
   });
 

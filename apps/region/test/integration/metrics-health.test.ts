@@ -1,3 +1,4 @@
+import { testSecrets } from '../support/test-secrets.js';
 import { describe, expect, inject, it } from 'vitest';
 import { createLogger } from '@ferrum/kit';
 import { buildApp } from '../../src/app.js';
@@ -56,7 +57,7 @@ describe('/api/v1/health', () => {
       1,
     );
     try {
-      const services = createServices({ db: missing.db });
+      const services = createServices({ db: missing.db, secrets: testSecrets() });
       const warnings: { details: { err?: unknown }; message: string }[] = [];
       const health = await readHealth(
         services,

@@ -5,6 +5,7 @@ import { buildApp } from '../../src/app.js';
 import { createServices, type Services } from '../../src/services/services.js';
 import { formatApiKey } from '../../src/services/token-service.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { testSecrets } from './test-secrets.js';
 import { oauthHeader, type SignOptions } from './oauth.js';
 
 export interface RequestOptions extends SignOptions {
@@ -82,6 +83,7 @@ export async function startTestRegion(): Promise<TestRegion> {
   const region: { clockOffset: number } = { clockOffset: 0 };
   const services = createServices({
     db: database.db,
+    secrets: testSecrets(),
     nowSeconds: () => Math.floor(Date.now() / 1000) + region.clockOffset,
   });
   const app = await buildApp({

@@ -57,8 +57,8 @@ export function describeApi(handlers: readonly HandlerDef[]): Description {
   const resources = handlers
     .filter((handler) => handler.undocumented !== true)
     .map((handler) => {
-      const anonActions = handler.actions.filter((a) => a.access === 'anonymous');
-      if (anonActions.length > 0 && anonActions.length === handler.actions.length) {
+      const anonActions = handler.actions.filter((a) => a.access === 'anonymous' || a.access === 'optional');
+      if (handler.actions.every((a) => a.access === 'anonymous')) {
         return { name: handler.name, anon: describeHandler(handler.name, handler, anonActions), auth: null };
       }
       return {

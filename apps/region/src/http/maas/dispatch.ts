@@ -182,7 +182,7 @@ async function dispatch(
 
     if (!action) {
       // Like MAAS's restricted resources, an unauthenticated caller learns nothing about signatures.
-      const anyAnonymous = handler.actions.some((a) => a.access === 'anonymous');
+      const anyAnonymous = handler.actions.some((a) => a.access === 'anonymous' || a.access === 'optional');
       if (!oauth && !anyAnonymous)
         throw new AppError('unauthenticated', 'Authorization Error: authentication required.');
       // piston authenticates before dispatching: bad credentials are a 401 whatever the op.
@@ -190,7 +190,9 @@ async function dispatch(
       throw new AppError('validation_failed', `Unrecognised signature: method=${method} op=${op ?? 'None'}`);
     }
 
-    if (action.access !== 'anonymous') {
+    if (action.access === 'optional') {
+      if (oauth) user = await services.tokens.authenticate(oauth);
+    } else if (action.access !== 'anonymous') {
       if (!oauth) throw new AppError('unauthenticated', 'Authorization Error: authentication required.');
       user = await services.tokens.authenticate(oauth);
       if (action.access === 'admin' && !user.is_superuser) {

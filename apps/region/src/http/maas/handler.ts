@@ -6,8 +6,13 @@ import type { Services } from '../../services/services.js';
 /** The methods actions are defined for; HEAD is dispatched as GET. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-/** Who may run an action: anyone, any signed-in user, or administrators only. */
-export type Access = 'anonymous' | 'user' | 'admin';
+/**
+ * Who may run an action: anyone, any signed-in user, or administrators only. `optional` is
+ * MAAS's pair of an anonymous and an authenticated handler for one operation (e.g. POST
+ * machines/: enlistment without credentials, creation by an admin with them): the action runs
+ * with `user` set when the request is signed and undefined when it is not.
+ */
+export type Access = 'anonymous' | 'optional' | 'user' | 'admin';
 
 export interface ActionContext {
   readonly request: FastifyRequest;
@@ -15,7 +20,7 @@ export interface ActionContext {
   readonly params: Readonly<Record<string, string>>;
   /** Query for GET; body (falling back to query) for other methods. */
   readonly form: FormParams;
-  /** The signed-in user; always set unless the action's access is `anonymous`. */
+  /** The signed-in user; always set unless the action's access is `anonymous` or `optional`. */
   readonly user: UserRow | undefined;
   readonly services: Services;
 }

@@ -3,6 +3,7 @@ import { accountHandlers } from './account.js';
 import { compatHandlers } from './compat.js';
 import { domainsHandlers } from './domains.js';
 import { eventsHandlers } from './events.js';
+import { machinesHandlers } from './machines.js';
 import { maasHandlers } from './maas.js';
 import { tagsHandlers } from './tags.js';
 import { usersHandlers } from './users.js';
@@ -21,6 +22,7 @@ export function allMaasHandlers(ferrumVersion: string): HandlerDef[] {
     ...tagsHandlers,
     ...domainsHandlers,
     ...eventsHandlers,
+    ...machinesHandlers,
     ...compatHandlers,
   ];
 }

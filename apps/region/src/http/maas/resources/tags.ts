@@ -1,4 +1,5 @@
-import { crud, currentUser, type HandlerDef } from '../handler.js';
+import { crud, currentUser, operation, type HandlerDef } from '../handler.js';
+import { renderMachine } from '../render-machine.js';
 import { renderTag } from '../render.js';
 import type { FormParams } from '../form-params.js';
 import type { TagInput } from '../../../services/tag-service.js';
@@ -48,6 +49,34 @@ export const tagsHandlers: HandlerDef[] = [
             tagInput(ctx.form),
             currentUser(ctx).username,
           ),
+        ),
+      ),
+      operation(
+        'update_nodes',
+        'POST',
+        'admin',
+        'Add or remove nodes being associated with this tag.\n\n:param name: A tag name.\n:type name: String\n\n:param add: The system_id to tag.\n:type add: String\n\n:param remove: The system_id to untag.\n:type remove: String',
+        async (ctx) =>
+          ctx.services.machines.updateTagNodes(
+            ctx.params['name'] ?? '',
+            ctx.form.getAll('add'),
+            ctx.form.getAll('remove'),
+            currentUser(ctx).username,
+          ),
+      ),
+      ...(['machines', 'nodes'] as const).map((op) =>
+        operation(
+          op,
+          'GET',
+          'user',
+          `Get a list of ${op} that have this tag.\n\n:param name: A tag name.\n:type name: String`,
+          async (ctx) => {
+            await ctx.services.tags.get(ctx.params['name'] ?? '');
+            const views = await ctx.services.machines.list(currentUser(ctx), {
+              tags: [ctx.params['name'] ?? ''],
+            });
+            return views.map(renderMachine);
+          },
         ),
       ),
       crud(

@@ -1,0 +1,187 @@
+import { sql, type Kysely } from 'kysely';
+import {
+  AppError,
+  describeConstraints,
+  matchCandidate,
+  parseAllocationConstraints,
+  statusValue,
+  type AllocationCandidate,
+  type AllocationConstraints,
+} from '@ferrum/domain';
+import type { Database, UserRow } from '../db/schema.js';
+import { machineListConditions, type ParamLists } from './machine-filters.js';
+import type { MachineLifecycle } from './machine-lifecycle.js';
+import type { MachineView } from './machine-store.js';
+
+/** How many SQL-matched candidates are checked against storage constraints per round. */
+const PAGE = 50;
+
+export interface Allocation {
+  readonly view: MachineView;
+  /** `constraints_by_type`: storage labels → block device ids (interfaces come with networks). */
+  readonly constraintsByType: { storage?: Record<string, number[]> };
+}
+
+/**
+ * `machines/?op=allocate`: the constraints every allocator needs in SQL (status, ownership,
+ * arch, cpu, memory, tags, zone, pool, name), the rest (storage) in the domain's matcher, and
+ * among matches the smallest sufficient machine — the SQL orders by cores, memory and disk so
+ * the first match is the smallest and big machines stay free.
+ */
+export class MachineAllocator {
+  constructor(
+    private readonly deps: { readonly db: Kysely<Database>; readonly lifecycle: MachineLifecycle },
+  ) {}
+
+  async allocate(user: UserRow, params: ParamLists): Promise<Allocation | { dryRun: MachineView }> {
+    const constraints = parseAllocationConstraints(params);
+    const conditions = machineListConditions(sqlParams(constraints));
+    const readyValue = statusValue('READY');
+    let after: { cpu: number; memory: number; storage: number; id: number } | undefined;
+    for (;;) {
+      let query = this.deps.db
+        .selectFrom('machines')
+        .leftJoin(
+          (eb) =>
+            eb
+              .selectFrom('block_devices')
+              .select(['machine_id', sql<string>`sum(size)`.as('total')])
+              .groupBy('machine_id')
+              .as('storage'),
+          (join) => join.onRef('storage.machine_id', '=', 'machines.id'),
+        )
+        .innerJoin('zones', 'zones.id', 'machines.zone_id')
+        .innerJoin('resource_pools', 'resource_pools.id', 'machines.pool_id')
+        .innerJoin('domains', 'domains.id', 'machines.domain_id')
+        .select([
+          'machines.id',
+          'machines.system_id',
+          'machines.hostname',
+          'machines.architecture',
+          'machines.cpu_count',
+          'machines.memory',
+          'zones.name as zone',
+          'resource_pools.name as pool',
+          'domains.name as domain',
+          sql<string>`coalesce(storage.total, 0)`.as('storage_total'),
+        ])
+        .where('machines.status', '=', readyValue)
+        .where('machines.owner_id', 'is', null)
+        .where('machines.locked', '=', false)
+        .orderBy('machines.cpu_count')
+        .orderBy('machines.memory')
+        .orderBy(sql`coalesce(storage.total, 0)`)
+        .orderBy('machines.id')
+        .limit(PAGE);
+      for (const condition of conditions) query = query.where(condition);
+      if (after) {
+        const a = after;
+        query = query.where(
+          sql<boolean>`(machines.cpu_count, machines.memory, coalesce(storage.total, 0), machines.id) > (${a.cpu}, ${a.memory}, ${a.storage}, ${a.id})`,
+        );
+      }
+      const rows = await query.execute();
+      if (rows.length === 0) throw noMatch(constraints);
+      const last = rows.at(-1);
+      if (last)
+        after = {
+          cpu: last.cpu_count,
+          memory: last.memory,
+          storage: Number(last.storage_total),
+          id: last.id,
+        };
+      const matches = await this.matchStorage(rows, constraints);
+      if (matches.length === 0) continue;
+      if (constraints.dryRun) {
+        const [view] = await this.deps.lifecycle.views([matches[0]?.id ?? 0]);
+        if (view) return { dryRun: view };
+        continue;
+      }
+      const view = await this.deps.lifecycle.allocate(
+        matches.map((m) => m.id),
+        user,
+        { agentName: constraints.agentName, comment: constraints.comment },
+      );
+      if (!view) {
+        // Every match was taken meanwhile by concurrent allocations: look further.
+        continue;
+      }
+      const storage = matches.find((m) => m.id === view.machine.id)?.storage;
+      return { view, constraintsByType: storage && Object.keys(storage).length > 0 ? { storage } : {} };
+    }
+  }
+
+  private async matchStorage(
+    rows: readonly {
+      id: number;
+      system_id: string;
+      hostname: string;
+      architecture: string;
+      cpu_count: number;
+      memory: number;
+      zone: string;
+      pool: string;
+      domain: string;
+    }[],
+    constraints: AllocationConstraints,
+  ): Promise<{ id: number; storage: Record<string, number[]> }[]> {
+    const ids = rows.map((r) => r.id);
+    const devices =
+      constraints.storage.length === 0
+        ? []
+        : await this.deps.db
+            .selectFrom('block_devices')
+            .select(['id', 'machine_id', 'size', 'tags'])
+            .where('machine_id', '=', (eb) => eb.fn.any(eb.val(ids)))
+            .orderBy('id')
+            .execute();
+    const out: { id: number; storage: Record<string, number[]> }[] = [];
+    for (const row of rows) {
+      const candidate: AllocationCandidate = {
+        id: row.id,
+        systemId: row.system_id,
+        hostname: row.hostname,
+        fqdn: `${row.hostname}.${row.domain}`,
+        architecture: row.architecture,
+        cpuCount: row.cpu_count,
+        memoryMib: row.memory,
+        // Tags, zone and pool were matched in SQL.
+        tags: constraints.tags,
+        zone: row.zone,
+        pool: row.pool,
+        blockDevices: devices
+          .filter((d) => d.machine_id === row.id)
+          .map((d) => ({ id: d.id, sizeBytes: Number(d.size), tags: d.tags })),
+      };
+      const match = matchCandidate(candidate, constraints);
+      if (match) out.push({ id: row.id, storage: match.storage });
+    }
+    return out;
+  }
+}
+
+/** The constraints SQL evaluates, as `GET machines/` filter parameters. */
+function sqlParams(k: AllocationConstraints): ParamLists {
+  const params: Record<string, string[]> = {};
+  const set = (name: string, values: readonly string[] | string | number | undefined) => {
+    if (values === undefined) return;
+    const list = typeof values === 'object' ? [...values] : [String(values)];
+    if (list.length > 0) params[name] = list;
+  };
+  set('hostname', k.names);
+  set('system_id', k.systemIds);
+  set('arch', k.arches);
+  set('cpu_count', k.minCpuCount);
+  set('mem', k.minMemoryMib);
+  set('tags', k.tags);
+  set('not_tags', k.notTags);
+  set('zone', k.zones);
+  set('not_in_zone', k.notInZones);
+  set('pool', k.pools);
+  set('not_in_pool', k.notInPools);
+  return params;
+}
+
+function noMatch(constraints: AllocationConstraints): AppError {
+  return new AppError('conflict', describeConstraints(constraints));
+}

@@ -1,0 +1,501 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import {
+  AppError,
+  checkAction,
+  checkTransition,
+  failedStatusOf,
+  statusFromValue,
+  statusLabel,
+  statusTimeoutMinutes,
+  statusValue,
+  type MachineAction,
+  type NodeStatus,
+} from '@ferrum/domain';
+import type { Database, MachineRow, UserRow } from '../db/schema.js';
+import type { EventService } from './event-service.js';
+import { loadMachineViews, type MachineView } from './machine-store.js';
+import { notFound, statusOf } from './machine-service.js';
+
+/** What a status change asks the power side to do once it has committed. */
+export type PowerWork = 'on' | 'off' | 'cycle';
+
+/**
+ * Where power work goes: the job queue, whose worker runs the machine's power driver and
+ * reports back. The lifecycle never waits for a BMC.
+ */
+export interface PowerWorkSink {
+  enqueue(systemId: string, work: PowerWork, reason: string): Promise<void>;
+}
+
+export interface LifecycleDeps {
+  readonly db: Kysely<Database>;
+  readonly events: EventService;
+  readonly power: PowerWorkSink;
+  /** node_timeout in minutes (config), read per transition. */
+  readonly nodeTimeoutMinutes: () => Promise<number>;
+  readonly now?: () => Date;
+}
+
+export interface ActionOptions {
+  readonly comment?: string | undefined;
+  /** For deploy: what the machine will run. */
+  readonly osystem?: string | undefined;
+  readonly distroSeries?: string | undefined;
+  readonly agentName?: string | undefined;
+  readonly ephemeral?: boolean | undefined;
+}
+
+const actorOf = (user: UserRow) => ({ userId: user.id, isAdmin: user.is_superuser });
+
+/**
+ * Every status change of a machine: API actions and the reports of the work they started
+ * (commissioning finished, power confirmed off, …). Each change checks the domain's action and
+ * transition tables inside a transaction holding the machine's row lock, records history and
+ * an event, sets or clears the timeout deadline, then queues power work after commit.
+ */
+export class MachineLifecycle {
+  private readonly now: () => Date;
+  private readonly nodeTimeouts = new WeakMap<Transaction<Database>, number>();
+
+  constructor(private readonly deps: LifecycleDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Runs an API action on one machine and returns the machine as it is afterwards. */
+  async act(
+    systemId: string,
+    action: MachineAction,
+    user: UserRow,
+    options: ActionOptions = {},
+  ): Promise<MachineView> {
+    const work: PowerWork[] = [];
+    const id = await this.transaction(async (trx) => {
+      const row = await this.lock(trx, systemId, user);
+      const status = statusOf(row);
+      checkAction(action, status, actorOf(user), row.owner_id, row.hostname);
+      if (row.locked && action !== 'unlock' && action !== 'lock' && mutatesLocked(action))
+        throw new AppError('invalid_transition', `Cannot ${action} machine ${row.hostname}: it is locked.`);
+      const change = await this.plan(trx, row, action, user, options);
+      if (change.to)
+        await this.move(
+          trx,
+          row,
+          change.to,
+          user.username,
+          change.event ?? statusLabel(change.to),
+          options.comment,
+        );
+      else if (change.event) await this.event(trx, row, change.event, user.username, options.comment);
+      if (change.set) await trx.updateTable('machines').set(change.set).where('id', '=', row.id).execute();
+      work.push(...(change.power ?? []));
+      return row.id;
+    });
+    for (const w of work) await this.deps.power.enqueue(systemId, w, action);
+    return this.view(id);
+  }
+
+  /**
+   * Accepts enlisted (New) machines, which starts their commissioning; machines in another
+   * status are left as they are. All New machines when `systemIds` is undefined.
+   */
+  async accept(systemIds: readonly string[] | undefined, user: UserRow): Promise<MachineView[]> {
+    let query = this.deps.db.selectFrom('machines').select('system_id').orderBy('id');
+    query =
+      systemIds === undefined
+        ? query.where('status', '=', statusValue('NEW'))
+        : query.where('system_id', 'in', systemIds.length > 0 ? [...systemIds] : ['']);
+    const rows = await query.execute();
+    if (systemIds !== undefined) {
+      const found = new Set(rows.map((r) => r.system_id));
+      const missing = systemIds.filter((id) => !found.has(id));
+      if (missing.length > 0)
+        throw AppError.invalid({ machines: `Unknown machines: ${missing.join(', ')}.` });
+    }
+    const accepted: MachineView[] = [];
+    for (const { system_id: systemId } of rows) {
+      const view = await this.transaction(async (trx) => {
+        const row = await this.lock(trx, systemId);
+        if (statusOf(row) !== 'NEW') return undefined;
+        await this.move(trx, row, 'COMMISSIONING', user.username, 'Commissioning', 'Accepted');
+        return row.id;
+      });
+      if (view !== undefined) {
+        await this.deps.power.enqueue(systemId, 'cycle', 'commission');
+        accepted.push(await this.view(view));
+      }
+    }
+    return accepted;
+  }
+
+  /**
+   * set_owner_data / set_workload_annotations: keys set (an empty value removes one) by the
+   * machine's owner or an administrator, on an owned machine.
+   */
+  async setOwnerKeys(
+    systemId: string,
+    column: 'owner_data' | 'workload_annotations',
+    values: Readonly<Record<string, string>>,
+    user: UserRow,
+  ): Promise<MachineView> {
+    const id = await this.transaction(async (trx) => {
+      const row = await this.lock(trx, systemId, user);
+      if (!user.is_superuser && row.owner_id !== user.id)
+        throw new AppError(
+          'forbidden',
+          `You do not have permission to change machine ${row.hostname}: you do not own it.`,
+        );
+      if (row.owner_id === null)
+        throw new AppError(
+          'invalid_transition',
+          `Cannot set ${column} of machine ${row.hostname}: it is not allocated.`,
+        );
+      const next: Record<string, string> = { ...row[column] };
+      for (const [key, value] of Object.entries(values)) {
+        if (value === '') Reflect.deleteProperty(next, key);
+        else next[key] = value;
+      }
+      await trx
+        .updateTable('machines')
+        .set({ [column]: JSON.stringify(next), updated: this.now() })
+        .where('id', '=', row.id)
+        .execute();
+      return row.id;
+    });
+    return this.view(id);
+  }
+
+  /**
+   * Allocates the first machine of `candidates` (already matched and ordered smallest first)
+   * that is still Ready and unowned: `FOR UPDATE SKIP LOCKED` lets concurrent allocations take
+   * different machines without waiting on each other, and the status check under the lock
+   * makes sure no machine is taken twice.
+   */
+  async allocate(
+    candidateIds: readonly number[],
+    user: UserRow,
+    options: { agentName?: string | undefined; comment?: string | undefined },
+  ): Promise<MachineView | undefined> {
+    if (candidateIds.length === 0) return undefined;
+    const id = await this.transaction(async (trx) => {
+      const ordinal = sql<number>`array_position(${sql.val([...candidateIds])}::int[], machines.id)`;
+      const row = await trx
+        .selectFrom('machines')
+        .selectAll()
+        .where('id', '=', (eb) => eb.fn.any(eb.val([...candidateIds])))
+        .where('status', '=', statusValue('READY'))
+        .where('owner_id', 'is', null)
+        .where('locked', '=', false)
+        .orderBy(ordinal)
+        .limit(1)
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      await this.move(trx, row, 'ALLOCATED', user.username, 'Allocated', options.comment);
+      await trx
+        .updateTable('machines')
+        .set({ owner_id: user.id, agent_name: options.agentName ?? '', updated: this.now() })
+        .where('id', '=', row.id)
+        .execute();
+      return row.id;
+    });
+    return id === undefined ? undefined : this.view(id);
+  }
+
+  /**
+   * A report from the work a transition started (and, until the metadata API exists, from
+   * tests): commissioning/testing/deployment finished or failed, power confirmed off on release.
+   */
+  async report(systemId: string, outcome: 'succeeded' | 'failed', description = ''): Promise<MachineView> {
+    const id = await this.transaction(async (trx) => {
+      const row = await this.lock(trx, systemId);
+      const status = statusOf(row);
+      const to = outcome === 'failed' ? failedStatusOf[status] : successOf(row, status);
+      if (!to)
+        throw new AppError(
+          'invalid_transition',
+          `Machine ${row.hostname} is ${statusLabel(status)}: there is nothing in progress to report on.`,
+        );
+      await this.move(trx, row, to, null, statusLabel(to), description);
+      if (outcome === 'failed' && description)
+        await trx
+          .updateTable('machines')
+          .set({ error_description: description })
+          .where('id', '=', row.id)
+          .execute();
+      if (to === 'READY') await this.clearOwnership(trx, row.id);
+      return row.id;
+    });
+    return this.view(id);
+  }
+
+  /**
+   * Fails every machine whose monitored status has outlasted its timeout (the monitor's sweep),
+   * with an event saying so. Returns the system_ids it failed.
+   */
+  async failOverdue(): Promise<string[]> {
+    const overdue = await this.deps.db
+      .selectFrom('machines')
+      .select('system_id')
+      .where('status_expires', '<=', this.now())
+      .execute();
+    const failed: string[] = [];
+    for (const { system_id: systemId } of overdue) {
+      await this.transaction(async (trx) => {
+        const row = await trx
+          .selectFrom('machines')
+          .selectAll()
+          .where('system_id', '=', systemId)
+          .where('status_expires', '<=', this.now())
+          .forUpdate()
+          .skipLocked()
+          .executeTakeFirst();
+        if (!row) return;
+        const status = statusOf(row);
+        const to = failedStatusOf[status];
+        if (!to) return;
+        const minutes = Math.round((this.now().getTime() - row.updated.getTime()) / 60_000);
+        const reason = `Machine operation '${statusLabel(status)}' timed out after ${String(minutes)} minutes.`;
+        await this.move(trx, row, to, null, statusLabel(to), reason);
+        await trx
+          .updateTable('machines')
+          .set({ error_description: reason })
+          .where('id', '=', row.id)
+          .execute();
+        failed.push(systemId);
+      });
+    }
+    return failed;
+  }
+
+  private async plan(
+    trx: Transaction<Database>,
+    row: MachineRow,
+    action: MachineAction,
+    user: UserRow,
+    options: ActionOptions,
+  ): Promise<{
+    to?: NodeStatus;
+    event?: string;
+    set?: Record<string, unknown>;
+    power?: PowerWork[];
+  }> {
+    const status = statusOf(row);
+    switch (action) {
+      case 'commission':
+        return { to: 'COMMISSIONING', power: ['cycle'] };
+      case 'test':
+        return { to: 'TESTING', power: ['cycle'], set: { previous_status: row.status } };
+      case 'abort': {
+        // Aborting returns to where the operation started (MAAS: previous status; failed for deploy).
+        const back: NodeStatus =
+          status === 'DEPLOYING' ? 'ALLOCATED' : status === 'DISK_ERASING' ? 'FAILED_DISK_ERASING' : 'NEW';
+        const to = status === 'TESTING' || status === 'COMMISSIONING' ? previousOr(row, 'NEW') : back;
+        return { to, event: `Aborted ${statusLabel(status).toLowerCase()}`, power: ['off'] };
+      }
+      case 'acquire':
+        return {
+          to: 'ALLOCATED',
+          set: { owner_id: user.id, agent_name: options.agentName ?? row.agent_name },
+        };
+      case 'deploy': {
+        const set: Record<string, unknown> = {
+          osystem: options.osystem ?? 'ubuntu',
+          distro_series: options.distroSeries ?? 'jammy',
+          ephemeral_deploy: options.ephemeral ?? false,
+        };
+        if (status === 'READY') {
+          // From Ready, deploy allocates first, as MAAS does.
+          await this.move(trx, row, 'ALLOCATED', user.username, 'Allocated', options.comment);
+          set['owner_id'] = user.id;
+          if (options.agentName !== undefined) set['agent_name'] = options.agentName;
+          return { to: 'DEPLOYING', set, power: ['cycle'] };
+        }
+        if (options.agentName !== undefined) set['agent_name'] = options.agentName;
+        return { to: 'DEPLOYING', set, power: ['cycle'] };
+      }
+      case 'release':
+        return { to: 'RELEASING', power: ['off'] };
+      case 'mark-broken':
+        return { to: 'BROKEN', ...(options.comment ? { set: { error_description: options.comment } } : {}) };
+      case 'mark-fixed':
+        return { to: 'READY', set: { error_description: '' } };
+      case 'override-failed-testing':
+        return { to: previousOr(row, 'READY'), event: 'Overrode failed testing' };
+      case 'rescue-mode':
+        return { to: 'ENTERING_RESCUE_MODE', set: { previous_status: row.status }, power: ['cycle'] };
+      case 'exit-rescue-mode':
+        return { to: 'EXITING_RESCUE_MODE', power: ['off'] };
+      case 'lock':
+        return { event: 'Locked', set: { locked: true } };
+      case 'unlock':
+        return { event: 'Unlocked', set: { locked: false } };
+      case 'on':
+        return { event: 'Powering on', power: ['on'] };
+      case 'off':
+        return { event: 'Powering off', power: ['off'] };
+      case 'tag':
+      case 'untag':
+      case 'clone':
+      case 'set-zone':
+      case 'set-pool':
+      case 'delete':
+        throw new AppError(
+          'validation_failed',
+          `The ${action} action is not available through this operation.`,
+        );
+    }
+  }
+
+  /** Changes status through the transition table, with history, event and timeout deadline. */
+  private async move(
+    trx: Transaction<Database>,
+    row: MachineRow,
+    to: NodeStatus,
+    username: string | null,
+    eventType: string,
+    comment: string | undefined,
+  ): Promise<void> {
+    const from = statusOf(row);
+    checkTransition(from, to);
+    const minutes = statusTimeoutMinutes(to, this.nodeTimeouts.get(trx) ?? 30);
+    const now = this.now();
+    await trx
+      .updateTable('machines')
+      .set({
+        status: statusValue(to),
+        ...(to === 'TESTING' || to === 'ENTERING_RESCUE_MODE' ? {} : { previous_status: row.status }),
+        status_expires: minutes === undefined ? null : new Date(now.getTime() + minutes * 60_000),
+        updated: now,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    await trx
+      .insertInto('machine_status_history')
+      .values({
+        machine_id: row.id,
+        from_status: row.status,
+        to_status: statusValue(to),
+        username,
+        reason: comment ?? '',
+      })
+      .execute();
+    await this.event(trx, row, eventType, username, comment);
+    row.status = statusValue(to);
+  }
+
+  private async event(
+    trx: Transaction<Database>,
+    row: MachineRow,
+    type: string,
+    username: string | null,
+    comment: string | undefined,
+  ): Promise<void> {
+    await this.deps.events.record(
+      {
+        type,
+        level: type.startsWith('Failed') || type.includes('failed') ? 'ERROR' : 'INFO',
+        description: comment ?? '',
+        username,
+        nodeSystemId: row.system_id,
+        nodeHostname: row.hostname,
+      },
+      trx,
+    );
+  }
+
+  private async clearOwnership(trx: Transaction<Database>, id: number): Promise<void> {
+    await trx
+      .updateTable('machines')
+      .set({
+        owner_id: null,
+        agent_name: '',
+        owner_data: '{}',
+        osystem: '',
+        distro_series: '',
+        ephemeral_deploy: false,
+        locked: false,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  private async lock(trx: Transaction<Database>, systemId: string, viewer?: UserRow): Promise<MachineRow> {
+    let query = trx.selectFrom('machines').selectAll().where('system_id', '=', systemId);
+    if (viewer && !viewer.is_superuser)
+      query = query.where((eb) => eb.or([eb('owner_id', 'is', null), eb('owner_id', '=', viewer.id)]));
+    const row = await query.forUpdate().executeTakeFirst();
+    if (!row) throw notFound();
+    return row;
+  }
+
+  /**
+   * A transaction for status changes. node_timeout is read before it opens: a read on another
+   * pool connection while holding this one would deadlock the pool under load.
+   */
+  private async transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const nodeTimeout = await this.deps.nodeTimeoutMinutes();
+    return this.deps.db.transaction().execute((trx) => {
+      this.nodeTimeouts.set(trx, nodeTimeout);
+      return fn(trx);
+    });
+  }
+
+  views(ids: readonly number[]): Promise<MachineView[]> {
+    return loadMachineViews(this.deps.db, ids);
+  }
+
+  private async view(id: number): Promise<MachineView> {
+    const [view] = await loadMachineViews(this.deps.db, [id]);
+    if (!view) throw notFound();
+    return view;
+  }
+}
+
+/** Where an in-progress status goes when its work succeeds. */
+function successOf(row: MachineRow, status: NodeStatus): NodeStatus | undefined {
+  switch (status) {
+    case 'COMMISSIONING':
+      return 'READY';
+    case 'TESTING':
+      return previousOr(row, 'READY');
+    case 'DEPLOYING':
+      return 'DEPLOYED';
+    case 'RELEASING':
+    case 'DISK_ERASING':
+      return 'READY';
+    case 'ENTERING_RESCUE_MODE':
+      return 'RESCUE_MODE';
+    case 'EXITING_RESCUE_MODE':
+      return previousOr(row, 'READY');
+    case 'NEW':
+    case 'READY':
+    case 'ALLOCATED':
+    case 'DEPLOYED':
+    case 'BROKEN':
+    case 'MISSING':
+    case 'RESERVED':
+    case 'RETIRED':
+    case 'RESCUE_MODE':
+    case 'FAILED_COMMISSIONING':
+    case 'FAILED_DEPLOYMENT':
+    case 'FAILED_DISK_ERASING':
+    case 'FAILED_ENTERING_RESCUE_MODE':
+    case 'FAILED_EXITING_RESCUE_MODE':
+    case 'FAILED_RELEASING':
+    case 'FAILED_TESTING':
+      return undefined;
+  }
+}
+
+/** The status a machine was in before the current one. */
+function previousOr(row: MachineRow, fallback: NodeStatus): NodeStatus {
+  return statusFromValue(row.previous_status) ?? fallback;
+}
+
+/** Actions a lock forbids (MAAS: a locked machine cannot be released, redeployed or changed). */
+function mutatesLocked(action: MachineAction): boolean {
+  return ['release', 'deploy', 'mark-broken', 'rescue-mode', 'commission', 'test', 'off', 'on'].includes(
+    action,
+  );
+}

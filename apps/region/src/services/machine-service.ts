@@ -1,0 +1,554 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import {
+  AppError,
+  hostnameError,
+  generateHostname,
+  statusFromValue,
+  statusLabel,
+  statusValue,
+  type NodeStatus,
+} from '@ferrum/domain';
+import type { Database, MachineRow, UserRow } from '../db/schema.js';
+import { isUniqueViolation } from '../db/pg-errors.js';
+import type { EventService } from './event-service.js';
+import { loadMachineViews, type MachineView } from './machine-store.js';
+import { machineListConditions, visibleTo, type ParamLists } from './machine-filters.js';
+
+export interface MachineInput {
+  readonly hostname?: string | undefined;
+  readonly description?: string | undefined;
+  readonly domain?: string | undefined;
+  readonly architecture?: string | undefined;
+  readonly minHweKernel?: string | undefined;
+  readonly macAddresses?: readonly string[] | undefined;
+  readonly powerType?: string | undefined;
+  readonly powerParameters?: Readonly<Record<string, string>> | undefined;
+  readonly zone?: string | undefined;
+  readonly pool?: string | undefined;
+  readonly cpuCount?: number | undefined;
+  readonly memory?: number | undefined;
+  readonly swapSize?: number | null | undefined;
+}
+
+/** Hardware a machine reports when commissioned (or a test says it has). */
+export interface MachineHardware {
+  readonly cpuCount?: number;
+  readonly cpuSpeed?: number;
+  readonly memory?: number;
+  readonly hardwareInfo?: Readonly<Record<string, string>>;
+  readonly blockDevices?: readonly {
+    name: string;
+    size: number;
+    model?: string;
+    serial?: string;
+    idPath?: string;
+    tags?: readonly string[];
+  }[];
+}
+
+export interface MachineServiceDeps {
+  readonly db: Kysely<Database>;
+  readonly events: EventService;
+  /** Encrypts the secret power parameters for storage (null when there are none). */
+  readonly sealSecrets: (secrets: Readonly<Record<string, string>>) => string | null;
+  /** Decrypts what sealSecrets stored. */
+  readonly openSecrets: (sealed: string) => Record<string, string>;
+  readonly random?: () => number;
+}
+
+const inProgress = new Set<NodeStatus>([
+  'COMMISSIONING',
+  'DEPLOYING',
+  'RELEASING',
+  'DISK_ERASING',
+  'ENTERING_RESCUE_MODE',
+  'EXITING_RESCUE_MODE',
+  'TESTING',
+]);
+
+const systemIdAlphabet = 'abcdefghjkmnpqrstuvwxy3456789';
+const macPattern = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/;
+
+/** Machines: create, enlist, read, filter, update, delete. Status changes live in MachineLifecycle. */
+export class MachineService {
+  private readonly random: () => number;
+
+  constructor(private readonly deps: MachineServiceDeps) {
+    this.random = deps.random ?? Math.random;
+  }
+
+  /** Machines `viewer` may see that match MAAS's list filters, ordered by id. */
+  async list(viewer: UserRow | undefined, params: ParamLists): Promise<MachineView[]> {
+    const conditions = machineListConditions(params);
+    let query = this.deps.db.selectFrom('machines').select('machines.id').orderBy('machines.id');
+    const visible = viewer ? visibleTo(viewer) : undefined;
+    if (visible) query = query.where(visible);
+    for (const condition of conditions) query = query.where(condition);
+    return loadMachineViews(this.deps.db, query);
+  }
+
+  /** One machine by system_id, as `viewer` may see it (404 when they may not, as MAAS does). */
+  async get(systemId: string, viewer?: UserRow): Promise<MachineView> {
+    const row = await this.row(systemId, viewer);
+    const [view] = await loadMachineViews(this.deps.db, [row.id]);
+    if (!view) throw notFound();
+    return view;
+  }
+
+  async row(systemId: string, viewer?: UserRow, db: Kysely<Database> = this.deps.db): Promise<MachineRow> {
+    let query = db.selectFrom('machines').selectAll().where('system_id', '=', systemId);
+    const visible = viewer ? visibleTo(viewer) : undefined;
+    if (visible) query = query.where(visible);
+    const row = await query.executeTakeFirst();
+    if (!row) throw notFound();
+    return row;
+  }
+
+  async views(ids: readonly number[]): Promise<MachineView[]> {
+    return loadMachineViews(this.deps.db, ids);
+  }
+
+  /**
+   * A new machine: by an admin (`status` COMMISSIONING, MAAS's default) or enlisted anonymously
+   * (NEW). MAC addresses are unique across all machines; a hostname is generated when none is
+   * given.
+   */
+  async create(
+    input: MachineInput,
+    options: { status: NodeStatus; actor: string | null },
+  ): Promise<MachineView> {
+    const problems: Record<string, string> = {};
+    const architecture = normaliseArchitecture(input.architecture);
+    if (!architecture) problems['architecture'] = 'This field is required.';
+    const macs = (input.macAddresses ?? []).map((m) => m.trim().toLowerCase().replace(/-/g, ':'));
+    if (macs.length === 0) problems['mac_addresses'] = 'This field is required.';
+    for (const mac of macs)
+      if (!macPattern.test(mac)) problems['mac_addresses'] = `'${mac}' is not a valid MAC address.`;
+    if (new Set(macs).size !== macs.length) problems['mac_addresses'] = 'A MAC address is given twice.';
+    if (input.hostname !== undefined && input.hostname !== '') {
+      const problem = hostnameError(input.hostname);
+      if (problem) problems['hostname'] = problem;
+    }
+    this.checkHardwareNumbers(input, problems);
+    if (Object.keys(problems).length > 0) throw AppError.invalid(problems);
+
+    return this.deps.db.transaction().execute(async (trx) => {
+      const taken = await trx
+        .selectFrom('machine_interfaces')
+        .innerJoin('machines', 'machines.id', 'machine_interfaces.machine_id')
+        .select([sql<string>`machine_interfaces.mac_address::text`.as('mac'), 'machines.hostname'])
+        .where(sql<boolean>`machine_interfaces.mac_address = ANY(${sql.val(macs)}::macaddr[])`)
+        .execute();
+      if (taken[0])
+        throw AppError.invalid({
+          mac_addresses: `MAC address ${taken[0].mac} already in use on ${taken[0].hostname}.`,
+        });
+      const domainId = await this.domainId(trx, input.domain);
+      const zoneId = await this.namedId(trx, 'zones', input.zone ?? 'default', 'zone');
+      const poolId = await this.namedId(trx, 'resource_pools', input.pool ?? 'default', 'pool');
+      const { plain, secrets } = splitPowerParameters(input.powerParameters ?? {});
+      let machine: MachineRow | undefined;
+      for (let attempt = 0; !machine; attempt++) {
+        const hostname = input.hostname ? hostPart(input.hostname) : generateHostname(this.random);
+        const systemId = this.systemId();
+        await sql`SAVEPOINT machine_insert`.execute(trx);
+        try {
+          machine = await trx
+            .insertInto('machines')
+            .values({
+              system_id: systemId,
+              hostname,
+              domain_id: domainId,
+              description: input.description ?? '',
+              architecture: architecture ?? '',
+              min_hwe_kernel: input.minHweKernel ?? '',
+              hwe_kernel: null,
+              status: statusValue(options.status),
+              power_type: input.powerType ?? '',
+              power_parameters: JSON.stringify(plain),
+              power_secrets: this.deps.sealSecrets(secrets),
+              owner_id: null,
+              zone_id: zoneId,
+              pool_id: poolId,
+              hardware_uuid: null,
+              bios_boot_method: null,
+              ...(input.cpuCount !== undefined ? { cpu_count: input.cpuCount } : {}),
+              ...(input.memory !== undefined ? { memory: input.memory } : {}),
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+        } catch (error) {
+          if (isUniqueViolation(error, 'machines_hostname_domain') && input.hostname)
+            throw new AppError(
+              'conflict',
+              `Node with hostname "${hostPart(input.hostname)}" already exists.`,
+            );
+          // A generated name or system_id that is taken: draw again (a savepoint keeps the transaction).
+          if (!isUniqueViolation(error) || attempt >= 20) throw error;
+          await sql`ROLLBACK TO SAVEPOINT machine_insert`.execute(trx);
+        }
+      }
+      await trx
+        .insertInto('machine_interfaces')
+        .values(
+          macs.map((mac, i) => ({
+            machine_id: machine.id,
+            name: `eth${String(i)}`,
+            mac_address: mac,
+            is_boot: i === 0,
+            vendor: null,
+            product: null,
+            firmware_version: null,
+          })),
+        )
+        .execute();
+      await trx
+        .insertInto('machine_status_history')
+        .values({
+          machine_id: machine.id,
+          from_status: null,
+          to_status: machine.status,
+          username: options.actor,
+        })
+        .execute();
+      await this.deps.events.record(
+        {
+          type: options.actor ? 'Created' : 'Enlisted',
+          level: 'INFO',
+          description: options.actor ? `Created by ${options.actor}` : 'Enlisted',
+          username: options.actor,
+          nodeSystemId: machine.system_id,
+          nodeHostname: machine.hostname,
+        },
+        trx,
+      );
+      return this.viewIn(trx, machine.id);
+    });
+  }
+
+  /** PUT machines/{id}/: admins change hostname, description, domain, zone, pool, power and hardware numbers. */
+  async update(systemId: string, input: MachineInput, actor: string): Promise<MachineView> {
+    const problems: Record<string, string> = {};
+    if (input.hostname !== undefined) {
+      const problem = hostnameError(input.hostname);
+      if (problem) problems['hostname'] = problem;
+    }
+    if (input.architecture !== undefined && !normaliseArchitecture(input.architecture))
+      problems['architecture'] = 'This field cannot be blank.';
+    this.checkHardwareNumbers(input, problems);
+    if (Object.keys(problems).length > 0) throw AppError.invalid(problems);
+    return this.deps.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('machines')
+        .selectAll()
+        .where('system_id', '=', systemId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw notFound();
+      const changes: Record<string, unknown> = { updated: new Date() };
+      const hostname = input.hostname !== undefined ? hostPart(input.hostname) : row.hostname;
+      if (input.hostname !== undefined) changes['hostname'] = hostname;
+      if (input.description !== undefined) changes['description'] = input.description;
+      if (input.architecture !== undefined)
+        changes['architecture'] = normaliseArchitecture(input.architecture);
+      if (input.minHweKernel !== undefined) changes['min_hwe_kernel'] = input.minHweKernel;
+      if (input.domain !== undefined) changes['domain_id'] = await this.domainId(trx, input.domain);
+      if (input.zone !== undefined) changes['zone_id'] = await this.namedId(trx, 'zones', input.zone, 'zone');
+      if (input.pool !== undefined)
+        changes['pool_id'] = await this.namedId(trx, 'resource_pools', input.pool, 'pool');
+      if (input.cpuCount !== undefined) changes['cpu_count'] = input.cpuCount;
+      if (input.memory !== undefined) changes['memory'] = input.memory;
+      if (input.swapSize !== undefined) changes['swap_size'] = input.swapSize;
+      if (input.powerType !== undefined) changes['power_type'] = input.powerType;
+      if (input.powerParameters !== undefined) {
+        const { plain, secrets } = splitPowerParameters(input.powerParameters);
+        changes['power_parameters'] = JSON.stringify(plain);
+        changes['power_secrets'] = this.deps.sealSecrets(secrets);
+      }
+      try {
+        await trx.updateTable('machines').set(changes).where('id', '=', row.id).execute();
+      } catch (error) {
+        if (isUniqueViolation(error, 'machines_hostname_domain'))
+          throw new AppError('conflict', `Node with hostname "${hostname}" already exists.`);
+        throw error;
+      }
+      await this.deps.events.record(
+        {
+          type: 'AUDIT',
+          level: 'AUDIT',
+          description: `Updated machine ${row.hostname}.`,
+          username: actor,
+          nodeSystemId: row.system_id,
+          nodeHostname: hostname,
+        },
+        trx,
+      );
+      return this.viewIn(trx, row.id);
+    });
+  }
+
+  /** Hardware found by commissioning (or given by a test): numbers and block devices, replaced whole. */
+  async setHardware(systemId: string, hardware: MachineHardware): Promise<MachineView> {
+    return this.deps.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('machines')
+        .select('id')
+        .where('system_id', '=', systemId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw notFound();
+      await trx
+        .updateTable('machines')
+        .set({
+          ...(hardware.cpuCount !== undefined ? { cpu_count: hardware.cpuCount } : {}),
+          ...(hardware.cpuSpeed !== undefined ? { cpu_speed: hardware.cpuSpeed } : {}),
+          ...(hardware.memory !== undefined ? { memory: hardware.memory } : {}),
+          ...(hardware.hardwareInfo !== undefined
+            ? { hardware_info: JSON.stringify(hardware.hardwareInfo) }
+            : {}),
+          updated: new Date(),
+        })
+        .where('id', '=', row.id)
+        .execute();
+      if (hardware.blockDevices) {
+        await trx.deleteFrom('block_devices').where('machine_id', '=', row.id).execute();
+        if (hardware.blockDevices.length > 0)
+          await trx
+            .insertInto('block_devices')
+            .values(
+              hardware.blockDevices.map((d) => ({
+                machine_id: row.id,
+                name: d.name,
+                size: d.size,
+                model: d.model ?? '',
+                serial: d.serial ?? '',
+                id_path: d.idPath ?? null,
+                tags: [...(d.tags ?? [])],
+                firmware_version: null,
+              })),
+            )
+            .execute();
+      }
+      return this.viewIn(trx, row.id);
+    });
+  }
+
+  async delete(systemId: string, actor: string): Promise<void> {
+    const row = await this.row(systemId);
+    if (row.locked)
+      throw new AppError('invalid_transition', `Cannot delete machine ${row.hostname}: it is locked.`);
+    await this.deps.db.deleteFrom('machines').where('id', '=', row.id).execute();
+    await this.deps.events.record({
+      type: 'AUDIT',
+      level: 'AUDIT',
+      description: `Deleted machine ${row.hostname}.`,
+      username: actor,
+      nodeSystemId: row.system_id,
+      nodeHostname: row.hostname,
+    });
+  }
+
+  /** Which of these MACs belong to a machine already (`is_registered`). */
+  async isRegistered(mac: string): Promise<boolean> {
+    const normalised = mac.trim().toLowerCase().replace(/-/g, ':');
+    if (!macPattern.test(normalised))
+      throw AppError.invalid({ mac_address: `'${mac}' is not a valid MAC address.` });
+    const row = await this.deps.db
+      .selectFrom('machine_interfaces')
+      .select('id')
+      .where(sql<boolean>`mac_address = ${normalised}::macaddr`)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Whether the machine with this MAC is in the middle of an operation (MAAS's enlistment check). */
+  async isActionInProgress(mac: string): Promise<boolean> {
+    const normalised = mac.trim().toLowerCase().replace(/-/g, ':');
+    if (!macPattern.test(normalised))
+      throw AppError.invalid({ mac_address: `'${mac}' is not a valid MAC address.` });
+    const row = await this.deps.db
+      .selectFrom('machine_interfaces')
+      .innerJoin('machines', 'machines.id', 'machine_interfaces.machine_id')
+      .select('machines.status')
+      .where(sql<boolean>`machine_interfaces.mac_address = ${normalised}::macaddr`)
+      .executeTakeFirst();
+    const status = row ? statusFromValue(row.status) : undefined;
+    return status !== undefined && inProgress.has(status);
+  }
+
+  /**
+   * tags/{name}/?op=update_nodes: adds the tag to the machines in `add` and removes it from those
+   * in `remove`; unknown system_ids are refused (nothing changes). Counts what changed.
+   */
+  async updateTagNodes(
+    tagName: string,
+    add: readonly string[],
+    remove: readonly string[],
+    actor: string,
+  ): Promise<{ added: number; removed: number }> {
+    return this.deps.db.transaction().execute(async (trx) => {
+      const tag = await trx.selectFrom('tags').select('id').where('name', '=', tagName).executeTakeFirst();
+      if (!tag) throw new AppError('not_found', 'No Tag matches the given query.');
+      const ids = [...new Set([...add, ...remove])];
+      const rows =
+        ids.length === 0
+          ? []
+          : await trx
+              .selectFrom('machines')
+              .select(['id', 'system_id'])
+              .where('system_id', 'in', ids)
+              .execute();
+      const byId = new Map(rows.map((r) => [r.system_id, r.id]));
+      const unknown = ids.filter((id) => !byId.has(id));
+      if (unknown.length > 0) throw AppError.invalid({ add: `Unknown node(s): ${unknown.join(', ')}.` });
+      const toAdd = add.map((id) => byId.get(id) ?? 0);
+      const toRemove = remove.map((id) => byId.get(id) ?? 0);
+      const added =
+        toAdd.length === 0
+          ? []
+          : await trx
+              .insertInto('machine_tags')
+              .values(toAdd.map((machineId) => ({ machine_id: machineId, tag_id: tag.id })))
+              .onConflict((oc) => oc.doNothing())
+              .returning('machine_id')
+              .execute();
+      const removed =
+        toRemove.length === 0
+          ? []
+          : await trx
+              .deleteFrom('machine_tags')
+              .where('tag_id', '=', tag.id)
+              .where('machine_id', 'in', toRemove)
+              .returning('machine_id')
+              .execute();
+      await this.deps.events.record(
+        {
+          type: 'AUDIT',
+          level: 'AUDIT',
+          description: `Tag '${tagName}': added to ${String(added.length)}, removed from ${String(removed.length)} machines.`,
+          username: actor,
+        },
+        trx,
+      );
+      return { added: added.length, removed: removed.length };
+    });
+  }
+
+  /** Plain and secret power parameters together, for administrators only. */
+  powerParameters(row: MachineRow): Record<string, string> {
+    return {
+      ...row.power_parameters,
+      ...(row.power_secrets ? this.deps.openSecrets(row.power_secrets) : {}),
+    };
+  }
+
+  /** Moves machines to a zone (admin `set_zone`). */
+  async setZone(systemIds: readonly string[], zone: string, actor: string): Promise<void> {
+    await this.deps.db.transaction().execute(async (trx) => {
+      const zoneId = await this.namedId(trx, 'zones', zone, 'zone');
+      await trx
+        .updateTable('machines')
+        .set({ zone_id: zoneId, updated: new Date() })
+        .where('system_id', 'in', [...systemIds])
+        .execute();
+      await this.deps.events.record(
+        {
+          type: 'AUDIT',
+          level: 'AUDIT',
+          description: `Moved ${String(systemIds.length)} machines to zone ${zone}.`,
+          username: actor,
+        },
+        trx,
+      );
+    });
+  }
+
+  /** Machine rows by system_id (all when none given), ordered by id. */
+  async rows(systemIds: readonly string[] | undefined): Promise<MachineRow[]> {
+    let query = this.deps.db.selectFrom('machines').selectAll().orderBy('id');
+    if (systemIds && systemIds.length > 0) query = query.where('system_id', 'in', [...systemIds]);
+    return query.execute();
+  }
+
+  private async viewIn(trx: Transaction<Database>, id: number): Promise<MachineView> {
+    const [view] = await loadMachineViews(trx, [id]);
+    if (!view) throw notFound();
+    return view;
+  }
+
+  private checkHardwareNumbers(input: MachineInput, problems: Record<string, string>): void {
+    if (input.cpuCount !== undefined && (!Number.isInteger(input.cpuCount) || input.cpuCount < 0))
+      problems['cpu_count'] = 'Enter a whole number of 0 or more.';
+    if (input.memory !== undefined && (!Number.isInteger(input.memory) || input.memory < 0))
+      problems['memory'] = 'Enter a whole number of MiB, 0 or more.';
+  }
+
+  private systemId(): string {
+    let id = '';
+    for (let i = 0; i < 6; i++)
+      id += systemIdAlphabet.charAt(Math.floor(this.random() * systemIdAlphabet.length));
+    return id;
+  }
+
+  private async domainId(trx: Kysely<Database>, name: string | undefined): Promise<number> {
+    const row =
+      name === undefined || name === ''
+        ? await trx.selectFrom('domains').select('id').where('is_default', '=', true).executeTakeFirst()
+        : await trx.selectFrom('domains').select('id').where('name', '=', name).executeTakeFirst();
+    if (!row) throw AppError.invalid({ domain: `Unknown domain '${name ?? ''}'.` });
+    return row.id;
+  }
+
+  private async namedId(
+    trx: Kysely<Database>,
+    table: 'zones' | 'resource_pools',
+    name: string,
+    field: string,
+  ): Promise<number> {
+    const row = await trx.selectFrom(table).select('id').where('name', '=', name).executeTakeFirst();
+    if (!row)
+      throw AppError.invalid({
+        [field]: `Select a valid choice. ${name} is not one of the available choices.`,
+      });
+    return row.id;
+  }
+}
+
+export function notFound(): AppError {
+  return new AppError('not_found', 'No Machine matches the given query.');
+}
+
+/** `amd64` alone means `amd64/generic`, as MAAS stores it. */
+function normaliseArchitecture(arch: string | undefined): string | undefined {
+  const value = arch?.trim();
+  if (!value) return undefined;
+  return value.includes('/') ? value : `${value}/generic`;
+}
+
+/** The host part of a hostname given as an FQDN. */
+function hostPart(hostname: string): string {
+  return hostname.split('.')[0] ?? hostname;
+}
+
+/** Parameters whose names say they are secret (MAAS power drivers flag password-like fields). */
+const secretParameter = /pass|secret|key|token|community/i;
+
+export function splitPowerParameters(params: Readonly<Record<string, string>>): {
+  plain: Record<string, string>;
+  secrets: Record<string, string>;
+} {
+  const plain: Record<string, string> = {};
+  const secrets: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params))
+    (secretParameter.test(key) ? secrets : plain)[key] = value;
+  return { plain, secrets };
+}
+
+export function statusOf(row: MachineRow): NodeStatus {
+  const status = statusFromValue(row.status);
+  if (!status)
+    throw new AppError('internal', `Machine ${row.system_id} has an unknown status ${String(row.status)}.`);
+  return status;
+}
+
+export { statusLabel };
