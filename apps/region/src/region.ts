@@ -8,6 +8,8 @@ import { migrateToLatest } from './db/migrator.js';
 import { openDatabaseTarget, type DatabaseTarget } from './database-target.js';
 import { loadOrCreateSecretKey, SecretBox } from './services/secret-box.js';
 import { TimeoutMonitor } from './jobs/timeout-monitor.js';
+import { JobQueue } from './jobs/job-queue.js';
+import { POWER_QUEUE, type PowerJob } from './services/power-service.js';
 import { createServices, type Services } from './services/services.js';
 
 export interface RunningRegion {
@@ -29,6 +31,7 @@ export async function openRegionContext(
   config: RegionConfig,
   logger: Logger,
   exclusive: boolean,
+  options: { readonly jobs?: boolean } = {},
 ): Promise<RegionContext> {
   // BMC secrets are encrypted with a key kept in the data dir, apart from the database.
   const secrets = new SecretBox(await loadOrCreateSecretKey(config.dataDir));
@@ -48,11 +51,32 @@ export async function openRegionContext(
     await target.release();
     throw error;
   }
+  // The running region works the job queue; one-shot commands (createadmin, status) do not.
+  let jobs: JobQueue | undefined;
+  let services: Services;
+  try {
+    if (options.jobs) {
+      jobs = new JobQueue({ pool: database.pool, logger });
+      await jobs.start();
+      await jobs.defineQueue(POWER_QUEUE, { retryLimit: 3, expireInSeconds: 120 });
+    }
+    services = createServices({ db: database.db, secrets, ...(jobs ? { powerQueue: jobs } : {}) });
+    await jobs?.work<PowerJob>(POWER_QUEUE, (job) => services.power.run(job.systemId, job.work), {
+      concurrency: 8,
+    });
+  } catch (error) {
+    await jobs?.stop();
+    await database.close();
+    await target.release();
+    throw error;
+  }
   return {
-    services: createServices({ db: database.db, secrets }),
+    services,
     database,
     target,
     close: async () => {
+      // The queue uses the pool: it stops (running work finished) before the pool closes.
+      await jobs?.stop();
       await database.close();
       await target.release();
     },
@@ -66,7 +90,7 @@ export async function startRegion(
   version: string,
 ): Promise<RunningRegion> {
   const startedAt = Date.now();
-  const context = await openRegionContext(config, logger, true);
+  const context = await openRegionContext(config, logger, true, { jobs: true });
   // A wildcard bind is reached as localhost from this machine.
   const host =
     config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? 'localhost' : config.bindAddress;

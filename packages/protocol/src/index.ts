@@ -6,3 +6,4 @@ export const PROTOCOL_VERSION = 1;
 
 /** The path of the region's RPC websocket. */
 export const RPC_PATH = '/MAAS/rpc/';
+export type * from './power-driver.js';

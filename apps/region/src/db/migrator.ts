@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-ssh-key-material-unique.js';
 import * as m0003 from './migrations/0003-machines.js';
+import * as m0004 from './migrations/0004-job-queue.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-ssh-key-material-unique': m0002,
   '0003-machines': m0003,
+  '0004-job-queue': m0004,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema

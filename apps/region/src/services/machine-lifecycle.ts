@@ -33,6 +33,8 @@ export interface LifecycleDeps {
   readonly power: PowerWorkSink;
   /** node_timeout in minutes (config), read per transition. */
   readonly nodeTimeoutMinutes: () => Promise<number>;
+  /** What deploy installs when the request does not say (default_osystem, default_distro_series). */
+  readonly deployDefaults: () => Promise<{ osystem: string; distroSeries: string }>;
   readonly now?: () => Date;
 }
 
@@ -69,6 +71,15 @@ export class MachineLifecycle {
     options: ActionOptions = {},
   ): Promise<MachineView> {
     const work: PowerWork[] = [];
+    // Read before the transaction: a config read on another connection inside it could starve the pool.
+    if (action === 'deploy') {
+      const defaults = await this.deps.deployDefaults();
+      options = {
+        ...options,
+        osystem: options.osystem ?? defaults.osystem,
+        distroSeries: options.distroSeries ?? defaults.distroSeries,
+      };
+    }
     const id = await this.transaction(async (trx) => {
       const row = await this.lock(trx, systemId, user);
       const status = statusOf(row);
@@ -300,8 +311,8 @@ export class MachineLifecycle {
         };
       case 'deploy': {
         const set: Record<string, unknown> = {
-          osystem: options.osystem ?? 'ubuntu',
-          distro_series: options.distroSeries ?? 'jammy',
+          osystem: options.osystem ?? '',
+          distro_series: options.distroSeries ?? '',
           ephemeral_deploy: options.ephemeral ?? false,
         };
         if (status === 'READY') {
@@ -364,7 +375,7 @@ export class MachineLifecycle {
       .updateTable('machines')
       .set({
         status: statusValue(to),
-        ...(to === 'TESTING' || to === 'ENTERING_RESCUE_MODE' ? {} : { previous_status: row.status }),
+        ...(keepsPreviousStatus.has(to) ? {} : { previous_status: row.status }),
         status_expires: minutes === undefined ? null : new Date(now.getTime() + minutes * 60_000),
         updated: now,
       })
@@ -451,6 +462,17 @@ export class MachineLifecycle {
     return view;
   }
 }
+
+/**
+ * Statuses that remember where the machine came from rather than overwrite it: testing and
+ * the rescue-mode round trip return to the status before them.
+ */
+const keepsPreviousStatus = new Set<NodeStatus>([
+  'TESTING',
+  'ENTERING_RESCUE_MODE',
+  'RESCUE_MODE',
+  'EXITING_RESCUE_MODE',
+]);
 
 /** Where an in-progress status goes when its work succeeds. */
 function successOf(row: MachineRow, status: NodeStatus): NodeStatus | undefined {

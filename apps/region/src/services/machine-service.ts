@@ -5,6 +5,7 @@ import {
   generateHostname,
   statusFromValue,
   statusLabel,
+  statusTimeoutMinutes,
   statusValue,
   type NodeStatus,
 } from '@ferrum/domain';
@@ -54,6 +55,8 @@ export interface MachineServiceDeps {
   /** Decrypts what sealSecrets stored. */
   readonly openSecrets: (sealed: string) => Record<string, string>;
   readonly random?: () => number;
+  /** node_timeout in minutes: the deadline of a machine created straight into Commissioning. */
+  readonly nodeTimeoutMinutes: () => Promise<number>;
 }
 
 const inProgress = new Set<NodeStatus>([
@@ -132,6 +135,8 @@ export class MachineService {
     this.checkHardwareNumbers(input, problems);
     if (Object.keys(problems).length > 0) throw AppError.invalid(problems);
 
+    const timeout = statusTimeoutMinutes(options.status, await this.deps.nodeTimeoutMinutes());
+    const expires = timeout === undefined ? null : new Date(Date.now() + timeout * 60_000);
     return this.deps.db.transaction().execute(async (trx) => {
       const taken = await trx
         .selectFrom('machine_interfaces')
@@ -164,6 +169,7 @@ export class MachineService {
               min_hwe_kernel: input.minHweKernel ?? '',
               hwe_kernel: null,
               status: statusValue(options.status),
+              status_expires: expires,
               power_type: input.powerType ?? '',
               power_parameters: JSON.stringify(plain),
               power_secrets: this.deps.sealSecrets(secrets),

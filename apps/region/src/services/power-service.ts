@@ -1,55 +1,64 @@
 import type { Kysely } from 'kysely';
 import { AppError, statusFromValue } from '@ferrum/domain';
 import type { Database, MachineRow } from '../db/schema.js';
+import type { PowerDriver, PowerState } from '@ferrum/protocol';
 import type { PowerWork, PowerWorkSink } from './machine-lifecycle.js';
 
-export type PowerState = 'on' | 'off' | 'unknown' | 'error';
-
-/** The part of a power driver the power service uses (the full interface comes with the power work). */
-export interface PowerControl {
-  on(params: Readonly<Record<string, string>>): Promise<void>;
-  off(params: Readonly<Record<string, string>>): Promise<void>;
-  query(params: Readonly<Record<string, string>>): Promise<PowerState>;
+/** The queue power work goes through (the region's pg-boss JobQueue). */
+export interface PowerQueue {
+  send(name: string, data: object): Promise<unknown>;
 }
 
-/**
- * MAAS's `manual` power type (also what a machine without a power type gets): the operator
- * switches the machine by hand, so on and off succeed at once and the state is unknown.
- */
-export const manualPowerControl: PowerControl = {
-  on: () => Promise.resolve(),
-  off: () => Promise.resolve(),
-  query: () => Promise.resolve('unknown'),
-};
+/** The job queue's name for power work. */
+export const POWER_QUEUE = 'power';
+
+/** How long one driver call may take before it is abandoned. */
+const POWER_TIMEOUT_MS = 60_000;
+
+export interface PowerJob {
+  readonly systemId: string;
+  readonly work: PowerWork;
+}
 
 export interface PowerServiceDeps {
+  /** When given, power work is queued (durable, retried, shared by region processes); else run at once. */
+  readonly queue?: PowerQueue | undefined;
   readonly db: Kysely<Database>;
-  readonly control: (powerType: string) => PowerControl | undefined;
+  /** The driver of a power type, or undefined when this region has none. */
+  readonly driver: (powerType: string) => PowerDriver | undefined;
   readonly parameters: (row: MachineRow) => Record<string, string>;
   /** Called when power work a status waits for is done (release: the machine is off). */
   readonly confirmed: (systemId: string, work: PowerWork) => Promise<void>;
 }
 
 /**
- * Runs power work for the lifecycle after its transaction committed. Only the manual driver
- * exists until the rack and power issues land, and it never waits on a BMC, so the work runs
- * right away in this process; the job queue takes this place when real drivers arrive.
+ * Power work for the lifecycle, after its transaction committed: queued in the job queue, whose
+ * `power` worker calls `run`. Without a queue (tools and tests that start no workers) the work
+ * runs at once in this process. Only the manual driver exists until the rack and power issues
+ * land; the rack will serve the same driver interface.
  */
 export class PowerService implements PowerWorkSink {
   constructor(private readonly deps: PowerServiceDeps) {}
 
   async enqueue(systemId: string, work: PowerWork): Promise<void> {
+    if (this.deps.queue) await this.deps.queue.send(POWER_QUEUE, { systemId, work } satisfies PowerJob);
+    else await this.run(systemId, work);
+  }
+
+  /** Carries out power work: the driver's on/off, the state it then reports, and the status it completes. */
+  async run(systemId: string, work: PowerWork): Promise<void> {
     const row = await this.deps.db
       .selectFrom('machines')
       .selectAll()
       .where('system_id', '=', systemId)
       .executeTakeFirst();
     if (!row) return;
-    const control = this.controlFor(row);
+    const driver = this.driverFor(row);
     const params = this.deps.parameters(row);
-    if (work === 'off') await control.off(params);
-    else await control.on(params);
-    const state = await control.query(params);
+    const ctx = { signal: AbortSignal.timeout(POWER_TIMEOUT_MS), systemId };
+    if (work === 'off') await driver.off(params, ctx);
+    else await driver.on(params, ctx);
+    const state = await driver.query(params, ctx);
     await this.deps.db
       .updateTable('machines')
       .set({ power_state: state, power_state_updated: new Date() })
@@ -62,7 +71,10 @@ export class PowerService implements PowerWorkSink {
 
   /** `query_power_state`: asks the driver and records what it says. */
   async query(row: MachineRow): Promise<PowerState> {
-    const state = await this.controlFor(row).query(this.deps.parameters(row));
+    const state = await this.driverFor(row).query(this.deps.parameters(row), {
+      signal: AbortSignal.timeout(POWER_TIMEOUT_MS),
+      systemId: row.system_id,
+    });
     await this.deps.db
       .updateTable('machines')
       .set({ power_state: state, power_state_updated: new Date() })
@@ -71,13 +83,13 @@ export class PowerService implements PowerWorkSink {
     return state;
   }
 
-  private controlFor(row: MachineRow): PowerControl {
-    const control = this.deps.control(row.power_type || 'manual');
-    if (!control)
+  private driverFor(row: MachineRow): PowerDriver {
+    const driver = this.deps.driver(row.power_type || 'manual');
+    if (!driver)
       throw new AppError(
         'validation_failed',
         `Power type '${row.power_type}' of machine ${row.hostname} is not supported yet; only 'manual' is.`,
       );
-    return control;
+    return driver;
   }
 }

@@ -12,7 +12,9 @@ import { UserService } from './user-service.js';
 import { MachineService } from './machine-service.js';
 import { MachineLifecycle } from './machine-lifecycle.js';
 import { MachineAllocator } from './machine-allocator.js';
-import { manualPowerControl, PowerService } from './power-service.js';
+import { PowerService, type PowerQueue } from './power-service.js';
+import { manualDriver } from '../power/manual-driver.js';
+import { PowerDriverRegistry } from '../power/power-driver-registry.js';
 
 export interface Services {
   readonly databaseStatus: DatabaseStatusService;
@@ -41,12 +43,15 @@ export interface ServiceDeps {
   readonly db: Kysely<Database>;
   readonly nowSeconds?: () => number;
   readonly secrets: SecretSealer;
+  /** The job queue for power work; without one, power work runs at once (see PowerService). */
+  readonly powerQueue?: PowerQueue;
 }
 
 export function createServices({
   db,
   nowSeconds = () => Math.floor(Date.now() / 1000),
   secrets,
+  powerQueue,
 }: ServiceDeps): Services {
   // A user reads the events of the machines they may see: their own and those nobody owns.
   const events = new EventService(db, (eb, viewer) =>
@@ -61,17 +66,22 @@ export function createServices({
   );
   const common = { db, events };
   const config = new ConfigService(common);
+  const nodeTimeoutMinutes = async () => Number(await config.get('node_timeout'));
   const machines = new MachineService({
     db,
     events,
+    nodeTimeoutMinutes,
     sealSecrets: (values) =>
       Object.keys(values).length === 0 ? null : secrets.encrypt(JSON.stringify(values)),
     openSecrets: (sealed) => JSON.parse(secrets.decrypt(sealed)) as Record<string, string>,
   });
+  // Only the manual driver until the power issue; the rack will serve the same interface.
+  const drivers = new PowerDriverRegistry([manualDriver]);
   // The lifecycle queues power work; the power service reports back when a status waits for it.
   const power: PowerService = new PowerService({
     db,
-    control: (type) => (type === 'manual' ? manualPowerControl : undefined),
+    queue: powerQueue,
+    driver: (type) => (drivers.has(type) ? drivers.get(type) : undefined),
     parameters: (row) => machines.powerParameters(row),
     confirmed: async (systemId) => {
       await lifecycle.report(systemId, 'succeeded');
@@ -81,7 +91,11 @@ export function createServices({
     db,
     events,
     power,
-    nodeTimeoutMinutes: async () => Number(await config.get('node_timeout')),
+    nodeTimeoutMinutes,
+    deployDefaults: async () => ({
+      osystem: String(await config.get('default_osystem')),
+      distroSeries: String(await config.get('default_distro_series')),
+    }),
   });
   return {
     machines,

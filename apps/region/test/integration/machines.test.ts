@@ -261,8 +261,35 @@ describe('machines/ lifecycle', () => {
     expect((await op(enlisted.system_id, 'abort')).json<Machine>().status_name).toBe('New');
   });
 
+  it('goes into rescue mode and back to the status it came from', async () => {
+    const machine = await readyMachine('rescued');
+    expect((await op(machine.system_id, 'rescue_mode')).json<Machine>().status_name).toBe(
+      'Entering rescue mode',
+    );
+    await region.services.lifecycle.report(machine.system_id, 'succeeded');
+    expect((await get(machine.system_id)).status_name).toBe('Rescue mode');
+    // Exiting powers off; the manual driver confirms at once, and the machine is Ready again.
+    const exited = await op(machine.system_id, 'exit_rescue_mode');
+    expect(exited.statusCode, exited.body).toBe(200);
+    expect((await get(machine.system_id)).status_name).toBe('Ready');
+  });
+
+  it('deploys the configured default release when none is asked for', async () => {
+    const machine = await readyMachine('defaults');
+    const deployed = await op(machine.system_id, 'deploy', region.userKey);
+    expect(deployed.json<Machine>()).toMatchObject({ osystem: 'ubuntu', distro_series: 'noble' });
+  });
+
   it('fails a machine that overstays commissioning, with an event', async () => {
     const machine = await createMachine({ hostname: 'slowpoke' });
+    const deadline = await sql<{ expires: Date | null }>`
+      SELECT status_expires AS expires FROM machines WHERE system_id = ${machine.system_id}`.execute(
+      region.database.db,
+    );
+    // Created straight into Commissioning, it has node_timeout (30 min) to finish.
+    const minutes = ((deadline.rows[0]?.expires?.getTime() ?? 0) - Date.now()) / 60_000;
+    expect(minutes).toBeGreaterThan(29);
+    expect(minutes).toBeLessThanOrEqual(30);
     await sql`UPDATE machines SET status_expires = now() - interval '1 minute' WHERE system_id = ${machine.system_id}`.execute(
       region.database.db,
     );

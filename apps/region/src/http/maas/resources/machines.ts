@@ -42,10 +42,15 @@ const createDoc =
   ':param power_parameters_{param}: The parameter(s) for the power_type.\n:type power_parameters_{param}: String\n\n' +
   ':param commission: Request the newly created machine to be commissioned (admin only; default true).\n:type commission: Boolean';
 
+/** A request parameter that is data: not `op`, and not OAuth's (which may come in the query). */
+function isDataKey(key: string): boolean {
+  return key !== 'op' && !key.startsWith('oauth_');
+}
+
 /** Every request parameter, for filters and constraints. */
 function paramLists(form: FormParams): ParamLists {
   const out: Record<string, string[]> = {};
-  for (const key of form.keys()) if (key !== 'op') out[key] = form.getAll(key);
+  for (const key of form.keys()) if (isDataKey(key)) out[key] = form.getAll(key);
   return out;
 }
 
@@ -103,7 +108,7 @@ function machineInput(form: FormParams): MachineInput {
 /** The map of `key=value` pairs of set_owner_data / set_workload_annotations (op excluded). */
 function keyValues(form: FormParams): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of form.keys()) if (key !== 'op') out[key] = form.get(key) ?? '';
+  for (const key of form.keys()) if (isDataKey(key)) out[key] = form.get(key) ?? '';
   return out;
 }
 

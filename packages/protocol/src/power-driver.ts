@@ -1,0 +1,74 @@
+// Power drivers: one interface for every way of switching a machine (manual, IPMI, Redfish, …).
+// Types only: the rack runs drivers, the region validates their parameters, and both (and the
+// web UI) read the same description. Retries and state polling live outside the drivers.
+
+/** What a driver reports about a machine's power. `error`: the BMC answered but could not tell. */
+export type PowerState = 'on' | 'off' | 'unknown' | 'error';
+
+/** How a setting is entered and shown: MAAS's `field_type` values `string`, `password`, `choice`. */
+export type PowerSettingKind = 'string' | 'password' | 'choice';
+
+/** One allowed value of a choice setting (MAAS renders these as `[value, label]` pairs). */
+export interface PowerSettingChoice {
+  readonly value: string;
+  readonly label: string;
+}
+
+interface PowerSettingBase {
+  /** Parameter name, e.g. `power_address`; the API takes it as `power_parameters_<name>`. */
+  readonly name: string;
+  /** Human-readable label for forms. */
+  readonly label: string;
+  /** Whether a machine of this power type must have a non-empty value. */
+  readonly required: boolean;
+  /** Stored encrypted, redacted from logs and API output (MAAS's `secret`). */
+  readonly secret: boolean;
+  /** Where the value lives: shared by every machine on one BMC (default) or per machine. */
+  readonly scope?: 'bmc' | 'node';
+  /** Used when the parameter is not given. */
+  readonly default?: string;
+}
+
+/** A free-text setting. */
+export interface StringPowerSetting extends PowerSettingBase {
+  readonly kind: 'string';
+}
+
+/** A password: entered masked, and always secret. */
+export interface PasswordPowerSetting extends PowerSettingBase {
+  readonly kind: 'password';
+}
+
+/** One value out of a fixed list. */
+export interface ChoicePowerSetting extends PowerSettingBase {
+  readonly kind: 'choice';
+  readonly choices: readonly PowerSettingChoice[];
+}
+
+/** One parameter a power driver takes. */
+export type PowerSetting = StringPowerSetting | PasswordPowerSetting | ChoicePowerSetting;
+
+/** A machine's power parameters, validated and with defaults applied. */
+export type PowerParameters = Readonly<Record<string, string>>;
+
+/** What a driver call gets besides the parameters. */
+export interface PowerContext {
+  /** Aborted when the caller gives up (timeout, shutdown): the driver stops and rejects. */
+  readonly signal: AbortSignal;
+  /** The machine being switched, for messages. */
+  readonly systemId?: string;
+}
+
+/** A way of switching machines on and off and asking their state. */
+export interface PowerDriver {
+  /** The power type, as MAAS names it (`manual`, `ipmi`, `redfish`, …). */
+  readonly name: string;
+  /** Shown to users, e.g. `IPMI`. */
+  readonly description: string;
+  readonly settings: readonly PowerSetting[];
+  /** Programs the driver runs (found on PATH), e.g. `ipmitool`; reported when missing. */
+  readonly requiredTools: readonly string[];
+  on(params: PowerParameters, ctx: PowerContext): Promise<void>;
+  off(params: PowerParameters, ctx: PowerContext): Promise<void>;
+  query(params: PowerParameters, ctx: PowerContext): Promise<PowerState>;
+}
