@@ -59,18 +59,24 @@ export function machineListConditions(params: ParamLists): Condition[] {
   const ids = [...listParam(params, 'id'), ...listParam(params, 'system_id')];
   if (ids.length > 0) add((eb) => eb('machines.system_id', '=', eb.fn.any(anyOf(ids))));
   const hostnames = listParam(params, 'hostname');
-  if (hostnames.length > 0)
+  if (hostnames.length > 0) {
+    // A bare name uses the (hostname, domain) index; an FQDN matches host and domain both.
+    const bare = hostnames.filter((h) => !h.includes('.'));
+    const fqdns = hostnames
+      .filter((h) => h.includes('.'))
+      .map((h) => [h.slice(0, h.indexOf('.')), h.slice(h.indexOf('.') + 1)] as const);
     add((eb) =>
       eb.or([
-        eb('machines.hostname', '=', eb.fn.any(anyOf(hostnames))),
-        // An FQDN matches too: host and domain.
-        eb(
-          sql<string>`machines.hostname || '.' || (SELECT name FROM domains WHERE domains.id = machines.domain_id)`,
-          '=',
-          eb.fn.any(anyOf(hostnames)),
+        ...(bare.length > 0 ? [eb('machines.hostname', '=', eb.fn.any(anyOf(bare)))] : []),
+        ...fqdns.map(([host, domain]) =>
+          eb.and([
+            eb('machines.hostname', '=', host),
+            eb('machines.domain_id', 'in', eb.selectFrom('domains').select('id').where('name', '=', domain)),
+          ]),
         ),
       ]),
     );
+  }
   const macs = listParam(params, 'mac_address').map((m) => m.toLowerCase());
   for (const mac of macs)
     if (!/^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/.test(mac))
