@@ -1,3 +1,4 @@
+import { startListeningRegion, type ListeningRegion } from './support/listening-region.js';
 // Juju's Go MAAS client (gomaasapi 2.0.0, Debian's packaged sources) driving Ferrum's machines
 // API over TCP: Controller.Machines with filters, AllocateMachine with constraints (storage
 // labels included), a no-match allocation, ReleaseMachines. The harness is
@@ -11,8 +12,6 @@ import type { MachineView } from '../../src/services/machine-store.js';
 import {
   buildGomaasapiHarness,
   runGomaasapiHarness,
-  startListeningRegionWithDatabase,
-  type ListeningRegionWithDatabase,
 } from './support/gomaasapi-harness.js';
 import type { ToolRun } from './support/real-tools.js';
 
@@ -114,7 +113,7 @@ const seeds: Record<string, Seed> = {
 
 const agentName = 'juju-e2e-controller-1';
 
-let region: ListeningRegionWithDatabase;
+let region: ListeningRegion;
 let buildDir: string;
 let binary = '';
 const machines = new Map<string, MachineView>();
@@ -186,7 +185,7 @@ async function runMachinesMode(
 }
 
 beforeAll(async () => {
-  region = await startListeningRegionWithDatabase();
+  region = await startListeningRegion();
   buildDir = await mkdtemp(join(tmpdir(), 'ferrum-e2e-gomaasapi-machines-'));
   binary = await buildGomaasapiHarness(buildDir);
   await region.region.services.zones.create({ name: 'rack-b', description: 'second rack' }, 'admin');

@@ -8,6 +8,8 @@ import { seedUsers } from '../../support/test-region.js';
 
 export interface ListeningRegion {
   readonly region: RunningRegion;
+  /** The region's database, for state that has no API to seed it. */
+  readonly database: TestDatabase;
   /** e.g. `http://127.0.0.1:41234/MAAS/`, as a user would give it to `maas login`. */
   readonly url: string;
   readonly host: string;
@@ -58,6 +60,7 @@ export async function startListeningRegion(): Promise<ListeningRegion> {
     const { adminKey, userKey } = await seedUsers(services, 'e2e');
     return {
       region,
+      database,
       url: region.url,
       host: '127.0.0.1',
       port: address.port,

@@ -161,6 +161,39 @@ function commonNodeOps(): ActionDef[] {
   ];
 }
 
+/** The operations machines/ and nodes/ share: MAC lookups for enlistment, and set_zone. */
+function nodeCollectionOps(): ActionDef[] {
+  return [
+    operation(
+      'is_registered',
+      'GET',
+      'anonymous',
+      'Returns whether a MAC address is registered.\n\n:param mac_address: The MAC address.\n:type mac_address: String',
+      async (ctx) => ctx.services.machines.isRegistered(ctx.form.required('mac_address')),
+    ),
+    operation(
+      'is_action_in_progress',
+      'GET',
+      'anonymous',
+      'Returns whether an action is in progress for a MAC address.\n\n:param mac_address: The MAC address.\n:type mac_address: String',
+      async (ctx) => ctx.services.machines.isActionInProgress(ctx.form.required('mac_address')),
+    ),
+    operation(
+      'set_zone',
+      'POST',
+      'admin',
+      'Assign multiple nodes to a physical zone at once.\n\n:param zone: Zone name.\n:type zone: String\n\n:param nodes: system_ids of the nodes.\n:type nodes: String',
+      async (ctx) => {
+        await ctx.services.machines.setZone(
+          ctx.form.getAll('nodes'),
+          ctx.form.required('zone'),
+          currentUser(ctx).username,
+        );
+      },
+    ),
+  ];
+}
+
 const systemIdDoc = ':param system_id: The system_id of the node.\n:type system_id: String';
 
 /** Documents the `{system_id}` placeholder on every action of a one-node handler. */
@@ -174,6 +207,7 @@ export const machinesHandlers: HandlerDef[] = [
     doc: 'Manage the collection of all the machines in the MAAS.',
     path: '/machines/',
     actions: [
+      ...nodeCollectionOps(),
       crud('read', 'user', filterDoc, async (ctx) =>
         (await ctx.services.machines.list(currentUser(ctx), paramLists(ctx.form))).map(renderMachine),
       ),
@@ -196,20 +230,6 @@ export const machinesHandlers: HandlerDef[] = [
           await ctx.services.machines.create(input, { status: 'NEW', actor: null }),
         );
       }),
-      operation(
-        'is_registered',
-        'GET',
-        'anonymous',
-        'Returns whether a MAC address is registered.\n\n:param mac_address: The MAC address.\n:type mac_address: String',
-        async (ctx) => ctx.services.machines.isRegistered(ctx.form.required('mac_address')),
-      ),
-      operation(
-        'is_action_in_progress',
-        'GET',
-        'anonymous',
-        'Returns whether an action is in progress for a MAC address.\n\n:param mac_address: The MAC address.\n:type mac_address: String',
-        async (ctx) => ctx.services.machines.isActionInProgress(ctx.form.required('mac_address')),
-      ),
       operation(
         'list_allocated',
         'GET',
@@ -275,19 +295,6 @@ export const machinesHandlers: HandlerDef[] = [
             released.push(id);
           }
           return released;
-        },
-      ),
-      operation(
-        'set_zone',
-        'POST',
-        'admin',
-        'Assign multiple nodes to a physical zone at once.\n\n:param zone: Zone name.\n:type zone: String\n\n:param nodes: system_ids of the nodes.\n:type nodes: String',
-        async (ctx) => {
-          await ctx.services.machines.setZone(
-            ctx.form.getAll('nodes'),
-            ctx.form.required('zone'),
-            currentUser(ctx).username,
-          );
         },
       ),
     ],
@@ -406,35 +413,9 @@ export const machinesHandlers: HandlerDef[] = [
     doc: 'Manage the collection of all the nodes in the MAAS.',
     path: '/nodes/',
     actions: [
+      ...nodeCollectionOps(),
       crud('read', 'user', filterDoc.replace('List machines', 'List nodes'), async (ctx) =>
         (await ctx.services.machines.list(currentUser(ctx), paramLists(ctx.form))).map(renderMachine),
-      ),
-      operation(
-        'is_registered',
-        'GET',
-        'anonymous',
-        'Returns whether a MAC address is registered.\n\n:param mac_address: The MAC address.\n:type mac_address: String',
-        async (ctx) => ctx.services.machines.isRegistered(ctx.form.required('mac_address')),
-      ),
-      operation(
-        'is_action_in_progress',
-        'GET',
-        'anonymous',
-        'Returns whether an action is in progress for a MAC address.\n\n:param mac_address: The MAC address.\n:type mac_address: String',
-        async (ctx) => ctx.services.machines.isActionInProgress(ctx.form.required('mac_address')),
-      ),
-      operation(
-        'set_zone',
-        'POST',
-        'admin',
-        'Assign multiple nodes to a physical zone at once.\n\n:param zone: Zone name.\n:type zone: String\n\n:param nodes: system_ids of the nodes.\n:type nodes: String',
-        async (ctx) => {
-          await ctx.services.machines.setZone(
-            ctx.form.getAll('nodes'),
-            ctx.form.required('zone'),
-            currentUser(ctx).username,
-          );
-        },
       ),
     ],
   },
