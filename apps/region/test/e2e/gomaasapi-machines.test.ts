@@ -9,10 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusValue } from '@ferrum/domain';
 import type { MachineView } from '../../src/services/machine-store.js';
-import {
-  buildGomaasapiHarness,
-  runGomaasapiHarness,
-} from './support/gomaasapi-harness.js';
+import { buildGomaasapiHarness, runGomaasapiHarness } from './support/gomaasapi-harness.js';
 import type { ToolRun } from './support/real-tools.js';
 
 /** A machine as the harness prints what gomaasapi's Machine interface returned. */
