@@ -4,6 +4,7 @@ export * from './names.js';
 export * from './maas-config.js';
 export * from './event-level.js';
 export * from './ip-address.js';
+export * from './mac-address.js';
 export * from './db-id.js';
 export * from './url-credentials.js';
 export * from './machine/index.js';

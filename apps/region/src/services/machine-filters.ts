@@ -1,5 +1,5 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
-import { AppError, allNodeStatuses, statusValue, type NodeStatus } from '@ferrum/domain';
+import { AppError, allNodeStatuses, normaliseMac, statusValue, type NodeStatus } from '@ferrum/domain';
 import type { Database, UserRow } from '../db/schema.js';
 
 /** Request parameters by name, each with every value given (`?tags=a&tags=b`). */
@@ -77,10 +77,10 @@ export function machineListConditions(params: ParamLists): Condition[] {
       ]),
     );
   }
-  const macs = listParam(params, 'mac_address').map((m) => m.toLowerCase());
-  for (const mac of macs)
-    if (!/^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/.test(mac))
-      problems['mac_address'] = `Invalid MAC address: '${mac}'.`;
+  const givenMacs = listParam(params, 'mac_address');
+  const macs = givenMacs.flatMap((m) => normaliseMac(m) ?? []);
+  for (const mac of givenMacs)
+    if (!normaliseMac(mac)) problems['mac_address'] = `Invalid MAC address: '${mac}'.`;
   if (macs.length > 0 && !problems['mac_address'])
     add((eb) =>
       eb.exists(

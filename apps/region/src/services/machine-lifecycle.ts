@@ -15,6 +15,7 @@ import type { Database, MachineRow, UserRow } from '../db/schema.js';
 import type { EventService } from './event-service.js';
 import { loadMachineViews, type MachineView } from './machine-store.js';
 import { notFound, statusOf } from './machine-service.js';
+import { visibleTo } from './machine-filters.js';
 
 /** What a status change asks the power side to do once it has committed. */
 export type PowerWork = 'on' | 'off' | 'cycle';
@@ -433,8 +434,8 @@ export class MachineLifecycle {
 
   private async lock(trx: Transaction<Database>, systemId: string, viewer?: UserRow): Promise<MachineRow> {
     let query = trx.selectFrom('machines').selectAll().where('system_id', '=', systemId);
-    if (viewer && !viewer.is_superuser)
-      query = query.where((eb) => eb.or([eb('owner_id', 'is', null), eb('owner_id', '=', viewer.id)]));
+    const visible = viewer ? visibleTo(viewer) : undefined;
+    if (visible) query = query.where(visible);
     const row = await query.forUpdate().executeTakeFirst();
     if (!row) throw notFound();
     return row;

@@ -1,10 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import {
   AppError,
+  normaliseMac,
   hostnameError,
   generateHostname,
   statusFromValue,
-  statusLabel,
   statusTimeoutMinutes,
   statusValue,
   type NodeStatus,
@@ -70,7 +70,6 @@ const inProgress = new Set<NodeStatus>([
 ]);
 
 const systemIdAlphabet = 'abcdefghjkmnpqrstuvwxy3456789';
-const macPattern = /^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/;
 
 /** Machines: create, enlist, read, filter, update, delete. Status changes live in MachineLifecycle. */
 export class MachineService {
@@ -107,10 +106,6 @@ export class MachineService {
     return row;
   }
 
-  async views(ids: readonly number[]): Promise<MachineView[]> {
-    return loadMachineViews(this.deps.db, ids);
-  }
-
   /**
    * A new machine: by an admin (`status` COMMISSIONING, MAAS's default) or enlisted anonymously
    * (NEW). MAC addresses are unique across all machines; a hostname is generated when none is
@@ -123,10 +118,11 @@ export class MachineService {
     const problems: Record<string, string> = {};
     const architecture = normaliseArchitecture(input.architecture);
     if (!architecture) problems['architecture'] = 'This field is required.';
-    const macs = (input.macAddresses ?? []).map((m) => m.trim().toLowerCase().replace(/-/g, ':'));
-    if (macs.length === 0) problems['mac_addresses'] = 'This field is required.';
-    for (const mac of macs)
-      if (!macPattern.test(mac)) problems['mac_addresses'] = `'${mac}' is not a valid MAC address.`;
+    const given = input.macAddresses ?? [];
+    const macs = given.flatMap((m) => normaliseMac(m) ?? []);
+    if (given.length === 0) problems['mac_addresses'] = 'This field is required.';
+    for (const mac of given)
+      if (!normaliseMac(mac)) problems['mac_addresses'] = `'${mac}' is not a valid MAC address.`;
     if (new Set(macs).size !== macs.length) problems['mac_addresses'] = 'A MAC address is given twice.';
     if (input.hostname !== undefined && input.hostname !== '') {
       const problem = hostnameError(input.hostname);
@@ -356,9 +352,7 @@ export class MachineService {
 
   /** Which of these MACs belong to a machine already (`is_registered`). */
   async isRegistered(mac: string): Promise<boolean> {
-    const normalised = mac.trim().toLowerCase().replace(/-/g, ':');
-    if (!macPattern.test(normalised))
-      throw AppError.invalid({ mac_address: `'${mac}' is not a valid MAC address.` });
+    const normalised = macParameter(mac);
     const row = await this.deps.db
       .selectFrom('machine_interfaces')
       .select('id')
@@ -369,9 +363,7 @@ export class MachineService {
 
   /** Whether the machine with this MAC is in the middle of an operation (MAAS's enlistment check). */
   async isActionInProgress(mac: string): Promise<boolean> {
-    const normalised = mac.trim().toLowerCase().replace(/-/g, ':');
-    if (!macPattern.test(normalised))
-      throw AppError.invalid({ mac_address: `'${mac}' is not a valid MAC address.` });
+    const normalised = macParameter(mac);
     const row = await this.deps.db
       .selectFrom('machine_interfaces')
       .innerJoin('machines', 'machines.id', 'machine_interfaces.machine_id')
@@ -520,6 +512,13 @@ export class MachineService {
   }
 }
 
+/** The `mac_address` parameter of is_registered / is_action_in_progress, normalised. */
+function macParameter(mac: string): string {
+  const normalised = normaliseMac(mac);
+  if (!normalised) throw AppError.invalid({ mac_address: `'${mac}' is not a valid MAC address.` });
+  return normalised;
+}
+
 export function notFound(): AppError {
   return new AppError('not_found', 'No Machine matches the given query.');
 }
@@ -556,5 +555,3 @@ export function statusOf(row: MachineRow): NodeStatus {
     throw new AppError('internal', `Machine ${row.system_id} has an unknown status ${String(row.status)}.`);
   return status;
 }
-
-export { statusLabel };

@@ -18,14 +18,14 @@ export interface MachineView {
   readonly tags: readonly string[];
   readonly interfaces: readonly MachineInterfaceRow[];
   readonly blockDevices: readonly BlockDeviceRow[];
-  /** The latest event's description (MAAS's `status_message`), or '' when there is none. */
+  /** The latest event's type (MAAS's `status_message`), or '' when there is none. */
   readonly statusMessage: string;
 }
 
 export type MachineQuery = SelectQueryBuilder<Database, 'machines', { id: number }>;
 
 /**
- * Reads machine views for a query of machine ids: five queries whatever the number of machines
+ * Reads machine views for a query of machine ids: a fixed number of queries whatever the number of machines
  * (no N+1), ordered as the query orders them (by id unless it says otherwise).
  */
 export async function loadMachineViews(
@@ -110,7 +110,7 @@ export async function loadMachineViews(
   return views;
 }
 
-/** The description of each machine's latest event (by system_id, the events table's key). */
+/** The type of each machine's latest event (MAAS's status_message), by system_id, the events table's key. */
 async function latestStatusMessages(db: Kysely<Database>, ids: number[]): Promise<Map<number, string>> {
   const rows = await db
     .selectFrom('machines')
@@ -118,7 +118,7 @@ async function latestStatusMessages(db: Kysely<Database>, ids: number[]): Promis
       (eb) =>
         eb
           .selectFrom('events')
-          .select(['events.type', 'events.description'])
+          .select('events.type')
           .whereRef('events.node_system_id', '=', 'machines.system_id')
           .where('events.level', '>=', 20)
           .orderBy('events.id', 'desc')
@@ -126,7 +126,7 @@ async function latestStatusMessages(db: Kysely<Database>, ids: number[]): Promis
           .as('latest'),
       (join) => join.onTrue(),
     )
-    .select(['machines.id', 'latest.type', 'latest.description'])
+    .select(['machines.id', 'latest.type'])
     .where('machines.id', '=', (eb) => eb.fn.any(eb.val(ids)))
     .execute();
   return new Map(rows.map((r) => [r.id, r.type]));

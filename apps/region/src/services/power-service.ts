@@ -58,12 +58,7 @@ export class PowerService implements PowerWorkSink {
     const ctx = { signal: AbortSignal.timeout(POWER_TIMEOUT_MS), systemId };
     if (work === 'off') await driver.off(params, ctx);
     else await driver.on(params, ctx);
-    const state = await driver.query(params, ctx);
-    await this.deps.db
-      .updateTable('machines')
-      .set({ power_state: state, power_state_updated: new Date() })
-      .where('id', '=', row.id)
-      .execute();
+    await this.record(row.id, await driver.query(params, ctx));
     const status = statusFromValue(row.status);
     if (work === 'off' && (status === 'RELEASING' || status === 'EXITING_RESCUE_MODE'))
       await this.deps.confirmed(systemId, work);
@@ -75,12 +70,16 @@ export class PowerService implements PowerWorkSink {
       signal: AbortSignal.timeout(POWER_TIMEOUT_MS),
       systemId: row.system_id,
     });
+    await this.record(row.id, state);
+    return state;
+  }
+
+  private async record(id: number, state: PowerState): Promise<void> {
     await this.deps.db
       .updateTable('machines')
       .set({ power_state: state, power_state_updated: new Date() })
-      .where('id', '=', row.id)
+      .where('id', '=', id)
       .execute();
-    return state;
   }
 
   private driverFor(row: MachineRow): PowerDriver {

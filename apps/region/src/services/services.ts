@@ -10,6 +10,7 @@ import { TagService } from './tag-service.js';
 import { TokenService } from './token-service.js';
 import { UserService } from './user-service.js';
 import { MachineService } from './machine-service.js';
+import { visibleTo } from './machine-filters.js';
 import { MachineLifecycle } from './machine-lifecycle.js';
 import { MachineAllocator } from './machine-allocator.js';
 import { PowerService, type PowerQueue } from './power-service.js';
@@ -54,16 +55,11 @@ export function createServices({
   powerQueue,
 }: ServiceDeps): Services {
   // A user reads the events of the machines they may see: their own and those nobody owns.
-  const events = new EventService(db, (eb, viewer) =>
-    eb(
-      'events.node_system_id',
-      'in',
-      eb
-        .selectFrom('machines')
-        .select('machines.system_id')
-        .where((m) => m.or([m('machines.owner_id', 'is', null), m('machines.owner_id', '=', viewer.id)])),
-    ),
-  );
+  const events = new EventService(db, (eb, viewer) => {
+    const visible = visibleTo(viewer);
+    const machines = eb.selectFrom('machines').select('machines.system_id');
+    return eb('events.node_system_id', 'in', visible ? machines.where(visible) : machines);
+  });
   const common = { db, events };
   const config = new ConfigService(common);
   const nodeTimeoutMinutes = async () => Number(await config.get('node_timeout'));
