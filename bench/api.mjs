@@ -5,11 +5,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { freePort } from './support/region.mjs';
 
 const { values } = parseArgs({
   options: { clients: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' } },
@@ -18,12 +18,7 @@ const clients = Number(values.clients);
 const seconds = Number(values.seconds);
 const bin = new URL('../apps/cli/bin/ferrum.js', import.meta.url).pathname;
 
-const port = await new Promise((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const p = s.address().port;
-    s.close(() => resolve(p));
-  });
-});
+const port = await freePort();
 const dataDir = mkdtempSync(join(tmpdir(), 'ferrum-bench-'));
 const env = {
   ...process.env,
