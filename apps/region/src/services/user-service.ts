@@ -73,7 +73,8 @@ export class UserService {
   /**
    * Deletes a user (its API keys and SSH keys go with it). Refuses self-deletion and the
    * deletion of the last active administrator, also when two administrators delete each
-   * other at the same time. `transferTo`, when given, must name another existing user.
+   * other at the same time. A user who owns machines is deleted only with `transferTo`,
+   * another existing user, who then owns them: the move and the delete are one transaction.
    */
   async delete(username: string, actor: UserRow, transferTo?: string): Promise<void> {
     if (actor.username === username)
@@ -90,6 +91,10 @@ export class UserService {
         .orderBy('id')
         .forUpdate()
         .execute();
+      // The row lock also holds off machines being given to this user meanwhile: setting
+      // machines.owner_id checks the foreign key with FOR KEY SHARE on this row, which waits
+      // for us. An allocation that got its key share first makes us wait for it to commit, and
+      // the machine count below (a new snapshot) then sees its machine.
       const target = await tx
         .selectFrom('users')
         .selectAll()
@@ -97,29 +102,58 @@ export class UserService {
         .forUpdate()
         .executeTakeFirst();
       if (!target) throw new AppError('not_found', 'No User matches the given query.');
+      let heirId: number | undefined;
       if (transferTo !== undefined) {
         if (transferTo === username)
           throw AppError.invalid({
             transfer_resources_to: 'Cannot transfer resources to the user being deleted.',
           });
+        // No lock needed: moving the machines checks the foreign key, which key-shares the heir.
         const heir = await tx
           .selectFrom('users')
           .select('id')
           .where('username', '=', transferTo)
           .executeTakeFirst();
+        // MAAS looks the heir up with get_object_or_404, hence 404 rather than 400.
         if (!heir)
-          throw new AppError('not_found', `No User matches the given query: '${transferTo}' does not exist.`);
-        // Nothing to move yet: users own no machines or IP addresses before those exist.
+          throw new AppError(
+            'not_found',
+            `No User matches the given query: transfer_resources_to '${transferTo}' does not exist.`,
+          );
+        heirId = heir.id;
       }
       if (target.is_superuser && target.is_active && admins.length <= 1) {
         throw new AppError('validation_failed', 'Cannot delete the last administrator.');
       }
+      let transferred = 0;
+      if (heirId !== undefined) {
+        const moved = await tx
+          .updateTable('machines')
+          .set({ owner_id: heirId, updated: new Date() })
+          .where('owner_id', '=', target.id)
+          .executeTakeFirst();
+        transferred = Number(moved.numUpdatedRows);
+      }
+      const { owned } = await tx
+        .selectFrom('machines')
+        .select((eb) => eb.fn.countAll<string>().as('owned'))
+        .where('owner_id', '=', target.id)
+        .executeTakeFirstOrThrow();
+      if (Number(owned) > 0)
+        // MAAS's CannotDeleteUserException text (maasserver/models/userprofile.py), sent as 400.
+        throw new AppError(
+          'validation_failed',
+          `User ${username} cannot be deleted: ${owned} node(s) are still allocated to this user.`,
+        );
       await tx.deleteFrom('users').where('id', '=', target.id).execute();
-      return target;
+      return { target, transferred };
     });
+    const what = `${deleted.target.is_superuser ? 'admin' : 'user'} '${username}'`;
     await this.deps.events.audit(
       actor.username,
-      `Deleted ${deleted.is_superuser ? 'admin' : 'user'} '${username}'.`,
+      deleted.transferred > 0 && transferTo !== undefined
+        ? `Deleted ${what}; transferred ${String(deleted.transferred)} machine(s) to '${transferTo}'.`
+        : `Deleted ${what}.`,
     );
   }
 

@@ -50,7 +50,7 @@ export const usersHandlers: HandlerDef[] = [
         'delete',
         'admin',
         'Deletes a user.\n\n:param username: The user to delete.\n:type username: String\n\n' +
-          ':param transfer_resources_to: An optional username. If supplied, the allocated resources of the user being deleted will be transferred to this user.\n:type transfer_resources_to: String',
+          ':param transfer_resources_to: An optional username. If supplied, the allocated resources of the user being deleted will be transferred to this user. A user who owns machines cannot be deleted without it, until the machines are released.\n:type transfer_resources_to: String',
         async (ctx) => {
           const heir = ctx.form.get('transfer_resources_to');
           await ctx.services.users.delete(
