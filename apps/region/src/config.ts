@@ -77,6 +77,13 @@ export const regionConfigSchema = {
     default: 20,
     parse: intSetting(1, 500),
   },
+  dbPreparedStatements: {
+    env: 'FERRUM_DB_PREPARED_STATEMENTS',
+    description:
+      'Prepare often-run statements on the database server (on, off); off behind a pooler that cannot keep them.',
+    default: 'on',
+    parse: choiceSetting(['on', 'off'] as const),
+  },
 } as const;
 
 export type RegionConfig = ConfigOf<typeof regionConfigSchema>;

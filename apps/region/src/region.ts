@@ -42,7 +42,7 @@ export async function openRegionContext(
     exclusive,
     maxConnections: config.dbPoolSize + 50,
   });
-  const database = openDatabase(target.url, config.dbPoolSize);
+  const database = openDatabase(target.url, config.dbPoolSize, config.dbPreparedStatements === 'on');
   try {
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');

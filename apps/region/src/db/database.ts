@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { PreparingPool } from './preparing-pool.js';
 import type { Database } from './schema.js';
 
 // BIGINT (int8) ids come back as strings by default; counts and ids here fit in a double.
@@ -11,7 +12,8 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function openDatabase(url: string, poolSize = 20): DatabaseHandle {
+/** `prepare`: prepare often-run statements on the server (see PreparingPool). */
+export function openDatabase(url: string, poolSize = 20, prepare = true): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -20,7 +22,9 @@ export function openDatabase(url: string, poolSize = 20): DatabaseHandle {
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new PreparingPool(pool, prepare) }),
+  });
   return {
     db,
     pool,
