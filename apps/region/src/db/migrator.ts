@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-ssh-key-material-unique.js';
 import * as m0003 from './migrations/0003-machines.js';
 import * as m0004 from './migrations/0004-job-queue.js';
+import * as m0005 from './migrations/0005-machine-storage-total.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002-ssh-key-material-unique': m0002,
   '0003-machines': m0003,
   '0004-job-queue': m0004,
+  '0005-machine-storage-total': m0005,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema

@@ -132,6 +132,8 @@ export interface MachinesTable {
   bios_boot_method: string | null;
   enable_ssh: Generated<boolean>;
   is_dpu: Generated<boolean>;
+  /** Bytes: the sum of the block devices' sizes, kept by triggers (migration 0005). */
+  storage_total: Generated<number>;
   created: Timestamp;
   updated: Timestamp;
 }

@@ -36,6 +36,16 @@ export interface SendOptions {
   readonly startAfter?: Date | number;
   /** Overrides the queue's retry limit for this job. */
   readonly retryLimit?: number;
+  /**
+   * Sends through this database session instead of the pool, e.g. the caller's transaction, so
+   * the job exists if and only if the change that asked for it commits.
+   */
+  readonly within?: SqlExecutor;
+}
+
+/** Runs one SQL statement with positional parameters (a transaction, a connection). */
+export interface SqlExecutor {
+  executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 /** What a handler knows about the job it runs. */
@@ -195,6 +205,7 @@ export class JobQueue {
       ...optional('singletonKey', options.singletonKey),
       ...optional('startAfter', options.startAfter),
       ...optional('retryLimit', options.retryLimit),
+      ...(options.within ? { db: options.within } : {}),
     };
     const id = await this.#boss.send(name, data, sendOptions);
     return id ?? undefined;

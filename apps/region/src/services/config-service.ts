@@ -16,18 +16,17 @@ import type { EventService } from './event-service.js';
 export class ConfigService {
   constructor(private readonly deps: { readonly db: Kysely<Database>; readonly events: EventService }) {}
 
-  private async getValue(name: ConfigName): Promise<ConfigValue> {
-    const row = await this.deps.db
-      .selectFrom('config')
-      .select('value')
-      .where('name', '=', name)
-      .executeTakeFirst();
+  private async getValue(name: ConfigName, db: Kysely<Database> = this.deps.db): Promise<ConfigValue> {
+    const row = await db.selectFrom('config').select('value').where('name', '=', name).executeTakeFirst();
     return row ? (row.value as ConfigValue) : defaultConfigValue(name);
   }
 
-  /** The value as MAAS renders it on the wire, unredacted: for the region's own use. */
-  async get(name: ConfigName): Promise<string | number | boolean | null> {
-    return renderConfigValue(await this.getValue(name));
+  /**
+   * The value as MAAS renders it on the wire, unredacted: for the region's own use. `db` may be
+   * a transaction, so a reader holding one does not wait for a second pool connection.
+   */
+  async get(name: ConfigName, db?: Kysely<Database>): Promise<string | number | boolean | null> {
+    return renderConfigValue(await this.getValue(name, db));
   }
 
   /**

@@ -1,6 +1,6 @@
-import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Insertable, Kysely, SqlBool } from 'kysely';
 import { eventLevels, type EventLevelName } from '@ferrum/domain';
-import type { Database, EventRow, UserRow } from '../db/schema.js';
+import type { Database, EventRow, EventsTable, UserRow } from '../db/schema.js';
 import { machineListConditions } from './machine-filters.js';
 
 export interface NewEvent {
@@ -46,6 +46,20 @@ export type NodeEventAccess = (
 
 const noNodeEvents: NodeEventAccess = () => undefined;
 
+/** The events row of `event`, for `record` and for statements that insert it among other changes. */
+export function eventRow(event: NewEvent): Insertable<EventsTable> {
+  return {
+    type: event.type,
+    level: eventLevels[event.level],
+    description: event.description ?? '',
+    action: event.action ?? '',
+    username: event.username ?? null,
+    node_system_id: event.nodeSystemId ?? null,
+    node_hostname: event.nodeHostname ?? '',
+    ip_address: event.ipAddress ?? null,
+  };
+}
+
 /** The events table: written by every audited change, read by `events/?op=query`. */
 export class EventService {
   constructor(
@@ -55,19 +69,7 @@ export class EventService {
 
   /** Records an event, inside `trx` when given so it commits (or not) with the change it tells of. */
   async record(event: NewEvent, trx: Kysely<Database> = this.db): Promise<void> {
-    await trx
-      .insertInto('events')
-      .values({
-        type: event.type,
-        level: eventLevels[event.level],
-        description: event.description ?? '',
-        action: event.action ?? '',
-        username: event.username ?? null,
-        node_system_id: event.nodeSystemId ?? null,
-        node_hostname: event.nodeHostname ?? '',
-        ip_address: event.ipAddress ?? null,
-      })
-      .execute();
+    await trx.insertInto('events').values(eventRow(event)).execute();
   }
 
   /** An AUDIT event: who changed what. */

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import {
   AppError,
   describeConstraints,
@@ -9,7 +9,12 @@ import {
   type AllocationConstraints,
 } from '@ferrum/domain';
 import type { Database, UserRow } from '../db/schema.js';
-import { machineListConditions, type ParamLists } from './machine-filters.js';
+import {
+  machineListConditions,
+  networkFilterProblems,
+  type MachineCondition,
+  type ParamLists,
+} from './machine-filters.js';
 import type { MachineLifecycle } from './machine-lifecycle.js';
 import type { MachineView } from './machine-store.js';
 
@@ -34,22 +39,24 @@ export class MachineAllocator {
   ) {}
 
   async allocate(user: UserRow, params: ParamLists): Promise<Allocation | { dryRun: MachineView }> {
+    const network = networkFilterProblems(params, 'Allocating');
+    if (Object.keys(network).length > 0) throw AppError.invalid(network);
     const constraints = parseAllocationConstraints(params);
-    const conditions = machineListConditions(sqlParams(constraints));
-    const readyValue = statusValue('READY');
+    const conditions = [...machineListConditions(sqlParams(constraints)), ...allocatable];
+    const options = { agentName: constraints.agentName, comment: constraints.comment };
+    if (constraints.storage.length === 0 && !constraints.dryRun) {
+      // Everything is matched in SQL: one statement finds and locks the smallest free match.
+      let candidates = this.deps.db.selectFrom('machines').select('machines.id').orderBy(smallestFirst);
+      for (const condition of conditions) candidates = candidates.where(condition);
+      const view = await this.deps.lifecycle.allocate(candidates, user, options);
+      if (!view) throw noMatch(constraints);
+      return { view, constraintsByType: {} };
+    }
+    // Storage is matched in the domain: read candidates a page at a time, smallest first.
     let after: { cpu: number; memory: number; storage: number; id: number } | undefined;
     for (;;) {
       let query = this.deps.db
         .selectFrom('machines')
-        .leftJoin(
-          (eb) =>
-            eb
-              .selectFrom('block_devices')
-              .select(['machine_id', sql<string>`sum(size)`.as('total')])
-              .groupBy('machine_id')
-              .as('storage'),
-          (join) => join.onRef('storage.machine_id', '=', 'machines.id'),
-        )
         .innerJoin('zones', 'zones.id', 'machines.zone_id')
         .innerJoin('resource_pools', 'resource_pools.id', 'machines.pool_id')
         .innerJoin('domains', 'domains.id', 'machines.domain_id')
@@ -60,36 +67,24 @@ export class MachineAllocator {
           'machines.architecture',
           'machines.cpu_count',
           'machines.memory',
+          'machines.storage_total',
           'zones.name as zone',
           'resource_pools.name as pool',
           'domains.name as domain',
-          sql<string>`coalesce(storage.total, 0)`.as('storage_total'),
         ])
-        .where('machines.status', '=', readyValue)
-        .where('machines.owner_id', 'is', null)
-        .where('machines.locked', '=', false)
-        .orderBy('machines.cpu_count')
-        .orderBy('machines.memory')
-        .orderBy(sql`coalesce(storage.total, 0)`)
-        .orderBy('machines.id')
+        .orderBy(smallestFirst)
         .limit(PAGE);
       for (const condition of conditions) query = query.where(condition);
       if (after) {
         const a = after;
         query = query.where(
-          sql<boolean>`(machines.cpu_count, machines.memory, coalesce(storage.total, 0), machines.id) > (${a.cpu}, ${a.memory}, ${a.storage}, ${a.id})`,
+          sql<boolean>`(machines.cpu_count, machines.memory, machines.storage_total, machines.id) > (${a.cpu}, ${a.memory}, ${a.storage}, ${a.id})`,
         );
       }
       const rows = await query.execute();
-      if (rows.length === 0) throw noMatch(constraints);
       const last = rows.at(-1);
-      if (last)
-        after = {
-          cpu: last.cpu_count,
-          memory: last.memory,
-          storage: Number(last.storage_total),
-          id: last.id,
-        };
+      if (!last) throw noMatch(constraints);
+      after = { cpu: last.cpu_count, memory: last.memory, storage: last.storage_total, id: last.id };
       const matches = await this.matchStorage(rows, constraints);
       if (matches.length === 0) continue;
       if (constraints.dryRun) {
@@ -97,15 +92,16 @@ export class MachineAllocator {
         if (view) return { dryRun: view };
         continue;
       }
-      const view = await this.deps.lifecycle.allocate(
-        matches.map((m) => m.id),
-        user,
-        { agentName: constraints.agentName, comment: constraints.comment },
-      );
-      if (!view) {
-        // Every match was taken meanwhile by concurrent allocations: look further.
-        continue;
-      }
+      const ids = matches.map((m) => m.id);
+      const candidates = this.deps.db
+        .selectFrom('machines')
+        .select('machines.id')
+        .where('machines.id', '=', (eb) => eb.fn.any(eb.val(ids)))
+        .where((eb) => eb.and(allocatable.map((c) => c(eb))))
+        .orderBy(sql`array_position(${sql.val(ids)}::int[], machines.id)`);
+      const view = await this.deps.lifecycle.allocate(candidates, user, options);
+      // None: every match was taken meanwhile by concurrent allocations; look further.
+      if (!view) continue;
       const storage = matches.find((m) => m.id === view.machine.id)?.storage;
       return { view, constraintsByType: storage && Object.keys(storage).length > 0 ? { storage } : {} };
     }
@@ -159,6 +155,18 @@ export class MachineAllocator {
     return out;
   }
 }
+
+/** What allocation may take: Ready, unowned, unlocked (the `machines_allocatable` index). */
+// Literals, not parameters: a prepared statement's generic plan can use the partial index only
+// when the query states its predicate itself.
+const allocatable: readonly MachineCondition[] = [
+  () => sql<SqlBool>`machines.status = ${sql.lit(statusValue('READY'))}`,
+  () => sql<SqlBool>`machines.owner_id IS NULL`,
+  () => sql<SqlBool>`NOT machines.locked`,
+];
+
+/** Smallest sufficient machine first, so big ones stay free: the `machines_allocatable` index order. */
+const smallestFirst = sql`machines.cpu_count, machines.memory, machines.storage_total, machines.id`;
 
 /** The constraints SQL evaluates, as `GET machines/` filter parameters. */
 function sqlParams(k: AllocationConstraints): ParamLists {

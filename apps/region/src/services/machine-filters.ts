@@ -6,7 +6,9 @@ import type { Database, UserRow } from '../db/schema.js';
 export type ParamLists = Readonly<Record<string, readonly string[]>>;
 
 type MachineEb = ExpressionBuilder<Database, 'machines'>;
-type Condition = (eb: MachineEb) => Expression<SqlBool>;
+/** A condition on the machines table (one filter of a list, a visibility rule). */
+export type MachineCondition = (eb: MachineEb) => Expression<SqlBool>;
+type Condition = MachineCondition;
 
 /** The lower-case status keywords of MAAS's `status` filter (`ready`, `failed_commissioning`, …). */
 const statusByKeyword = new Map<string, NodeStatus>(allNodeStatuses.map((s) => [s.toLowerCase(), s]));
@@ -24,6 +26,18 @@ const networkFilters = [
   'interfaces',
   'devices',
 ];
+
+/**
+ * The network filters or constraints given, each with why it is refused: they need networks,
+ * which this region does not model yet, and matching every machine instead would be wrong.
+ */
+export function networkFilterProblems(params: ParamLists, what: string): Record<string, string> {
+  const problems: Record<string, string> = {};
+  for (const name of networkFilters)
+    if ((params[name] ?? []).some((v) => v !== ''))
+      problems[name] = `${what} by ${name} needs networks, which this region does not model yet.`;
+  return problems;
+}
 
 /** Splits repeated and comma-separated values (`tags=a,b&tags=c`), dropping empty ones. */
 export function listParam(params: ParamLists, name: string): string[] {
@@ -47,6 +61,23 @@ function numberParam(params: ParamLists, name: string, problems: Record<string, 
 const anyOf = (values: readonly string[]) => sql<string[]>`${sql.val([...values])}::text[]`;
 
 /**
+ * `column = value` for one value, `column = ANY(values)` for several. The common one-value
+ * lookup then has a prepared (generic) plan as cheap as its custom one, so PostgreSQL keeps
+ * the cached plan instead of planning it again on every call; with an array of unknown length
+ * the generic plan's estimate is worse and it re-plans each time (most of the query's cost).
+ */
+function equalsAny(
+  eb: MachineEb,
+  column: 'machines.system_id' | 'machines.hostname',
+  values: readonly string[],
+) {
+  const [only] = values;
+  return values.length === 1 && only !== undefined
+    ? eb(column, '=', only)
+    : eb(column, '=', eb.fn.any(anyOf(values)));
+}
+
+/**
  * The `GET machines/` filters of MAAS (reference §1.3), each a SQL condition on `machines`.
  * Values of one filter are alternatives (OR); different filters all apply (AND). Filters that
  * need networks are refused until networks exist, rather than silently matching everything.
@@ -57,7 +88,7 @@ export function machineListConditions(params: ParamLists): Condition[] {
   const add = (condition: Condition) => conditions.push(condition);
 
   const ids = [...listParam(params, 'id'), ...listParam(params, 'system_id')];
-  if (ids.length > 0) add((eb) => eb('machines.system_id', '=', eb.fn.any(anyOf(ids))));
+  if (ids.length > 0) add((eb) => equalsAny(eb, 'machines.system_id', ids));
   const hostnames = listParam(params, 'hostname');
   if (hostnames.length > 0) {
     // A bare name uses the (hostname, domain) index; an FQDN matches host and domain both.
@@ -67,7 +98,7 @@ export function machineListConditions(params: ParamLists): Condition[] {
       .map((h) => [h.slice(0, h.indexOf('.')), h.slice(h.indexOf('.') + 1)] as const);
     add((eb) =>
       eb.or([
-        ...(bare.length > 0 ? [eb('machines.hostname', '=', eb.fn.any(anyOf(bare)))] : []),
+        ...(bare.length > 0 ? [equalsAny(eb, 'machines.hostname', bare)] : []),
         ...fqdns.map(([host, domain]) =>
           eb.and([
             eb('machines.hostname', '=', host),
@@ -82,13 +113,20 @@ export function machineListConditions(params: ParamLists): Condition[] {
   for (const mac of givenMacs)
     if (!normaliseMac(mac)) problems['mac_address'] = `Invalid MAC address: '${mac}'.`;
   if (macs.length > 0 && !problems['mac_address'])
+    // IN rather than EXISTS: the prepared (generic) plan of EXISTS probes every machine's
+    // interfaces; this one looks the MACs up in their unique index and joins on the key.
     add((eb) =>
-      eb.exists(
+      eb(
+        'machines.id',
+        'in',
         eb
           .selectFrom('machine_interfaces')
-          .select(sql`1`.as('one'))
-          .whereRef('machine_interfaces.machine_id', '=', 'machines.id')
-          .where(sql<SqlBool>`machine_interfaces.mac_address = ANY(${sql.val(macs)}::macaddr[])`),
+          .select('machine_interfaces.machine_id')
+          .where(
+            macs.length === 1
+              ? sql<SqlBool>`machine_interfaces.mac_address = ${macs[0]}::macaddr`
+              : sql<SqlBool>`machine_interfaces.mac_address = ANY(${sql.val(macs)}::macaddr[])`,
+          ),
       ),
     );
   const byName = (
@@ -180,9 +218,7 @@ export function machineListConditions(params: ParamLists): Condition[] {
   for (const tag of listParam(params, 'tags')) add((eb) => tagged(eb, tag));
   for (const tag of listParam(params, 'not_tags')) add((eb) => eb.not(tagged(eb, tag)));
 
-  for (const name of networkFilters)
-    if ((params[name] ?? []).some((v) => v !== ''))
-      problems[name] = `Filtering machines by ${name} needs networks, which this region does not model yet.`;
+  Object.assign(problems, networkFilterProblems(params, 'Filtering machines'));
 
   if (Object.keys(problems).length > 0) throw AppError.invalid(problems);
   return conditions;

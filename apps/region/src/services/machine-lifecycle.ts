@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import {
   AppError,
   checkAction,
@@ -8,12 +8,13 @@ import {
   statusLabel,
   statusTimeoutMinutes,
   statusValue,
+  usesNodeTimeout,
   type MachineAction,
   type NodeStatus,
 } from '@ferrum/domain';
 import type { Database, MachineRow, UserRow } from '../db/schema.js';
-import type { EventService } from './event-service.js';
-import { loadMachineViews, type MachineView } from './machine-store.js';
+import { eventRow, type EventService, type NewEvent } from './event-service.js';
+import { loadMachineView, loadMachineViews, type MachineQuery, type MachineView } from './machine-store.js';
 import { notFound, statusOf } from './machine-service.js';
 import { visibleTo } from './machine-filters.js';
 
@@ -26,14 +27,19 @@ export type PowerWork = 'on' | 'off' | 'cycle';
  */
 export interface PowerWorkSink {
   enqueue(systemId: string, work: PowerWork, reason: string): Promise<void>;
+  /**
+   * Queues the work inside `trx`, so it exists if and only if the change commits; false when
+   * this sink cannot (no job queue: the work then runs after the commit, through `enqueue`).
+   */
+  enqueueWithin(trx: Kysely<Database>, systemId: string, work: PowerWork): Promise<boolean>;
 }
 
 export interface LifecycleDeps {
   readonly db: Kysely<Database>;
   readonly events: EventService;
   readonly power: PowerWorkSink;
-  /** node_timeout in minutes (config), read per transition. */
-  readonly nodeTimeoutMinutes: () => Promise<number>;
+  /** node_timeout in minutes (config), read on the transaction's own connection when a transition needs it. */
+  readonly nodeTimeoutMinutes: (trx: Kysely<Database>) => Promise<number>;
   /** What deploy installs when the request does not say (default_osystem, default_distro_series). */
   readonly deployDefaults: () => Promise<{ osystem: string; distroSeries: string }>;
   readonly now?: () => Date;
@@ -58,7 +64,6 @@ const actorOf = (user: UserRow) => ({ userId: user.id, isAdmin: user.is_superuse
  */
 export class MachineLifecycle {
   private readonly now: () => Date;
-  private readonly nodeTimeouts = new WeakMap<Transaction<Database>, number>();
 
   constructor(private readonly deps: LifecycleDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -96,10 +101,14 @@ export class MachineLifecycle {
           user.username,
           change.event ?? statusLabel(change.to),
           options.comment,
+          change.set,
         );
-      else if (change.event) await this.event(trx, row, change.event, user.username, options.comment);
-      if (change.set) await trx.updateTable('machines').set(change.set).where('id', '=', row.id).execute();
-      work.push(...(change.power ?? []));
+      else {
+        if (change.event) await this.event(trx, row, change.event, user.username, options.comment);
+        if (change.set) await trx.updateTable('machines').set(change.set).where('id', '=', row.id).execute();
+      }
+      for (const w of change.power ?? [])
+        if (!(await this.deps.power.enqueueWithin(trx, systemId, w))) work.push(w);
       return row.id;
     });
     for (const w of work) await this.deps.power.enqueue(systemId, w, action);
@@ -125,15 +134,15 @@ export class MachineLifecycle {
     }
     const accepted: MachineView[] = [];
     for (const { system_id: systemId } of rows) {
-      const view = await this.transaction(async (trx) => {
+      const moved = await this.transaction(async (trx) => {
         const row = await this.lock(trx, systemId);
         if (statusOf(row) !== 'NEW') return undefined;
         await this.move(trx, row, 'COMMISSIONING', user.username, 'Commissioning', 'Accepted');
-        return row.id;
+        return { id: row.id, queued: await this.deps.power.enqueueWithin(trx, systemId, 'cycle') };
       });
-      if (view !== undefined) {
-        await this.deps.power.enqueue(systemId, 'cycle', 'commission');
-        accepted.push(await this.view(view));
+      if (moved !== undefined) {
+        if (!moved.queued) await this.deps.power.enqueue(systemId, 'cycle', 'commission');
+        accepted.push(await this.view(moved.id));
       }
     }
     return accepted;
@@ -177,39 +186,24 @@ export class MachineLifecycle {
   }
 
   /**
-   * Allocates the first machine of `candidates` (already matched and ordered smallest first)
-   * that is still Ready and unowned: `FOR UPDATE SKIP LOCKED` lets concurrent allocations take
-   * different machines without waiting on each other, and the status check under the lock
-   * makes sure no machine is taken twice.
+   * Allocates the first machine `candidates` selects, if any, in one statement: the candidate
+   * query is run `FOR UPDATE SKIP LOCKED` (so concurrent allocations take different machines
+   * without waiting on each other) and must keep to Ready, unowned, unlocked machines, which
+   * makes sure no machine is taken twice. Returns undefined when none was free.
    */
   async allocate(
-    candidateIds: readonly number[],
+    candidates: MachineQuery,
     user: UserRow,
     options: { agentName?: string | undefined; comment?: string | undefined },
   ): Promise<MachineView | undefined> {
-    if (candidateIds.length === 0) return undefined;
-    const id = await this.transaction(async (trx) => {
-      const ordinal = sql<number>`array_position(${sql.val([...candidateIds])}::int[], machines.id)`;
-      const row = await trx
-        .selectFrom('machines')
-        .selectAll()
-        .where('id', '=', (eb) => eb.fn.any(eb.val([...candidateIds])))
-        .where('status', '=', statusValue('READY'))
-        .where('owner_id', 'is', null)
-        .where('locked', '=', false)
-        .orderBy(ordinal)
-        .limit(1)
-        .forUpdate()
-        .skipLocked()
-        .executeTakeFirst();
-      if (!row) return undefined;
-      await this.move(trx, row, 'ALLOCATED', user.username, 'Allocated', options.comment);
-      await trx
-        .updateTable('machines')
-        .set({ owner_id: user.id, agent_name: options.agentName ?? '', updated: this.now() })
-        .where('id', '=', row.id)
-        .execute();
-      return row.id;
+    const [id] = await this.transition(this.deps.db, candidates.limit(1).forUpdate().skipLocked(), {
+      from: 'READY',
+      to: 'ALLOCATED',
+      username: user.username,
+      eventType: 'Allocated',
+      comment: options.comment,
+      set: { owner_id: user.id, agent_name: options.agentName ?? '' },
+      minutes: undefined,
     });
     return id === undefined ? undefined : this.view(id);
   }
@@ -219,7 +213,12 @@ export class MachineLifecycle {
    * tests): commissioning/testing/deployment finished or failed, power confirmed off on release.
    */
   async report(systemId: string, outcome: 'succeeded' | 'failed', description = ''): Promise<MachineView> {
-    const id = await this.transaction(async (trx) => {
+    return this.view(await this.complete(systemId, outcome, description));
+  }
+
+  /** `report` for the region's own workers, which need no view of the machine afterwards; returns its id. */
+  async complete(systemId: string, outcome: 'succeeded' | 'failed', description = ''): Promise<number> {
+    return this.deps.db.transaction().execute(async (trx) => {
       const row = await this.lock(trx, systemId);
       const status = statusOf(row);
       const to = outcome === 'failed' ? failedStatusOf[status] : successOf(row, status);
@@ -228,17 +227,12 @@ export class MachineLifecycle {
           'invalid_transition',
           `Machine ${row.hostname} is ${statusLabel(status)}: there is nothing in progress to report on.`,
         );
-      await this.move(trx, row, to, null, statusLabel(to), description);
-      if (outcome === 'failed' && description)
-        await trx
-          .updateTable('machines')
-          .set({ error_description: description })
-          .where('id', '=', row.id)
-          .execute();
-      if (to === 'READY') await this.clearOwnership(trx, row.id);
+      await this.move(trx, row, to, null, statusLabel(to), description, {
+        ...(outcome === 'failed' && description ? { error_description: description } : {}),
+        ...(to === 'READY' ? releasedOwnership : {}),
+      });
       return row.id;
     });
-    return this.view(id);
   }
 
   /**
@@ -268,12 +262,7 @@ export class MachineLifecycle {
         if (!to) return;
         const minutes = Math.round((this.now().getTime() - row.updated.getTime()) / 60_000);
         const reason = `Machine operation '${statusLabel(status)}' timed out after ${String(minutes)} minutes.`;
-        await this.move(trx, row, to, null, statusLabel(to), reason);
-        await trx
-          .updateTable('machines')
-          .set({ error_description: reason })
-          .where('id', '=', row.id)
-          .execute();
+        await this.move(trx, row, to, null, statusLabel(to), reason, { error_description: reason });
         failed.push(systemId);
       });
     }
@@ -359,7 +348,7 @@ export class MachineLifecycle {
     }
   }
 
-  /** Changes status through the transition table, with history, event and timeout deadline. */
+  /** Moves a locked machine through the transition table (see `transition`), with the other columns in `set`. */
   private async move(
     trx: Transaction<Database>,
     row: MachineRow,
@@ -367,33 +356,102 @@ export class MachineLifecycle {
     username: string | null,
     eventType: string,
     comment: string | undefined,
+    set: Readonly<Record<string, unknown>> = {},
   ): Promise<void> {
     const from = statusOf(row);
     checkTransition(from, to);
-    const minutes = statusTimeoutMinutes(to, this.nodeTimeouts.get(trx) ?? 30);
-    const now = this.now();
-    await trx
-      .updateTable('machines')
-      .set({
-        status: statusValue(to),
-        ...(keepsPreviousStatus.has(to) ? {} : { previous_status: row.status }),
-        status_expires: minutes === undefined ? null : new Date(now.getTime() + minutes * 60_000),
-        updated: now,
-      })
-      .where('id', '=', row.id)
-      .execute();
-    await trx
-      .insertInto('machine_status_history')
-      .values({
-        machine_id: row.id,
-        from_status: row.status,
-        to_status: statusValue(to),
-        username,
-        reason: comment ?? '',
-      })
-      .execute();
-    await this.event(trx, row, eventType, username, comment);
+    const minutes = statusTimeoutMinutes(
+      to,
+      usesNodeTimeout(to) ? await this.deps.nodeTimeoutMinutes(trx) : 0,
+    );
+    await this.transition(trx, trx.selectNoFrom(sql<number>`${row.id}::int`.as('id')), {
+      from,
+      to,
+      username,
+      eventType,
+      comment,
+      set: keepsPreviousStatus.has(to) ? set : { previous_status: row.status, ...set },
+      minutes,
+    });
     row.status = statusValue(to);
+  }
+
+  /**
+   * The one statement every status change is: the machines `target` selects (by id) go from
+   * `from` to `to` with the columns in `set` and the timeout deadline, and each gets a status
+   * history row and an event, all or none. Returns the ids moved. The transition must be in
+   * the domain's table; `target` must only select machines in `from`.
+   */
+  private async transition(
+    db: Kysely<Database>,
+    target: SelectQueryBuilder<Database, never, { id: number }> | MachineQuery,
+    change: {
+      from: NodeStatus;
+      to: NodeStatus;
+      username: string | null;
+      eventType: string;
+      comment: string | undefined;
+      set: Readonly<Record<string, unknown>>;
+      minutes: number | undefined;
+    },
+  ): Promise<number[]> {
+    checkTransition(change.from, change.to);
+    const now = this.now();
+    const event = eventRow(machineEvent(change.eventType, change.username, change.comment));
+    const text = (value: string | null) => sql<string>`${value}::text`;
+    const rows = await db
+      .with('target', () => target)
+      .with('moved', (qc) =>
+        qc
+          .updateTable('machines')
+          .set({
+            ...change.set,
+            status: statusValue(change.to),
+            status_expires:
+              change.minutes === undefined ? null : new Date(now.getTime() + change.minutes * 60_000),
+            updated: now,
+          })
+          .where('machines.id', 'in', qc.selectFrom('target').select('target.id'))
+          .returning(['machines.id', 'machines.system_id', 'machines.hostname']),
+      )
+      .with('history', (qc) =>
+        qc
+          .insertInto('machine_status_history')
+          .columns(['machine_id', 'from_status', 'to_status', 'username', 'reason'])
+          .expression((eb) =>
+            eb
+              .selectFrom('moved')
+              .select([
+                'moved.id',
+                sql<number>`${statusValue(change.from)}::int`.as('from_status'),
+                sql<number>`${statusValue(change.to)}::int`.as('to_status'),
+                text(change.username).as('username'),
+                text(change.comment ?? '').as('reason'),
+              ]),
+          ),
+      )
+      .with('event', (qc) =>
+        qc
+          .insertInto('events')
+          .columns(['type', 'level', 'description', 'action', 'username', 'node_system_id', 'node_hostname'])
+          .expression((eb) =>
+            eb
+              .selectFrom('moved')
+              .select([
+                text(event.type).as('type'),
+                sql<number>`${event.level}::int`.as('level'),
+                text(event.description ?? '').as('description'),
+                text(event.action ?? '').as('action'),
+                text(event.username ?? null).as('username'),
+                'moved.system_id',
+                'moved.hostname',
+              ]),
+          ),
+      )
+      .selectFrom('moved')
+      .select('moved.id')
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   private async event(
@@ -403,33 +461,7 @@ export class MachineLifecycle {
     username: string | null,
     comment: string | undefined,
   ): Promise<void> {
-    await this.deps.events.record(
-      {
-        type,
-        level: type.startsWith('Failed') || type.includes('failed') ? 'ERROR' : 'INFO',
-        description: comment ?? '',
-        username,
-        nodeSystemId: row.system_id,
-        nodeHostname: row.hostname,
-      },
-      trx,
-    );
-  }
-
-  private async clearOwnership(trx: Transaction<Database>, id: number): Promise<void> {
-    await trx
-      .updateTable('machines')
-      .set({
-        owner_id: null,
-        agent_name: '',
-        owner_data: '{}',
-        osystem: '',
-        distro_series: '',
-        ephemeral_deploy: false,
-        locked: false,
-      })
-      .where('id', '=', id)
-      .execute();
+    await this.deps.events.record(machineEvent(type, username, comment, row), trx);
   }
 
   private async lock(trx: Transaction<Database>, systemId: string, viewer?: UserRow): Promise<MachineRow> {
@@ -441,16 +473,8 @@ export class MachineLifecycle {
     return row;
   }
 
-  /**
-   * A transaction for status changes. node_timeout is read before it opens: a read on another
-   * pool connection while holding this one would deadlock the pool under load.
-   */
-  private async transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    const nodeTimeout = await this.deps.nodeTimeoutMinutes();
-    return this.deps.db.transaction().execute((trx) => {
-      this.nodeTimeouts.set(trx, nodeTimeout);
-      return fn(trx);
-    });
+  private transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.deps.db.transaction().execute(fn);
   }
 
   views(ids: readonly number[]): Promise<MachineView[]> {
@@ -458,10 +482,37 @@ export class MachineLifecycle {
   }
 
   private async view(id: number): Promise<MachineView> {
-    const [view] = await loadMachineViews(this.deps.db, [id]);
+    const view = await loadMachineView(this.deps.db, [id]);
     if (!view) throw notFound();
     return view;
   }
+}
+
+/** What a machine returned to Ready no longer has: its owner and what they set. */
+const releasedOwnership = {
+  owner_id: null,
+  agent_name: '',
+  owner_data: '{}',
+  osystem: '',
+  distro_series: '',
+  ephemeral_deploy: false,
+  locked: false,
+} as const;
+
+/** The event a status change or action writes (of `row` when given; else the statement supplies the machine). */
+function machineEvent(
+  type: string,
+  username: string | null,
+  comment: string | undefined,
+  row?: MachineRow,
+): NewEvent {
+  return {
+    type,
+    level: type.startsWith('Failed') || type.includes('failed') ? 'ERROR' : 'INFO',
+    description: comment ?? '',
+    username,
+    ...(row ? { nodeSystemId: row.system_id, nodeHostname: row.hostname } : {}),
+  };
 }
 
 /**

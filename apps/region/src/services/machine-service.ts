@@ -12,8 +12,13 @@ import {
 import type { Database, MachineRow, UserRow } from '../db/schema.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { EventService } from './event-service.js';
-import { loadMachineViews, type MachineView } from './machine-store.js';
-import { machineListConditions, visibleTo, type ParamLists } from './machine-filters.js';
+import { loadMachineView, loadMachineViews, type MachineView } from './machine-store.js';
+import {
+  machineListConditions,
+  visibleTo,
+  type MachineCondition,
+  type ParamLists,
+} from './machine-filters.js';
 
 export interface MachineInput {
   readonly hostname?: string | undefined;
@@ -71,6 +76,9 @@ const inProgress = new Set<NodeStatus>([
 
 const systemIdAlphabet = 'abcdefghjkmnpqrstuvwxy3456789';
 
+/** Machines per page when a list is streamed. */
+const LIST_PAGE_SIZE = 250;
+
 /** Machines: create, enlist, read, filter, update, delete. Status changes live in MachineLifecycle. */
 export class MachineService {
   private readonly random: () => number;
@@ -81,18 +89,49 @@ export class MachineService {
 
   /** Machines `viewer` may see that match MAAS's list filters, ordered by id. */
   async list(viewer: UserRow | undefined, params: ParamLists): Promise<MachineView[]> {
+    const all: MachineView[] = [];
+    for await (const page of this.pages(viewer, params)) all.push(...page);
+    return all;
+  }
+
+  /**
+   * The same machines as `list`, read a page at a time (keyset on id) so a long list is streamed
+   * rather than held whole: the next page is read while the caller handles the current one.
+   * Each page is consistent in itself; a machine changed meanwhile shows as it was when its
+   * page was read, and none shows twice.
+   */
+  async *pages(
+    viewer: UserRow | undefined,
+    params: ParamLists,
+    pageSize = LIST_PAGE_SIZE,
+  ): AsyncGenerator<MachineView[]> {
     const conditions = machineListConditions(params);
-    let query = this.deps.db.selectFrom('machines').select('machines.id').orderBy('machines.id');
     const visible = viewer ? visibleTo(viewer) : undefined;
-    if (visible) query = query.where(visible);
-    for (const condition of conditions) query = query.where(condition);
-    return loadMachineViews(this.deps.db, query);
+    if (visible) conditions.push(visible);
+    const read = (afterId: number | undefined) =>
+      loadMachineViews(this.deps.db, { conditions, afterId, limit: pageSize });
+    // Keyset pages, each read as soon as the one before it has arrived, kept two ahead of the
+    // caller so the database works while the caller serialises.
+    const queue: Promise<MachineView[]>[] = [read(undefined)];
+    const readAhead = () => {
+      const previous = queue.at(-1) ?? Promise.resolve([]);
+      const next = previous.then((page) => (page.length === pageSize ? read(page.at(-1)?.machine.id) : []));
+      next.catch(() => undefined); // reported when awaited, not as an unhandled rejection
+      queue.push(next);
+    };
+    readAhead();
+    for (let page = await queue.shift(); page && page.length > 0; page = await queue.shift()) {
+      readAhead();
+      yield page;
+    }
   }
 
   /** One machine by system_id, as `viewer` may see it (404 when they may not, as MAAS does). */
   async get(systemId: string, viewer?: UserRow): Promise<MachineView> {
-    const row = await this.row(systemId, viewer);
-    const [view] = await loadMachineViews(this.deps.db, [row.id]);
+    const conditions: MachineCondition[] = [(eb) => eb('machines.system_id', '=', systemId)];
+    const visible = viewer ? visibleTo(viewer) : undefined;
+    if (visible) conditions.push(visible);
+    const view = await loadMachineView(this.deps.db, { conditions });
     if (!view) throw notFound();
     return view;
   }
@@ -133,17 +172,29 @@ export class MachineService {
 
     const timeout = statusTimeoutMinutes(options.status, await this.deps.nodeTimeoutMinutes());
     const expires = timeout === undefined ? null : new Date(Date.now() + timeout * 60_000);
+    try {
+      return await this.insertMachine(input, options, { architecture, macs, expires });
+    } catch (error) {
+      // A concurrent create took one of the MACs between the check and the insert: the
+      // unique constraint caught it. It has committed, so the check now finds it.
+      if (isUniqueViolation(error, 'machine_interfaces_mac_address_key'))
+        throw (
+          (await macsInUse(this.deps.db, macs)) ??
+          AppError.invalid({ mac_addresses: 'A MAC address is already in use.' })
+        );
+      throw error;
+    }
+  }
+
+  private insertMachine(
+    input: MachineInput,
+    options: { status: NodeStatus; actor: string | null },
+    checked: { architecture: string | undefined; macs: string[]; expires: Date | null },
+  ): Promise<MachineView> {
+    const { architecture, macs, expires } = checked;
     return this.deps.db.transaction().execute(async (trx) => {
-      const taken = await trx
-        .selectFrom('machine_interfaces')
-        .innerJoin('machines', 'machines.id', 'machine_interfaces.machine_id')
-        .select([sql<string>`machine_interfaces.mac_address::text`.as('mac'), 'machines.hostname'])
-        .where(sql<boolean>`machine_interfaces.mac_address = ANY(${sql.val(macs)}::macaddr[])`)
-        .execute();
-      if (taken[0])
-        throw AppError.invalid({
-          mac_addresses: `MAC address ${taken[0].mac} already in use on ${taken[0].hostname}.`,
-        });
+      const taken = await macsInUse(trx, macs);
+      if (taken) throw taken;
       const domainId = await this.domainId(trx, input.domain);
       const zoneId = await this.namedId(trx, 'zones', input.zone ?? 'default', 'zone');
       const poolId = await this.namedId(trx, 'resource_pools', input.pool ?? 'default', 'pool');
@@ -469,7 +520,7 @@ export class MachineService {
   }
 
   private async viewIn(trx: Transaction<Database>, id: number): Promise<MachineView> {
-    const [view] = await loadMachineViews(trx, [id]);
+    const view = await loadMachineView(trx, [id]);
     if (!view) throw notFound();
     return view;
   }
@@ -510,6 +561,20 @@ export class MachineService {
       });
     return row.id;
   }
+}
+
+/** The refusal for MACs that belong to a machine already, or undefined when none does. */
+async function macsInUse(db: Kysely<Database>, macs: readonly string[]): Promise<AppError | undefined> {
+  const taken = await db
+    .selectFrom('machine_interfaces')
+    .innerJoin('machines', 'machines.id', 'machine_interfaces.machine_id')
+    .select([sql<string>`machine_interfaces.mac_address::text`.as('mac'), 'machines.hostname'])
+    .where(sql<boolean>`machine_interfaces.mac_address = ANY(${sql.val(macs)}::macaddr[])`)
+    .limit(1)
+    .executeTakeFirst();
+  return taken
+    ? AppError.invalid({ mac_addresses: `MAC address ${taken.mac} already in use on ${taken.hostname}.` })
+    : undefined;
 }
 
 /** The `mac_address` parameter of is_registered / is_action_in_progress, normalised. */

@@ -1,4 +1,4 @@
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type {
   BlockDeviceRow,
   Database,
@@ -7,127 +7,300 @@ import type {
   MachineRow,
   NamedObjectRow,
 } from '../db/schema.js';
+import type { MachineCondition } from './machine-filters.js';
+
+/**
+ * The machine columns a view carries: what the machine JSON shows. Not the power parameters,
+ * which only admins read, apart; not the timestamps, which it does not show (and which cost
+ * a date parse each in a long list).
+ */
+export type MachineViewRow = Omit<
+  MachineRow,
+  'power_parameters' | 'power_secrets' | 'created' | 'updated' | 'status_expires' | 'power_state_updated'
+>;
+
+/** An interface as a view carries it (the columns its JSON shows). */
+export type InterfaceView = Omit<MachineInterfaceRow, 'created'>;
+/** A block device as a view carries it (the columns its JSON shows). */
+export type BlockDeviceView = Omit<BlockDeviceRow, 'created'>;
 
 /** A machine with everything its API JSON shows, read in a fixed number of queries. */
 export interface MachineView {
-  readonly machine: MachineRow;
-  readonly domain: DomainRow;
-  readonly zone: NamedObjectRow;
-  readonly pool: NamedObjectRow;
+  readonly machine: MachineViewRow;
+  readonly domain: Pick<
+    DomainRow,
+    'id' | 'name' | 'ttl' | 'authoritative' | 'is_default' | 'forward_dns_servers'
+  >;
+  readonly zone: Pick<NamedObjectRow, 'id' | 'name' | 'description'>;
+  readonly pool: Pick<NamedObjectRow, 'id' | 'name' | 'description'>;
   readonly ownerName: string | null;
   readonly tags: readonly string[];
-  readonly interfaces: readonly MachineInterfaceRow[];
-  readonly blockDevices: readonly BlockDeviceRow[];
+  readonly interfaces: readonly InterfaceView[];
+  readonly blockDevices: readonly BlockDeviceView[];
   /** The latest event's type (MAAS's `status_message`), or '' when there is none. */
   readonly statusMessage: string;
 }
 
+/** A query of machine ids (allocation's candidates, in the order to try them). */
 export type MachineQuery = SelectQueryBuilder<Database, 'machines', { id: number }>;
 
 /**
- * Reads machine views for a query of machine ids: a fixed number of queries whatever the number of machines
- * (no N+1), ordered as the query orders them (by id unless it says otherwise).
+ * Which machines to read: by id (in the order given), or those meeting `conditions` ordered by
+ * id — from `afterId` on and at most `limit` of them, for reading a long list in pages.
+ */
+export type MachineSelection =
+  | readonly number[]
+  | {
+      readonly conditions: readonly MachineCondition[];
+      readonly afterId?: number | undefined;
+      readonly limit?: number | undefined;
+    };
+
+const viewColumns = [
+  'id',
+  'system_id',
+  'hostname',
+  'domain_id',
+  'description',
+  'architecture',
+  'min_hwe_kernel',
+  'hwe_kernel',
+  'cpu_count',
+  'cpu_speed',
+  'memory',
+  'swap_size',
+  'status',
+  'previous_status',
+  'error_description',
+  'osystem',
+  'distro_series',
+  'netboot',
+  'ephemeral_deploy',
+  'power_type',
+  'power_state',
+  'owner_id',
+  'owner_data',
+  'workload_annotations',
+  'locked',
+  'agent_name',
+  'zone_id',
+  'pool_id',
+  'hardware_uuid',
+  'hardware_info',
+  'numa_nodes',
+  'bios_boot_method',
+  'enable_ssh',
+  'is_dpu',
+  'storage_total',
+] as const satisfies readonly (keyof MachineViewRow)[];
+
+/**
+ * Reads machine views in three queries whatever the number of machines (no N+1): the machines
+ * with their domain, zone, pool, owner, tags and latest event; then, side by side, their
+ * interfaces and block devices by machine id. (Building those as JSON in PostgreSQL costs it
+ * fifty times what selecting the rows does.)
  */
 export async function loadMachineViews(
   db: Kysely<Database>,
-  ids: MachineQuery | readonly number[],
+  selection: MachineSelection,
 ): Promise<MachineView[]> {
-  const idList = Array.isArray(ids)
-    ? (ids as readonly number[])
-    : (await (ids as MachineQuery).execute()).map((r) => r.id);
-  if (idList.length === 0) return [];
-  const list = [...idList];
-  const [machines, interfaces, devices, tags, messages, domains, zones, pools] = await Promise.all([
-    db
-      .selectFrom('machines')
-      .leftJoin('users', 'users.id', 'machines.owner_id')
-      .selectAll('machines')
-      .select('users.username as owner_name')
-      .where('machines.id', '=', (eb) => eb.fn.any(eb.val(list)))
-      .execute(),
+  if (isIdList(selection) && selection.length === 0) return [];
+  const machines = await selectMachines(db, selection).execute();
+  if (machines.length === 0) return [];
+  const ids = machines.map((m) => m.id);
+  const [interfaces, devices] = await Promise.all([
     db
       .selectFrom('machine_interfaces')
-      .selectAll()
-      .where('machine_id', '=', (eb) => eb.fn.any(eb.val(list)))
+      .select(interfaceColumns)
+      .where('machine_id', '=', (eb) => eb.fn.any(eb.val(ids)))
       .orderBy('id')
       .execute(),
     db
       .selectFrom('block_devices')
-      .selectAll()
-      .where('machine_id', '=', (eb) => eb.fn.any(eb.val(list)))
+      .select(blockDeviceColumns)
+      .where('machine_id', '=', (eb) => eb.fn.any(eb.val(ids)))
       .orderBy('id')
       .execute(),
-    db
-      .selectFrom('machine_tags')
-      .innerJoin('tags', 'tags.id', 'machine_tags.tag_id')
-      .select(['machine_tags.machine_id', 'tags.name'])
-      .where('machine_tags.machine_id', '=', (eb) => eb.fn.any(eb.val(list)))
-      .orderBy('tags.name')
-      .execute(),
-    latestStatusMessages(db, list),
-    db.selectFrom('domains').selectAll().execute(),
-    db.selectFrom('zones').selectAll().execute(),
-    db.selectFrom('resource_pools').selectAll().execute(),
   ]);
-  const byId = <T extends { id: number }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]));
-  const group = <T extends { machine_id: number }>(rows: T[]) => {
-    const map = new Map<number, T[]>();
-    for (const row of rows) {
-      const bucket = map.get(row.machine_id);
-      if (bucket) bucket.push(row);
-      else map.set(row.machine_id, [row]);
-    }
-    return map;
-  };
-  const domainMap = byId(domains);
-  const zoneMap = byId(zones);
-  const poolMap = byId(pools);
-  const interfaceMap = group(interfaces);
-  const deviceMap = group(devices);
-  const tagMap = group(tags);
-  const machineMap = byId(machines);
-  const views: MachineView[] = [];
-  for (const id of list) {
-    const row = machineMap.get(id);
-    if (!row) continue; // deleted between the two reads
-    const { owner_name: ownerName, ...machine } = row;
-    const domain = domainMap.get(machine.domain_id);
-    const zone = zoneMap.get(machine.zone_id);
-    const pool = poolMap.get(machine.pool_id);
-    if (!domain || !zone || !pool) continue; // foreign keys make this impossible but for a race
-    views.push({
-      machine,
-      domain,
-      zone,
-      pool,
-      ownerName,
-      tags: (tagMap.get(id) ?? []).map((t) => t.name),
-      interfaces: interfaceMap.get(id) ?? [],
-      blockDevices: deviceMap.get(id) ?? [],
-      statusMessage: messages.get(id) ?? '',
-    });
-  }
-  return views;
+  const interfaceMap = groupByMachine(interfaces);
+  const deviceMap = groupByMachine(devices);
+  const views = machines.map((row) =>
+    toView(row, interfaceMap.get(row.id) ?? [], deviceMap.get(row.id) ?? []),
+  );
+  if (!isIdList(selection)) return views;
+  const byId = new Map(views.map((v) => [v.machine.id, v]));
+  return selection.flatMap((id) => byId.get(id) ?? []); // a machine deleted meanwhile is left out
 }
 
-/** The type of each machine's latest event (MAAS's status_message), by system_id, the events table's key. */
-async function latestStatusMessages(db: Kysely<Database>, ids: number[]): Promise<Map<number, string>> {
-  const rows = await db
+/**
+ * Reads one machine's view (the first `selection` selects) in a single statement, its
+ * interfaces and block devices built as JSON by PostgreSQL: for one machine that costs less
+ * than the two further round trips `loadMachineViews` makes.
+ */
+export async function loadMachineView(
+  db: Kysely<Database>,
+  selection: MachineSelection,
+): Promise<MachineView | undefined> {
+  if (isIdList(selection) && selection.length === 0) return undefined;
+  const row = await selectMachines(
+    db,
+    isIdList(selection) ? selection.slice(0, 1) : { ...selection, limit: 1 },
+  )
+    .select([
+      sql<InterfaceView[]>`coalesce((
+        SELECT json_agg(json_build_object(${sql.raw(jsonFields('i', interfaceColumns, { mac_address: '::text' }))}) ORDER BY i.id)
+        FROM machine_interfaces i WHERE i.machine_id = machines.id), '[]')`.as('interface_set'),
+      sql<BlockDeviceView[]>`coalesce((
+        SELECT json_agg(json_build_object(${sql.raw(jsonFields('d', blockDeviceColumns, { size: '::text' }))}) ORDER BY d.id)
+        FROM block_devices d WHERE d.machine_id = machines.id), '[]')`.as('blockdevice_set'),
+    ])
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { interface_set: interfaces, blockdevice_set: devices, ...machine } = row;
+  return toView(machine, interfaces, devices);
+}
+
+/**
+ * `'column', alias.column, …` for json_build_object, with a cast where the JSON value must
+ * keep the row's type (bigint as a string, as pg returns it; macaddr as text).
+ */
+function jsonFields(
+  alias: string,
+  columns: readonly string[],
+  casts: Readonly<Record<string, string>>,
+): string {
+  return columns.map((c) => `'${c}', ${alias}.${c}${casts[c] ?? ''}`).join(', ');
+}
+
+type SelectedMachine = Awaited<ReturnType<ReturnType<typeof selectMachines>['execute']>>[number];
+
+function toView(
+  row: SelectedMachine,
+  interfaces: readonly InterfaceView[],
+  blockDevices: readonly BlockDeviceView[],
+): MachineView {
+  const {
+    owner_name: ownerName,
+    tag_names: tags,
+    status_message: statusMessage,
+    domain_name,
+    domain_ttl,
+    domain_authoritative,
+    domain_is_default,
+    domain_forward_dns_servers,
+    zone_name,
+    zone_description,
+    pool_name,
+    pool_description,
+    ...machine
+  } = row;
+  return {
+    machine,
+    domain: {
+      id: machine.domain_id,
+      name: domain_name,
+      ttl: domain_ttl,
+      authoritative: domain_authoritative,
+      is_default: domain_is_default,
+      forward_dns_servers: domain_forward_dns_servers,
+    },
+    zone: { id: machine.zone_id, name: zone_name, description: zone_description },
+    pool: { id: machine.pool_id, name: pool_name, description: pool_description },
+    ownerName,
+    tags,
+    interfaces,
+    blockDevices,
+    statusMessage: statusMessage ?? '',
+  };
+}
+
+function isIdList(selection: MachineSelection): selection is readonly number[] {
+  return Array.isArray(selection);
+}
+
+function restrict<O>(
+  query: SelectQueryBuilder<Database, 'machines', O>,
+  selection: MachineSelection,
+): SelectQueryBuilder<Database, 'machines', O> {
+  if (isIdList(selection)) return query.where('machines.id', '=', (eb) => eb.fn.any(eb.val([...selection])));
+  let q = query;
+  for (const condition of selection.conditions) q = q.where(condition);
+  if (selection.afterId !== undefined) q = q.where('machines.id', '>', selection.afterId);
+  q = q.orderBy('machines.id');
+  if (selection.limit !== undefined) q = q.limit(selection.limit);
+  return q;
+}
+
+function selectMachines(db: Kysely<Database>, selection: MachineSelection) {
+  const query = db
     .selectFrom('machines')
-    .innerJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom('events')
-          .select('events.type')
-          .whereRef('events.node_system_id', '=', 'machines.system_id')
-          .where('events.level', '>=', 20)
-          .orderBy('events.id', 'desc')
-          .limit(1)
-          .as('latest'),
-      (join) => join.onTrue(),
-    )
-    .select(['machines.id', 'latest.type'])
-    .where('machines.id', '=', (eb) => eb.fn.any(eb.val(ids)))
-    .execute();
-  return new Map(rows.map((r) => [r.id, r.type]));
+    .innerJoin('domains', 'domains.id', 'machines.domain_id')
+    .innerJoin('zones', 'zones.id', 'machines.zone_id')
+    .innerJoin('resource_pools', 'resource_pools.id', 'machines.pool_id')
+    .leftJoin('users', 'users.id', 'machines.owner_id')
+    .select(viewColumns.map((c) => `machines.${c}` as const))
+    .select([
+      'users.username as owner_name',
+      'domains.name as domain_name',
+      'domains.ttl as domain_ttl',
+      'domains.authoritative as domain_authoritative',
+      'domains.is_default as domain_is_default',
+      'domains.forward_dns_servers as domain_forward_dns_servers',
+      'zones.name as zone_name',
+      'zones.description as zone_description',
+      'resource_pools.name as pool_name',
+      'resource_pools.description as pool_description',
+      sql<string[]>`array(
+        SELECT t.name FROM machine_tags mt JOIN tags t ON t.id = mt.tag_id
+        WHERE mt.machine_id = machines.id ORDER BY t.name)`.as('tag_names'),
+      // MAAS's status_message: the latest event above DEBUG (events are keyed by system_id).
+      sql<string | null>`(
+        SELECT e.type FROM events e
+        WHERE e.node_system_id = machines.system_id AND e.level >= 20
+        ORDER BY e.id DESC LIMIT 1)`.as('status_message'),
+    ]);
+  return restrict(query, selection);
+}
+
+const interfaceColumns = [
+  'id',
+  'machine_id',
+  'name',
+  'type',
+  'mac_address',
+  'enabled',
+  'is_boot',
+  'tags',
+  'vendor',
+  'product',
+  'firmware_version',
+  'link_speed',
+  'interface_speed',
+  'link_connected',
+  'numa_node',
+] as const satisfies readonly (keyof InterfaceView)[];
+
+const blockDeviceColumns = [
+  'id',
+  'machine_id',
+  'name',
+  'type',
+  'model',
+  'serial',
+  'id_path',
+  'size',
+  'block_size',
+  'tags',
+  'firmware_version',
+  'numa_node',
+] as const satisfies readonly (keyof BlockDeviceView)[];
+
+function groupByMachine<T extends { machine_id: number }>(rows: readonly T[]): Map<number, T[]> {
+  const map = new Map<number, T[]>();
+  for (const row of rows) {
+    const bucket = map.get(row.machine_id);
+    if (bucket) bucket.push(row);
+    else map.set(row.machine_id, [row]);
+  }
+  return map;
 }

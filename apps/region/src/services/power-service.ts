@@ -1,12 +1,14 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { AppError, statusFromValue } from '@ferrum/domain';
 import type { Database, MachineRow } from '../db/schema.js';
 import type { PowerDriver, PowerState } from '@ferrum/protocol';
 import type { PowerWork, PowerWorkSink } from './machine-lifecycle.js';
+import type { SqlExecutor } from '../jobs/job-queue.js';
 
 /** The queue power work goes through (the region's pg-boss JobQueue). */
 export interface PowerQueue {
-  send(name: string, data: object): Promise<unknown>;
+  /** `within`: the caller's transaction, so the job commits with the change that asked for it. */
+  send(name: string, data: object, options?: { within?: SqlExecutor }): Promise<unknown>;
 }
 
 /** The job queue's name for power work. */
@@ -43,6 +45,14 @@ export class PowerService implements PowerWorkSink {
   async enqueue(systemId: string, work: PowerWork): Promise<void> {
     if (this.deps.queue) await this.deps.queue.send(POWER_QUEUE, { systemId, work } satisfies PowerJob);
     else await this.run(systemId, work);
+  }
+
+  async enqueueWithin(trx: Kysely<Database>, systemId: string, work: PowerWork): Promise<boolean> {
+    if (!this.deps.queue) return false;
+    await this.deps.queue.send(POWER_QUEUE, { systemId, work } satisfies PowerJob, {
+      within: sqlExecutor(trx),
+    });
+    return true;
   }
 
   /** Carries out power work: the driver's on/off, the state it then reports, and the status it completes. */
@@ -91,4 +101,14 @@ export class PowerService implements PowerWorkSink {
       );
     return driver;
   }
+}
+
+/** pg-boss's view of a Kysely session (a transaction): its statements run there. */
+function sqlExecutor(db: Kysely<Database>): SqlExecutor {
+  return {
+    executeSql: async (text, values) => {
+      const result = await db.executeQuery(CompiledQuery.raw(text, values));
+      return { rows: [...result.rows] };
+    },
+  };
 }

@@ -62,7 +62,7 @@ export function createServices({
   });
   const common = { db, events };
   const config = new ConfigService(common);
-  const nodeTimeoutMinutes = async () => Number(await config.get('node_timeout'));
+  const nodeTimeoutMinutes = async (trx?: Kysely<Database>) => Number(await config.get('node_timeout', trx));
   const machines = new MachineService({
     db,
     events,
@@ -80,7 +80,7 @@ export function createServices({
     driver: (type) => (drivers.has(type) ? drivers.get(type) : undefined),
     parameters: (row) => machines.powerParameters(row),
     confirmed: async (systemId) => {
-      await lifecycle.report(systemId, 'succeeded');
+      await lifecycle.complete(systemId, 'succeeded');
     },
   });
   const lifecycle: MachineLifecycle = new MachineLifecycle({

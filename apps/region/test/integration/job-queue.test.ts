@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CompiledQuery, type Transaction } from 'kysely';
 import { createLogger } from '@ferrum/kit';
+import type { Database } from '../../src/db/schema.js';
 import { openDatabase } from '../../src/db/database.js';
 import { JobQueue, type JobQueueDeps } from '../../src/jobs/job-queue.js';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -65,6 +67,29 @@ describe(JobQueue, () => {
     });
     expect(job).toMatchObject({ id, name: 'echo', data: { machine: 'abc123' }, retryCount: 0 });
     expect(seen).toEqual([{ data: { machine: 'abc123' }, retryCount: 0 }]);
+  });
+
+  it('sends within a transaction: the job exists only if the transaction commits', async () => {
+    const queue = await startQueue();
+    await queue.defineQueue('atomic');
+    const within = (trx: Transaction<Database>) => ({
+      executeSql: async (text: string, values: unknown[]) => ({
+        rows: [...(await trx.executeQuery(CompiledQuery.raw(text, values))).rows],
+      }),
+    });
+    let rolledBack: string | undefined;
+    await expect(
+      database.db.transaction().execute(async (trx) => {
+        rolledBack = await queue.send('atomic', { n: 1 }, { within: within(trx) });
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
+    expect(rolledBack).toEqual(expect.any(String));
+    expect(await queue.findJob('atomic', rolledBack!)).toBeFalsy();
+    const committed = await database.db
+      .transaction()
+      .execute(async (trx) => queue.send('atomic', { n: 2 }, { within: within(trx) }));
+    expect(await queue.findJob('atomic', committed!)).toMatchObject({ data: { n: 2 } });
   });
 
   it('retries a failing job until it succeeds, and fails it for good after the retry limit', async () => {

@@ -355,6 +355,20 @@ describe('machines/?op=allocate', () => {
     expect(response.json<Machine>().system_id).toBe(machine.system_id);
     expect((await get(machine.system_id)).status_name).toBe('Ready');
   });
+
+  it('refuses network constraints it cannot honour with 400, taking nothing', async () => {
+    const machine = await readyMachine('net-one');
+    const response = await region.request('POST', `${machines}?op=allocate`, {
+      key: region.userKey,
+      form: { system_id: machine.system_id, not_subnets: 'space:dmz', interfaces: 'eth0:space=public' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      not_subnets: ['Allocating by not_subnets needs networks, which this region does not model yet.'],
+      interfaces: ['Allocating by interfaces needs networks, which this region does not model yet.'],
+    });
+    expect((await get(machine.system_id)).status_name).toBe('Ready');
+  });
 });
 
 describe('machines/ ownership', () => {

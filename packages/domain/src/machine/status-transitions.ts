@@ -211,5 +211,10 @@ export const monitoredStatuses = Object.keys(failedStatusOf) as NodeStatus[];
  */
 export function statusTimeoutMinutes(status: NodeStatus, nodeTimeoutMinutes: number): number | undefined {
   if (failedStatusOf[status] === undefined) return undefined;
-  return status === 'RELEASING' || status === 'EXITING_RESCUE_MODE' ? 5 : nodeTimeoutMinutes;
+  return usesNodeTimeout(status) ? nodeTimeoutMinutes : 5;
+}
+
+/** Whether a status's timeout is the `node_timeout` setting (so it must be read to enter it). */
+export function usesNodeTimeout(status: NodeStatus): boolean {
+  return failedStatusOf[status] !== undefined && status !== 'RELEASING' && status !== 'EXITING_RESCUE_MODE';
 }

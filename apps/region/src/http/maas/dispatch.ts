@@ -1,9 +1,10 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '@ferrum/domain';
 import type { Services } from '../../services/services.js';
 import type { UserRow } from '../../db/schema.js';
 import { FormParams, nullCharactersError } from './form-params.js';
-import { RawResponse, type ActionDef, type HandlerDef, type HttpMethod } from './handler.js';
+import { JsonArrayStream, RawResponse, type ActionDef, type HandlerDef, type HttpMethod } from './handler.js';
 import { extractOAuthParams } from './oauth-params.js';
 import { sendMaasError } from './error-reply.js';
 import { classifyDatabaseError } from '../../db/pg-errors.js';
@@ -223,6 +224,11 @@ function sendResult(reply: FastifyReply, action: ActionDef, result: unknown): Fa
     if (result.status === 204) return sendNoContent(reply, result.contentType);
     return reply.status(result.status).type(result.contentType).send(result.body);
   }
+  if (result instanceof JsonArrayStream)
+    return reply
+      .status(action.status ?? 200)
+      .type('application/json')
+      .send(Readable.from(result.chunks()));
   if (result === undefined) {
     const status = action.method === 'DELETE' ? 204 : (action.status ?? 200);
     return status === 204

@@ -35,6 +35,43 @@ export class RawResponse {
   ) {}
 }
 
+/**
+ * A JSON array sent as it is produced, a page of items at a time, so a list of any length is
+ * never built whole in memory (one string of a 50,000-machine list would exceed V8's string
+ * limit). The first page is read before the answer starts, so bad input and failures known up
+ * front still get a proper error status; a failure after that cuts the answer short.
+ */
+export class JsonArrayStream {
+  private constructor(private readonly source: AsyncGenerator<string>) {}
+
+  /** `pages` of items, each item serialised to JSON by `serialise`. */
+  static async of<T>(
+    pages: AsyncIterable<readonly T[]>,
+    serialise: (item: T) => string,
+  ): Promise<JsonArrayStream> {
+    const iterator = pages[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    async function* chunks(): AsyncGenerator<string> {
+      let started = false;
+      let step = first;
+      while (step.done !== true) {
+        if (step.value.length > 0) {
+          yield (started ? ',' : '[') + step.value.map(serialise).join(',');
+          started = true;
+        }
+        step = await iterator.next();
+      }
+      yield started ? ']' : '[]';
+    }
+    return new JsonArrayStream(chunks());
+  }
+
+  /** The array's text, chunk by chunk; may be read once. */
+  chunks(): AsyncGenerator<string> {
+    return this.source;
+  }
+}
+
 /** 204 No Content, with the Content-Type the maas CLI insists on. */
 export function noContent(): RawResponse {
   return new RawResponse(204, '');
@@ -51,7 +88,10 @@ export interface ActionDef {
   readonly doc: string;
   /** Status for a successful result (200 unless stated). */
   readonly status?: number;
-  /** Returns the result (or a promise of it): a JSON value, a RawResponse, or undefined for 204. */
+  /**
+   * Returns the result (or a promise of it): a JSON value, a RawResponse, a JsonArrayStream, or
+   * undefined for 204.
+   */
   run(ctx: ActionContext): unknown;
 }
 

@@ -16,7 +16,7 @@ export function renderUser(user: UserRow) {
   };
 }
 
-export function renderZone(zone: NamedObjectRow) {
+export function renderZone(zone: Pick<NamedObjectRow, 'id' | 'name' | 'description'>) {
   return {
     id: zone.id,
     name: zone.name,
@@ -25,7 +25,7 @@ export function renderZone(zone: NamedObjectRow) {
   };
 }
 
-export function renderPool(pool: NamedObjectRow) {
+export function renderPool(pool: Pick<NamedObjectRow, 'id' | 'name' | 'description'>) {
   return {
     id: pool.id,
     name: pool.name,
@@ -44,7 +44,7 @@ export function renderTag(tag: TagRow) {
   };
 }
 
-export function renderDomain(domain: DomainRow, resourceRecordCount: number) {
+export function renderDomain(domain: Omit<DomainRow, 'created' | 'updated'>, resourceRecordCount: number) {
   return {
     id: domain.id,
     name: domain.name,

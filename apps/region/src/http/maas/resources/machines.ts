@@ -1,5 +1,6 @@
 import { AppError, type MachineAction } from '@ferrum/domain';
 import {
+  JsonArrayStream,
   crud,
   currentUser,
   operation,
@@ -9,7 +10,7 @@ import {
   type HandlerDef,
 } from '../handler.js';
 import type { FormParams } from '../form-params.js';
-import { renderAnonymousMachine, renderMachine } from '../render-machine.js';
+import { machineJson, renderAnonymousMachine, renderMachine } from '../render-machine.js';
 import type { MachineInput } from '../../../services/machine-service.js';
 import type { ParamLists } from '../../../services/machine-filters.js';
 
@@ -208,8 +209,8 @@ export const machinesHandlers: HandlerDef[] = [
     path: '/machines/',
     actions: [
       ...nodeCollectionOps(),
-      crud('read', 'user', filterDoc, async (ctx) =>
-        (await ctx.services.machines.list(currentUser(ctx), paramLists(ctx.form))).map(renderMachine),
+      crud('read', 'user', filterDoc, (ctx) =>
+        JsonArrayStream.of(ctx.services.machines.pages(currentUser(ctx), paramLists(ctx.form)), machineJson),
       ),
       crud('create', 'optional', createDoc, async (ctx) => {
         const input = machineInput(ctx.form);
@@ -414,8 +415,8 @@ export const machinesHandlers: HandlerDef[] = [
     path: '/nodes/',
     actions: [
       ...nodeCollectionOps(),
-      crud('read', 'user', filterDoc.replace('List machines', 'List nodes'), async (ctx) =>
-        (await ctx.services.machines.list(currentUser(ctx), paramLists(ctx.form))).map(renderMachine),
+      crud('read', 'user', filterDoc.replace('List machines', 'List nodes'), (ctx) =>
+        JsonArrayStream.of(ctx.services.machines.pages(currentUser(ctx), paramLists(ctx.form)), machineJson),
       ),
     ],
   },

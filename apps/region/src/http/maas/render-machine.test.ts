@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import type { BlockDeviceView, InterfaceView, MachineView } from '../../services/machine-store.js';
+import { machineJson, renderMachine } from './render-machine.js';
+
+function iface(id: number, overrides: Partial<InterfaceView> = {}): InterfaceView {
+  return {
+    id,
+    machine_id: 7,
+    name: `eth${String(id)}`,
+    type: 'physical',
+    mac_address: `52:54:00:00:00:0${String(id)}`,
+    enabled: true,
+    is_boot: false,
+    tags: ['sriov'],
+    vendor: null,
+    product: 'X710 "quad"',
+    firmware_version: null,
+    link_speed: 10000,
+    interface_speed: 10000,
+    link_connected: true,
+    numa_node: 0,
+    ...overrides,
+  };
+}
+
+function disk(id: number, overrides: Partial<BlockDeviceView> = {}): BlockDeviceView {
+  return {
+    id,
+    machine_id: 7,
+    name: `sd${String.fromCharCode(96 + id)}`,
+    type: 'physical',
+    model: 'QEMU HARDDISK',
+    serial: `QM0000${String(id)}`,
+    id_path: id === 1 ? null : `/dev/disk/by-id/wwn-${String(id)}`,
+    size: String(500_107_862_016 * id),
+    block_size: 512,
+    tags: ['ssd', 'rotary'],
+    firmware_version: null,
+    numa_node: 1,
+    ...overrides,
+  };
+}
+
+function view(
+  overrides: Partial<MachineView> = {},
+  machine: Partial<MachineView['machine']> = {},
+): MachineView {
+  return {
+    machine: {
+      id: 7,
+      system_id: 'abc123',
+      hostname: 'über-node',
+      domain_id: 1,
+      description: 'line\nbreak and "quotes" and \\ backslash',
+      architecture: 'amd64/generic',
+      min_hwe_kernel: '',
+      hwe_kernel: null,
+      cpu_count: 8,
+      cpu_speed: 2400,
+      memory: 16384,
+      swap_size: null,
+      status: 4,
+      previous_status: 0,
+      error_description: '',
+      osystem: '',
+      distro_series: '',
+      netboot: true,
+      ephemeral_deploy: false,
+      power_type: 'manual',
+      power_state: 'unknown',
+      owner_id: null,
+      owner_data: { juju: 'yes' },
+      workload_annotations: {},
+      locked: false,
+      agent_name: '',
+      zone_id: 1,
+      pool_id: 2,
+      hardware_uuid: null,
+      hardware_info: { system_vendor: 'QEMU' },
+      numa_nodes: [
+        { index: 0, cores: [0, 1, 2, 3], memory: 8192 },
+        { index: 1, cores: [4, 5, 6, 7], memory: 8192 },
+      ],
+      bios_boot_method: 'uefi',
+      enable_ssh: false,
+      is_dpu: false,
+      storage_total: 0,
+      ...machine,
+    },
+    domain: {
+      id: 1,
+      name: 'maas',
+      ttl: null,
+      authoritative: true,
+      is_default: true,
+      forward_dns_servers: [],
+    },
+    zone: { id: 1, name: 'default', description: '' },
+    pool: { id: 2, name: 'pool "b"', description: 'Ünïcode ✓' },
+    ownerName: null,
+    tags: ['virtual', 'gpu'],
+    interfaces: [iface(1), iface(2, { is_boot: true }), iface(3, { type: 'vlan' })],
+    blockDevices: [disk(1), disk(2, { type: 'virtual' }), disk(3)],
+    statusMessage: 'Ready',
+    ...overrides,
+  };
+}
+
+describe(machineJson, () => {
+  it('serialises exactly what renderMachine renders', () => {
+    for (const v of [
+      view(),
+      view({ interfaces: [], blockDevices: [], tags: [], statusMessage: '' }, { numa_nodes: [] }),
+      view({ ownerName: 'alice' }, { owner_id: 3, swap_size: '2147483648', status: 10 }),
+    ])
+      expect(JSON.parse(machineJson(v))).toEqual(JSON.parse(JSON.stringify(renderMachine(v))));
+  });
+
+  it('takes the boot interface and boot disk from the interfaces and physical disks', () => {
+    const m = JSON.parse(machineJson(view())) as {
+      boot_interface: { id: number };
+      boot_disk: { id: number };
+      physicalblockdevice_set: { id: number }[];
+      virtualblockdevice_set: { id: number }[];
+    };
+    expect(m.boot_interface.id).toBe(2);
+    expect(m.boot_disk.id).toBe(1);
+    expect(m.physicalblockdevice_set.map((d) => d.id)).toEqual([1, 3]);
+    expect(m.virtualblockdevice_set.map((d) => d.id)).toEqual([2]);
+  });
+
+  it('answers null boot interface and disk for a machine with neither', () => {
+    const m = JSON.parse(machineJson(view({ interfaces: [], blockDevices: [] }))) as Record<string, unknown>;
+    expect(m['boot_interface']).toBeNull();
+    expect(m['boot_disk']).toBeNull();
+    expect(m['storage']).toBe(0);
+  });
+});
