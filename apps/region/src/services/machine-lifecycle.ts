@@ -13,6 +13,7 @@ import {
   type NodeStatus,
 } from '@ferrum/domain';
 import type { Database, MachineRow, UserRow } from '../db/schema.js';
+import { isForeignKeyViolation } from '../db/pg-errors.js';
 import { eventRow, type EventService, type NewEvent } from './event-service.js';
 import { loadMachineView, loadMachineViews, type MachineQuery, type MachineView } from './machine-store.js';
 import { notFound, statusOf } from './machine-service.js';
@@ -204,6 +205,11 @@ export class MachineLifecycle {
       comment: options.comment,
       set: { owner_id: user.id, agent_name: options.agentName ?? '' },
       minutes: undefined,
+    }).catch((error: unknown) => {
+      // The user was deleted after their request was authenticated.
+      if (isForeignKeyViolation(error))
+        throw new AppError('unauthenticated', `Authorization Error: user ${user.username} no longer exists.`);
+      throw error;
     });
     return id === undefined ? undefined : this.view(id);
   }
