@@ -5,6 +5,7 @@ import type { Logger } from '@ferrum/kit';
 import type { Services } from './services/services.js';
 import { defaultBodyLimits, registerBodyParsers, type BodyLimits } from './http/maas/body-parsers.js';
 import { registerMaasApi } from './http/maas/dispatch.js';
+import type { MachinePages } from './http/maas/machine-page-source.js';
 import { allMaasHandlers } from './http/maas/resources/index.js';
 import { registerMetrics } from './http/metrics.js';
 import { defaultLoginThrottle, registerAccounts, type LoginThrottleOptions } from './http/accounts.js';
@@ -26,6 +27,8 @@ export interface AppDeps {
   readonly bodyLimits?: Partial<BodyLimits>;
   /** Password-login throttling; see registerAccounts. */
   readonly loginThrottle?: Partial<LoginThrottleOptions>;
+  /** Where long machine lists are read and serialised; on the event loop when not given. */
+  readonly machinePages?: MachinePages;
 }
 
 /** The region's HTTP application, without `listen()`, so tests drive it with `inject()` too. */
@@ -52,7 +55,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMetrics(app, deps.pool);
   registerHealth(app, deps.services, { version: deps.version, startedAt: deps.startedAt, url: deps.url });
   registerAccounts(app, deps.services, { ...defaultLoginThrottle, ...deps.loginThrottle });
-  registerMaasApi(app, { handlers: allMaasHandlers(deps.version), services: deps.services });
+  registerMaasApi(app, {
+    handlers: allMaasHandlers(deps.version),
+    services: deps.services,
+    ...(deps.machinePages ? { machinePages: deps.machinePages } : {}),
+  });
 
   app.setNotFoundHandler(async (request, reply) => {
     if (request.url.startsWith('/MAAS/'))

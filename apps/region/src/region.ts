@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '@ferrum/domain';
 import type { Logger } from '@ferrum/kit';
 import type { RegionConfig } from './config.js';
+import { availableParallelism } from 'node:os';
 import { buildApp } from './app.js';
+import { MachinePageWorkers } from './http/maas/machine-page-workers.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { openDatabaseTarget, type DatabaseTarget } from './database-target.js';
@@ -96,6 +98,15 @@ export async function startRegion(
     config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? 'localhost' : config.bindAddress;
   let url = `http://${host.includes(':') ? `[${host}]` : host}:${config.httpPort}/MAAS/`;
   let app: FastifyInstance;
+  // Long machine lists are read and serialised on worker threads, one per core (at most 4),
+  // each with a small pool of its own.
+  const machinePages = new MachinePageWorkers({
+    databaseUrl: context.target.url,
+    poolSize: 2,
+    prepare: config.dbPreparedStatements === 'on',
+    workers: Math.max(1, Math.min(4, availableParallelism())),
+    logger,
+  });
   try {
     app = await buildApp({
       services: context.services,
@@ -104,12 +115,14 @@ export async function startRegion(
       version,
       startedAt,
       url: () => url,
+      machinePages,
     });
     await app.listen({ port: config.httpPort, host: config.bindAddress });
     const address = app.server.address();
     if (address && typeof address === 'object')
       url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/MAAS/`;
   } catch (error) {
+    await machinePages.close();
     await context.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
@@ -148,6 +161,7 @@ export async function startRegion(
         clearInterval(purge);
         await monitor.stop();
         await app.close();
+        await machinePages.close();
         await context.close();
       })()),
   };

@@ -12,7 +12,13 @@ import {
 import type { Database, MachineRow, UserRow } from '../db/schema.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { EventService } from './event-service.js';
-import { loadMachineView, loadMachineViews, type MachineView } from './machine-store.js';
+import {
+  loadFewMachineViews,
+  loadMachineView,
+  loadMachineViews,
+  selectMachineIds,
+  type MachineView,
+} from './machine-store.js';
 import {
   machineListConditions,
   visibleTo,
@@ -76,9 +82,6 @@ const inProgress = new Set<NodeStatus>([
 
 const systemIdAlphabet = 'abcdefghjkmnpqrstuvwxy3456789';
 
-/** Machines per page when a list is streamed. */
-const LIST_PAGE_SIZE = 250;
-
 /** Machines: create, enlist, read, filter, update, delete. Status changes live in MachineLifecycle. */
 export class MachineService {
   private readonly random: () => number;
@@ -89,41 +92,48 @@ export class MachineService {
 
   /** Machines `viewer` may see that match MAAS's list filters, ordered by id. */
   async list(viewer: UserRow | undefined, params: ParamLists): Promise<MachineView[]> {
-    const all: MachineView[] = [];
-    for await (const page of this.pages(viewer, params)) all.push(...page);
-    return all;
+    return this.views(await this.listIds(viewer, params));
   }
 
   /**
-   * The same machines as `list`, read a page at a time (keyset on id) so a long list is streamed
-   * rather than held whole: the next page is read while the caller handles the current one.
-   * Each page is consistent in itself; a machine changed meanwhile shows as it was when its
-   * page was read, and none shows twice.
+   * The start of a long list, for streaming it: the first `pageSize` machines `list` answers,
+   * read in one statement (most lists, filtered ones, end there), and, when there may be more,
+   * a function reading the ids of the rest, whose views are then read a page at a time
+   * (`views`). A machine deleted meanwhile is then left out, and one changed shows as it was
+   * when its page was read.
    */
-  async *pages(
+  async listStart(
     viewer: UserRow | undefined,
     params: ParamLists,
-    pageSize = LIST_PAGE_SIZE,
-  ): AsyncGenerator<MachineView[]> {
+    pageSize: number,
+  ): Promise<{ first: MachineView[]; restIds: () => Promise<number[]> }> {
+    const conditions = this.listConditions(viewer, params);
+    const first = await loadFewMachineViews(this.deps.db, { conditions, limit: pageSize });
+    const last = first.at(-1)?.machine.id;
+    return {
+      first,
+      restIds: () =>
+        first.length < pageSize || last === undefined
+          ? Promise.resolve([])
+          : selectMachineIds(this.deps.db, { conditions, afterId: last }),
+    };
+  }
+
+  /** The ids of the machines `list` answers, in its order. */
+  async listIds(viewer: UserRow | undefined, params: ParamLists): Promise<number[]> {
+    return selectMachineIds(this.deps.db, { conditions: this.listConditions(viewer, params) });
+  }
+
+  private listConditions(viewer: UserRow | undefined, params: ParamLists): MachineCondition[] {
     const conditions = machineListConditions(params);
     const visible = viewer ? visibleTo(viewer) : undefined;
     if (visible) conditions.push(visible);
-    const read = (afterId: number | undefined) =>
-      loadMachineViews(this.deps.db, { conditions, afterId, limit: pageSize });
-    // Keyset pages, each read as soon as the one before it has arrived, kept two ahead of the
-    // caller so the database works while the caller serialises.
-    const queue: Promise<MachineView[]>[] = [read(undefined)];
-    const readAhead = () => {
-      const previous = queue.at(-1) ?? Promise.resolve([]);
-      const next = previous.then((page) => (page.length === pageSize ? read(page.at(-1)?.machine.id) : []));
-      next.catch(() => undefined); // reported when awaited, not as an unhandled rejection
-      queue.push(next);
-    };
-    readAhead();
-    for (let page = await queue.shift(); page && page.length > 0; page = await queue.shift()) {
-      readAhead();
-      yield page;
-    }
+    return conditions;
+  }
+
+  /** The views of machines by id, in the ids' order (those that still exist). */
+  views(ids: readonly number[]): Promise<MachineView[]> {
+    return loadMachineViews(this.deps.db, ids);
   }
 
   /** One machine by system_id, as `viewer` may see it (404 when they may not, as MAAS does). */

@@ -97,8 +97,9 @@ const viewColumns = [
 /**
  * Reads machine views in three queries whatever the number of machines (no N+1): the machines
  * with their domain, zone, pool, owner, tags and latest event; then, side by side, their
- * interfaces and block devices by machine id. (Building those as JSON in PostgreSQL costs it
- * fifty times what selecting the rows does.)
+ * interfaces and block devices by machine id. For pages of long lists: building those as JSON
+ * in PostgreSQL instead costs it several times what selecting the rows does, and in all
+ * (PostgreSQL and parsing here) more than the rows.
  */
 export async function loadMachineViews(
   db: Kysely<Database>,
@@ -127,25 +128,27 @@ export async function loadMachineViews(
   const views = machines.map((row) =>
     toView(row, interfaceMap.get(row.id) ?? [], deviceMap.get(row.id) ?? []),
   );
-  if (!isIdList(selection)) return views;
-  const byId = new Map(views.map((v) => [v.machine.id, v]));
-  return selection.flatMap((id) => byId.get(id) ?? []); // a machine deleted meanwhile is left out
+  return isIdList(selection) ? inIdOrder(views, selection) : views;
+}
+
+/** The ids of the machines `selection` selects, in its order: a long list's first read. */
+export async function selectMachineIds(db: Kysely<Database>, selection: MachineSelection): Promise<number[]> {
+  if (isIdList(selection)) return [...selection];
+  const rows = await restrict(db.selectFrom('machines').select('machines.id'), selection).execute();
+  return rows.map((r) => r.id);
 }
 
 /**
- * Reads one machine's view (the first `selection` selects) in a single statement, its
- * interfaces and block devices built as JSON by PostgreSQL: for one machine that costs less
- * than the two further round trips `loadMachineViews` makes.
+ * Reads the views of a few machines in a single statement, their interfaces and block devices
+ * built as JSON by PostgreSQL: for a few machines that costs less than the two further round
+ * trips `loadMachineViews` makes (for a page of 250 it costs PostgreSQL several times more).
  */
-export async function loadMachineView(
+export async function loadFewMachineViews(
   db: Kysely<Database>,
   selection: MachineSelection,
-): Promise<MachineView | undefined> {
-  if (isIdList(selection) && selection.length === 0) return undefined;
-  const row = await selectMachines(
-    db,
-    isIdList(selection) ? selection.slice(0, 1) : { ...selection, limit: 1 },
-  )
+): Promise<MachineView[]> {
+  if (isIdList(selection) && selection.length === 0) return [];
+  const rows = await selectMachines(db, selection)
     .select([
       sql<InterfaceView[]>`coalesce((
         SELECT json_agg(json_build_object(${sql.raw(jsonFields('i', interfaceColumns, { mac_address: '::text' }))}) ORDER BY i.id)
@@ -154,10 +157,29 @@ export async function loadMachineView(
         SELECT json_agg(json_build_object(${sql.raw(jsonFields('d', blockDeviceColumns, { size: '::text' }))}) ORDER BY d.id)
         FROM block_devices d WHERE d.machine_id = machines.id), '[]')`.as('blockdevice_set'),
     ])
-    .executeTakeFirst();
-  if (!row) return undefined;
-  const { interface_set: interfaces, blockdevice_set: devices, ...machine } = row;
-  return toView(machine, interfaces, devices);
+    .execute();
+  const views = rows.map(({ interface_set: interfaces, blockdevice_set: devices, ...machine }) =>
+    toView(machine, interfaces, devices),
+  );
+  return isIdList(selection) ? inIdOrder(views, selection) : views;
+}
+
+/** The first machine `selection` selects, read in one statement. */
+export async function loadMachineView(
+  db: Kysely<Database>,
+  selection: MachineSelection,
+): Promise<MachineView | undefined> {
+  const [view] = await loadFewMachineViews(
+    db,
+    isIdList(selection) ? selection.slice(0, 1) : { ...selection, limit: 1 },
+  );
+  return view;
+}
+
+/** `views` in the order of `ids`, leaving out those not found (deleted meanwhile). */
+function inIdOrder(views: readonly MachineView[], ids: readonly number[]): MachineView[] {
+  const byId = new Map(views.map((v) => [v.machine.id, v]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /**

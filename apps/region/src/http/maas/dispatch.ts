@@ -4,6 +4,8 @@ import { AppError } from '@ferrum/domain';
 import type { Services } from '../../services/services.js';
 import type { UserRow } from '../../db/schema.js';
 import { FormParams, nullCharactersError } from './form-params.js';
+import type { MachinePages } from './machine-page-source.js';
+import { inlineMachinePages } from './machine-pages.js';
 import { JsonArrayStream, RawResponse, type ActionDef, type HandlerDef, type HttpMethod } from './handler.js';
 import { extractOAuthParams } from './oauth-params.js';
 import { sendMaasError } from './error-reply.js';
@@ -13,6 +15,8 @@ import { API_PREFIX, DescriptionCache, describeApi, describeHash } from './descr
 export interface MaasApiOptions {
   readonly handlers: readonly HandlerDef[];
   readonly services: Services;
+  /** Where long machine lists are serialised; on the event loop when not given. */
+  readonly machinePages?: MachinePages;
 }
 
 const methods: HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE'];
@@ -68,6 +72,8 @@ function bodyOf(request: FastifyRequest): FormParams | undefined {
  */
 export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): void {
   const description = describeApi(options.handlers);
+  const machinePages =
+    options.machinePages ?? inlineMachinePages((ids) => options.services.machines.views(ids));
   const hash = describeHash(description);
 
   app.addHook('onSend', async (request, reply) => {
@@ -96,12 +102,13 @@ export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): 
   for (const handler of options.handlers) {
     const route = `${API_PREFIX}${toRoute(handler.path)}`;
     const item = itemHandlerOf(handler, byPath);
+    const context: DispatchContext = { services: options.services, machinePages };
     const run = (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
       dispatch(
         handler,
         request,
         reply,
-        options.services,
+        context,
         { ...(request.params as Record<string, string>) },
         undefined,
       );
@@ -114,12 +121,12 @@ export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): 
           item.handler,
           request,
           reply,
-          options.services,
+          context,
           { ...params, [item.param]: `op-${op}` },
           undefined,
         );
       }
-      return dispatch(handler, request, reply, options.services, params, op);
+      return dispatch(handler, request, reply, context, params, op);
     };
     app.route({ method: methods, url: route, handler: run });
     app.route({ method: methods, url: `${route}op-:op`, handler: runOp });
@@ -160,11 +167,16 @@ function formOf(method: HttpMethod, query: FormParams, body: FormParams | undefi
   return (body ?? new FormParams()).withFallback(query);
 }
 
+interface DispatchContext {
+  readonly services: Services;
+  readonly machinePages: MachinePages;
+}
+
 async function dispatch(
   handler: HandlerDef,
   request: FastifyRequest,
   reply: FastifyReply,
-  services: Services,
+  { services, machinePages }: DispatchContext,
   params: Readonly<Record<string, string>>,
   pathOp: string | undefined,
 ): Promise<FastifyReply> {
@@ -204,7 +216,14 @@ async function dispatch(
       }
     }
 
-    const result = await action.run({ request, params, form: formOf(method, query, body), user, services });
+    const result = await action.run({
+      request,
+      params,
+      form: formOf(method, query, body),
+      user,
+      services,
+      machinePages,
+    });
     return await sendResult(reply, action, result);
   } catch (error) {
     if (!(error instanceof AppError)) {

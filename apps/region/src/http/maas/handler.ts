@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { UserRow } from '../../db/schema.js';
 import type { FormParams } from './form-params.js';
 import type { Services } from '../../services/services.js';
+import type { MachinePages } from './machine-page-source.js';
 
 /** The methods actions are defined for; HEAD is dispatched as GET. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -23,6 +24,8 @@ export interface ActionContext {
   /** The signed-in user; always set unless the action's access is `anonymous` or `optional`. */
   readonly user: UserRow | undefined;
   readonly services: Services;
+  /** Where long machine lists are read and serialised (worker threads in a running region). */
+  readonly machinePages: MachinePages;
 }
 
 /** What an action may return besides a JSON-serialisable value. */
@@ -38,25 +41,32 @@ export class RawResponse {
 /**
  * A JSON array sent as it is produced, a page of items at a time, so a list of any length is
  * never built whole in memory (one string of a 50,000-machine list would exceed V8's string
- * limit). The first page is read before the answer starts, so bad input and failures known up
- * front still get a proper error status; a failure after that cuts the answer short.
+ * limit). The first page is produced before the answer starts, so bad input and failures known
+ * up front still get a proper error status; a failure after that cuts the answer short.
  */
 export class JsonArrayStream {
-  private constructor(private readonly source: AsyncGenerator<string>) {}
+  private constructor(private readonly source: AsyncGenerator<string | Uint8Array>) {}
 
   /** `pages` of items, each item serialised to JSON by `serialise`. */
-  static async of<T>(
-    pages: AsyncIterable<readonly T[]>,
-    serialise: (item: T) => string,
-  ): Promise<JsonArrayStream> {
-    const iterator = pages[Symbol.asyncIterator]();
+  static of<T>(pages: AsyncIterable<readonly T[]>, serialise: (item: T) => string): Promise<JsonArrayStream> {
+    return JsonArrayStream.ofSlices(
+      (async function* () {
+        for await (const page of pages) yield page.map(serialise).join(',');
+      })(),
+    );
+  }
+
+  /** `slices` of the array already serialised: each the JSON of some items joined by commas. */
+  static async ofSlices(slices: AsyncIterable<string | Uint8Array>): Promise<JsonArrayStream> {
+    const iterator = slices[Symbol.asyncIterator]();
     const first = await iterator.next();
-    async function* chunks(): AsyncGenerator<string> {
+    async function* chunks(): AsyncGenerator<string | Uint8Array> {
       let started = false;
       let step = first;
       while (step.done !== true) {
         if (step.value.length > 0) {
-          yield (started ? ',' : '[') + step.value.map(serialise).join(',');
+          yield started ? ',' : '[';
+          yield step.value;
           started = true;
         }
         step = await iterator.next();
@@ -67,7 +77,7 @@ export class JsonArrayStream {
   }
 
   /** The array's text, chunk by chunk; may be read once. */
-  chunks(): AsyncGenerator<string> {
+  chunks(): AsyncGenerator<string | Uint8Array> {
     return this.source;
   }
 }

@@ -11,7 +11,8 @@ async function* pagesOf<T>(pages: readonly (readonly T[])[], failAt?: number): A
 
 async function text(stream: JsonArrayStream): Promise<string> {
   let out = '';
-  for await (const chunk of stream.chunks()) out += chunk;
+  for await (const chunk of stream.chunks())
+    out += typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
   return out;
 }
 

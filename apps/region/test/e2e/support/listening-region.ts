@@ -36,6 +36,7 @@ export async function startListeningRegion(): Promise<ListeningRegion> {
     logLevel: 'silent',
     logFormat: 'json',
     dbPoolSize: 5,
+    dbPreparedStatements: 'on',
   };
   let region: RunningRegion;
   try {

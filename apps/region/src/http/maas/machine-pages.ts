@@ -1,0 +1,47 @@
+import type { MachineView } from '../../services/machine-store.js';
+import { machineJson } from './render-machine.js';
+import type { MachinePages } from './machine-page-source.js';
+
+/** Machines per page of a streamed list. */
+export const MACHINE_PAGE_SIZE = 250;
+
+/** The comma-joined machine JSON of `views`. */
+export function machinePageJson(views: readonly MachineView[]): string {
+  return views.map(machineJson).join(',');
+}
+
+/** Pages serialised on this thread, from views read by `views`. */
+export function inlineMachinePages(views: (ids: readonly number[]) => Promise<MachineView[]>): MachinePages {
+  return {
+    render: async (ids) => machinePageJson(await views(ids)),
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * The list of machines `ids` as a stream of serialised pages, in order, with `ahead` pages
+ * being rendered at once ahead of the reader.
+ */
+export async function* machineListPages(
+  pages: MachinePages,
+  ids: readonly number[],
+  ahead: number,
+  pageSize = MACHINE_PAGE_SIZE,
+): AsyncGenerator<string | Uint8Array> {
+  const queue: Promise<string | Uint8Array>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (queue.length < ahead && next < ids.length) {
+      const page = pages.render(ids.slice(next, next + pageSize));
+      page.catch(() => undefined); // reported when awaited, not as an unhandled rejection
+      queue.push(page);
+      next += pageSize;
+    }
+  };
+  fill();
+  for (let page = queue.shift(); page; page = queue.shift()) {
+    const rendered = await page;
+    fill();
+    yield rendered;
+  }
+}
