@@ -90,9 +90,7 @@ export class MachineLifecycle {
     const id = await this.transaction(async (trx) => {
       const row = await this.lock(trx, systemId, user);
       const status = statusOf(row);
-      checkAction(action, status, actorOf(user), row.owner_id, row.hostname);
-      if (row.locked && action !== 'unlock' && action !== 'lock' && mutatesLocked(action))
-        throw new AppError('invalid_transition', `Cannot ${action} machine ${row.hostname}: it is locked.`);
+      checkAction(action, status, actorOf(user), row.owner_id, row.hostname, row.locked);
       const change = await this.plan(trx, row, action, user, options);
       if (change.to)
         await this.move(
@@ -571,11 +569,4 @@ function successOf(row: MachineRow, status: NodeStatus): NodeStatus | undefined 
 /** The status a machine was in before the current one. */
 function previousOr(row: MachineRow, fallback: NodeStatus): NodeStatus {
   return statusFromValue(row.previous_status) ?? fallback;
-}
-
-/** Actions a lock forbids (MAAS: a locked machine cannot be released, redeployed or changed). */
-function mutatesLocked(action: MachineAction): boolean {
-  return ['release', 'deploy', 'mark-broken', 'rescue-mode', 'commission', 'test', 'off', 'on'].includes(
-    action,
-  );
 }

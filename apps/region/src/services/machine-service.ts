@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import {
   AppError,
+  checkAction,
   normaliseMac,
   hostnameError,
   generateHostname,
@@ -396,22 +397,39 @@ export class MachineService {
     });
   }
 
+  /** Deletes a machine (administrators only: the API checks), unless it is locked. */
   async delete(systemId: string, actor: string): Promise<void> {
-    const row = await this.row(systemId);
-    if (row.locked)
-      throw new AppError('invalid_transition', `Cannot delete machine ${row.hostname}: it is locked.`);
-    await this.deps.db.deleteFrom('machines').where('id', '=', row.id).execute();
-    await this.deps.events.record({
-      type: 'AUDIT',
-      level: 'AUDIT',
-      description: `Deleted machine ${row.hostname}.`,
-      username: actor,
-      nodeSystemId: row.system_id,
-      nodeHostname: row.hostname,
+    await this.deps.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('machines')
+        .selectAll()
+        .where('system_id', '=', systemId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw notFound();
+      checkAction(
+        'delete',
+        statusOf(row),
+        { userId: 0, isAdmin: true },
+        row.owner_id,
+        row.hostname,
+        row.locked,
+      );
+      await trx.deleteFrom('machines').where('id', '=', row.id).execute();
+      await this.deps.events.record(
+        {
+          type: 'AUDIT',
+          level: 'AUDIT',
+          description: `Deleted machine ${row.hostname}.`,
+          username: actor,
+          nodeSystemId: row.system_id,
+          nodeHostname: row.hostname,
+        },
+        trx,
+      );
     });
   }
 
-  /** Which of these MACs belong to a machine already (`is_registered`). */
   async isRegistered(mac: string): Promise<boolean> {
     const normalised = macParameter(mac);
     const row = await this.deps.db

@@ -99,3 +99,42 @@ describe(checkAction, () => {
     }).toThrow(expect.objectContaining({ code: 'forbidden' }));
   });
 });
+
+describe('a locked machine', () => {
+  const refused: MachineAction[] = [
+    'commission',
+    'test',
+    'deploy',
+    'on',
+    'off',
+    'release',
+    'mark-broken',
+    'rescue-mode',
+    'delete',
+  ];
+
+  it('refuses exactly the actions that would release, redeploy, change or delete it, from every status they allow', () => {
+    for (const action of allMachineActions) {
+      const rule: ActionRule = machineActions[action];
+      for (const status of rule.allowedFrom) {
+        const run = () => {
+          checkAction(action, status, admin, 1, 'm', true);
+        };
+        if (refused.includes(action))
+          expect(run, `${action} from ${status}`).toThrow(
+            expect.objectContaining({
+              code: 'invalid_transition',
+              message: `Cannot ${rule.verb} machine m: it is locked.`,
+            }),
+          );
+        else expect(run, `${action} from ${status}`).not.toThrow();
+      }
+    }
+  });
+
+  it('answers a wrong status before the lock, as the status is the first thing wrong', () => {
+    expect(() => {
+      checkAction('release', 'READY', admin, null, 'm', true);
+    }).toThrow(/because it is Ready/);
+  });
+});

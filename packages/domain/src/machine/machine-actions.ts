@@ -12,6 +12,8 @@ export interface ActionRule {
   readonly permission: ActionPermission;
   /** The status the action moves the machine to, when it always moves it to one status. */
   readonly target?: NodeStatus;
+  /** A locked machine refuses it (MAAS: a lock keeps a machine from being released, redeployed or changed). */
+  readonly refusedWhenLocked?: true;
 }
 
 const failed: readonly NodeStatus[] = allNodeStatuses.filter((s) => s.startsWith('FAILED_'));
@@ -27,6 +29,7 @@ export const machineActions = {
     allowedFrom: ['NEW', 'FAILED_COMMISSIONING', 'READY', 'BROKEN'],
     permission: 'admin',
     target: 'COMMISSIONING',
+    refusedWhenLocked: true,
   },
   test: {
     verb: 'test',
@@ -50,6 +53,7 @@ export const machineActions = {
     ],
     permission: 'admin',
     target: 'TESTING',
+    refusedWhenLocked: true,
   },
   abort: {
     verb: 'abort',
@@ -57,9 +61,20 @@ export const machineActions = {
     permission: 'admin',
   },
   acquire: { verb: 'acquire', allowedFrom: ['READY'], permission: 'edit', target: 'ALLOCATED' },
-  deploy: { verb: 'deploy', allowedFrom: ['READY', 'ALLOCATED'], permission: 'edit', target: 'DEPLOYING' },
-  on: { verb: 'power on', allowedFrom: ['DEPLOYING', 'DEPLOYED', 'BROKEN'], permission: 'edit' },
-  off: { verb: 'power off', allowedFrom: notMonitored, permission: 'edit' },
+  deploy: {
+    verb: 'deploy',
+    allowedFrom: ['READY', 'ALLOCATED'],
+    permission: 'edit',
+    target: 'DEPLOYING',
+    refusedWhenLocked: true,
+  },
+  on: {
+    verb: 'power on',
+    allowedFrom: ['DEPLOYING', 'DEPLOYED', 'BROKEN'],
+    permission: 'edit',
+    refusedWhenLocked: true,
+  },
+  off: { verb: 'power off', allowedFrom: notMonitored, permission: 'edit', refusedWhenLocked: true },
   release: {
     verb: 'release',
     allowedFrom: [
@@ -72,6 +87,7 @@ export const machineActions = {
     ],
     permission: 'edit',
     target: 'RELEASING',
+    refusedWhenLocked: true,
   },
   'mark-broken': {
     verb: 'mark broken',
@@ -89,6 +105,7 @@ export const machineActions = {
     ],
     permission: 'edit',
     target: 'BROKEN',
+    refusedWhenLocked: true,
   },
   'mark-fixed': { verb: 'mark fixed', allowedFrom: ['BROKEN'], permission: 'admin', target: 'READY' },
   'override-failed-testing': {
@@ -120,6 +137,7 @@ export const machineActions = {
     ],
     permission: 'admin',
     target: 'ENTERING_RESCUE_MODE',
+    refusedWhenLocked: true,
   },
   'exit-rescue-mode': {
     verb: 'exit rescue mode',
@@ -137,7 +155,7 @@ export const machineActions = {
   clone: { verb: 'clone', allowedFrom: allNodeStatuses, permission: 'admin' },
   'set-zone': { verb: 'set the zone of', allowedFrom: allNodeStatuses, permission: 'admin' },
   'set-pool': { verb: 'set the pool of', allowedFrom: allNodeStatuses, permission: 'admin' },
-  delete: { verb: 'delete', allowedFrom: allNodeStatuses, permission: 'admin' },
+  delete: { verb: 'delete', allowedFrom: allNodeStatuses, permission: 'admin', refusedWhenLocked: true },
 } as const satisfies Record<string, ActionRule>;
 
 export type MachineAction = keyof typeof machineActions;
@@ -159,8 +177,8 @@ export interface ActionActor {
 /**
  * Checks that `actor` may run `action` on a machine in `status` owned by `ownerId`:
  * admins may run everything; others only `edit`/`lock` actions, on machines they own
- * (or, for acquire and deploy, on a Ready machine nobody owns).
- * Throws `forbidden` (403) or `invalid_transition` (409, MAAS's NodeStateViolation).
+ * (or, for acquire and deploy, on a Ready machine nobody owns); and that a `locked` machine
+ * allows it. Throws `forbidden` (403) or `invalid_transition` (409, MAAS's NodeStateViolation).
  */
 export function checkAction(
   action: MachineAction,
@@ -168,6 +186,7 @@ export function checkAction(
   actor: ActionActor,
   ownerId: number | null,
   hostname: string,
+  locked = false,
 ): void {
   const rule: ActionRule = machineActions[action];
   if (!actor.isAdmin) {
@@ -193,4 +212,9 @@ export function checkAction(
       },
     );
   }
+  if (locked && rule.refusedWhenLocked)
+    throw new AppError('invalid_transition', `Cannot ${rule.verb} machine ${hostname}: it is locked.`, {
+      action,
+      locked: true,
+    });
 }
