@@ -5,6 +5,7 @@ import type { RegionConfig } from './config.js';
 import { availableParallelism } from 'node:os';
 import { buildApp } from './app.js';
 import { MachinePageWorkers } from './http/maas/machine-page-workers.js';
+import { inlineMachinePages } from './http/maas/machine-pages.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { openDatabaseTarget, type DatabaseTarget } from './database-target.js';
@@ -98,16 +99,18 @@ export async function startRegion(
     config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? 'localhost' : config.bindAddress;
   let url = `http://${host.includes(':') ? `[${host}]` : host}:${config.httpPort}/MAAS/`;
   let app: FastifyInstance;
-  // Long machine lists are read and serialised on worker threads, one per core (at most 4),
-  // each with a small pool of its own.
-  const machinePages = new MachinePageWorkers({
-    databaseUrl: context.target.url,
-    poolSize: 2,
-    prepare: config.dbPreparedStatements === 'on',
-    workers: Math.max(1, Math.min(4, availableParallelism())),
-    logger,
-  });
+  let machinePages: MachinePageWorkers | undefined;
   try {
+    // Long machine lists are read and serialised on worker threads, one per core (at most 4),
+    // each with a small pool of its own; on the event loop while none is running.
+    machinePages = new MachinePageWorkers({
+      databaseUrl: context.target.url,
+      poolSize: 2,
+      prepare: config.dbPreparedStatements === 'on',
+      workers: Math.max(1, Math.min(4, availableParallelism())),
+      logger,
+      fallback: inlineMachinePages((ids, scope) => context.services.machines.page(ids, scope)),
+    });
     app = await buildApp({
       services: context.services,
       pool: context.database.pool,
@@ -122,7 +125,7 @@ export async function startRegion(
     if (address && typeof address === 'object')
       url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/MAAS/`;
   } catch (error) {
-    await machinePages.close();
+    await machinePages?.close();
     await context.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE')
@@ -142,6 +145,7 @@ export async function startRegion(
       );
     throw error;
   }
+  const pages = machinePages;
   const purge = setInterval(() => {
     context.services.tokens.purgeNonces().catch((error: unknown) => {
       logger.warn({ err: error }, 'nonce purge failed');
@@ -160,9 +164,29 @@ export async function startRegion(
       (stopping ??= (async () => {
         clearInterval(purge);
         await monitor.stop();
-        await app.close();
-        await machinePages.close();
+        await closeServer(app, logger);
+        await pages.close();
         await context.close();
       })()),
   };
+}
+
+/** How long requests in flight may take to finish when the region stops. */
+const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * Closes the HTTP server: no new requests; those in flight may finish for `CLOSE_GRACE_MS`, after
+ * which their connections are cut (a client that stopped reading a long list would otherwise
+ * hold the stop forever, and with it the database).
+ */
+async function closeServer(app: FastifyInstance, logger: Logger): Promise<void> {
+  const timer = setTimeout(() => {
+    logger.warn({ graceMs: CLOSE_GRACE_MS }, 'cutting connections still open at stop');
+    app.server.closeAllConnections();
+  }, CLOSE_GRACE_MS);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
+  }
 }

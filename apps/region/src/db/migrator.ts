@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002-ssh-key-material-unique.js';
 import * as m0003 from './migrations/0003-machines.js';
 import * as m0004 from './migrations/0004-job-queue.js';
 import * as m0005 from './migrations/0005-machine-storage-total.js';
+import * as m0006 from './migrations/0006-storage-total-deltas.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003-machines': m0003,
   '0004-job-queue': m0004,
   '0005-machine-storage-total': m0005,
+  '0006-storage-total-deltas': m0006,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema

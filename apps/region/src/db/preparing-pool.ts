@@ -27,6 +27,9 @@ interface Counted {
 export class PreparingPool implements PostgresPool {
   private readonly counted = new Map<string, Counted>();
   private readonly preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
+  private readonly wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  /** Per connection, the statements found stale there: run unprepared on it from then on. */
+  private readonly unpreparable = new WeakMap<pg.PoolClient, Set<string>>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -35,20 +38,65 @@ export class PreparingPool implements PostgresPool {
 
   async connect(): Promise<PostgresPoolClient> {
     const client = await this.pool.connect();
-    const query = (textOrCursor: string | PostgresCursor<unknown>, values?: readonly unknown[]) => {
-      if (typeof textOrCursor !== 'string') return client.query(textOrCursor as never);
-      const name = this.prepare ? this.nameFor(client, textOrCursor) : undefined;
+    // One wrapper per pg client, so Kysely's per-client connection cache finds it again.
+    let wrapper = this.wrappers.get(client);
+    if (!wrapper) {
+      wrapper = this.wrap(client);
+      this.wrappers.set(client, wrapper);
+    }
+    return wrapper;
+  }
+
+  private wrap(client: pg.PoolClient): PostgresPoolClient {
+    let inTransaction = false;
+    const run = (text: string, values: unknown[]) => {
+      const name = this.prepare ? this.nameFor(client, text) : undefined;
       // (text, values) when unnamed: pg copies a config object property by property.
-      return name === undefined
-        ? client.query(textOrCursor, values as unknown[])
-        : client.query({ name, text: textOrCursor, values: values as unknown[] });
+      return name === undefined ? client.query(text, values) : client.query({ name, text, values });
+    };
+    const query = async (textOrCursor: string | PostgresCursor<unknown>, values: readonly unknown[] = []) => {
+      if (typeof textOrCursor !== 'string') return client.query(textOrCursor as never);
+      const text = textOrCursor;
+      const verb = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase();
+      if (verb === 'begin' || verb === 'start') inTransaction = true;
+      else if (verb === 'commit' || verb === 'rollback' || verb === 'end') inTransaction = false;
+      try {
+        return await run(text, [...values]);
+      } catch (error) {
+        if (!this.forgetStale(client, text, error)) throw error;
+        // The statement's cached plan or its server-side copy is gone (a migration changed a
+        // table it reads; a failed bind closed it): it is planned again from now on. Outside a
+        // transaction it is run again at once; inside one, the transaction has failed already.
+        if (inTransaction) throw error;
+        return run(text, [...values]);
+      }
     };
     return {
       query: query as unknown as PostgresPoolClient['query'],
-      release: () => {
-        client.release();
+      // `destroy`: Kysely's request to drop a connection whose state is unknown (a failed ROLLBACK).
+      release: (destroy?: boolean) => {
+        client.release(destroy === true ? true : undefined);
       },
     };
+  }
+
+  /**
+   * After `error` on `text`: when it says the prepared statement is stale (0A000, "cached plan
+   * must not change result type") or missing on the server (26000), stops preparing `text` on
+   * this connection (its server-side name cannot simply be reused), and answers true.
+   */
+  private forgetStale(client: pg.PoolClient, text: string, error: unknown): boolean {
+    const code = (error as { code?: unknown }).code;
+    if (code !== '0A000' && code !== '26000') return false;
+    const name = this.counted.get(text)?.name;
+    if (name === undefined || this.unpreparable.get(client)?.has(name) === true) return false;
+    let poisoned = this.unpreparable.get(client);
+    if (!poisoned) {
+      poisoned = new Set();
+      this.unpreparable.set(client, poisoned);
+    }
+    poisoned.add(name);
+    return true;
   }
 
   async end(): Promise<void> {
@@ -71,6 +119,7 @@ export class PreparingPool implements PostgresPool {
       names = new Set();
       this.preparedOn.set(client, names);
     }
+    if (this.unpreparable.get(client)?.has(entry.name) === true) return undefined;
     if (names.has(entry.name)) return entry.name;
     if (names.size >= MAX_PREPARED_PER_CONNECTION) return undefined;
     names.add(entry.name);

@@ -93,12 +93,13 @@ export class MachineAllocator {
         continue;
       }
       const ids = matches.map((m) => m.id);
-      const candidates = this.deps.db
+      // The SQL constraints again, for a machine changed (zone, tags, …) since it matched.
+      let candidates = this.deps.db
         .selectFrom('machines')
         .select('machines.id')
         .where('machines.id', '=', (eb) => eb.fn.any(eb.val(ids)))
-        .where((eb) => eb.and(allocatable.map((c) => c(eb))))
         .orderBy(sql`array_position(${sql.val(ids)}::int[], machines.id)`);
+      for (const condition of conditions) candidates = candidates.where(condition);
       const view = await this.deps.lifecycle.allocate(candidates, user, options);
       // None: every match was taken meanwhile by concurrent allocations; look further.
       if (!view) continue;

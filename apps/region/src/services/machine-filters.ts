@@ -229,7 +229,7 @@ export function machineListConditions(params: ParamLists): Condition[] {
  * owns (MAAS: a user sees Ready machines and their own; unowned machines in other statuses,
  * e.g. New or Commissioning, are visible too so users can see the pool).
  */
-export function visibleTo(viewer: UserRow): Condition | undefined {
+export function visibleTo(viewer: Pick<UserRow, 'id' | 'is_superuser'>): Condition | undefined {
   if (viewer.is_superuser) return undefined;
   return (eb) => eb.or([eb('machines.owner_id', 'is', null), eb('machines.owner_id', '=', viewer.id)]);
 }

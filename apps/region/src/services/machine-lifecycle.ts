@@ -195,20 +195,33 @@ export class MachineLifecycle {
     user: UserRow,
     options: { agentName?: string | undefined; comment?: string | undefined },
   ): Promise<MachineView | undefined> {
-    const [id] = await this.transition(this.deps.db, candidates.limit(1).forUpdate().skipLocked(), {
-      from: 'READY',
-      to: 'ALLOCATED',
-      username: user.username,
-      eventType: 'Allocated',
-      comment: options.comment,
-      set: { owner_id: user.id, agent_name: options.agentName ?? '' },
-      minutes: undefined,
-    }).catch((error: unknown) => {
-      // The user was deleted after their request was authenticated.
-      if (isForeignKeyViolation(error))
-        throw new AppError('unauthenticated', `Authorization Error: user ${user.username} no longer exists.`);
-      throw error;
-    });
+    const take = (query: MachineQuery) =>
+      this.transition(this.deps.db, query, {
+        from: 'READY',
+        to: 'ALLOCATED',
+        username: user.username,
+        eventType: 'Allocated',
+        comment: options.comment,
+        set: {
+          owner_id: user.id,
+          agent_name: options.agentName ?? '',
+          previous_status: statusValue('READY'),
+        },
+        minutes: undefined,
+      }).catch((error: unknown) => {
+        // The user was deleted after their request was authenticated.
+        if (isForeignKeyViolation(error))
+          throw new AppError(
+            'unauthenticated',
+            `Authorization Error: user ${user.username} no longer exists.`,
+          );
+        throw error;
+      });
+    let [id] = await take(candidates.limit(1).forUpdate().skipLocked());
+    // Nothing free among the machines nobody holds: the matches may all be held for a moment by
+    // other work (an update, another allocation that may yet fail). Wait for them once rather
+    // than answer that nothing matches.
+    if (id === undefined) [id] = await take(candidates.limit(1).forUpdate());
     return id === undefined ? undefined : this.view(id);
   }
 
@@ -416,6 +429,8 @@ export class MachineLifecycle {
             updated: now,
           })
           .where('machines.id', 'in', qc.selectFrom('target').select('target.id'))
+          // The statement moves only machines in `from`, whatever `target` selected.
+          .where('machines.status', '=', statusValue(change.from))
           .returning(['machines.id', 'machines.system_id', 'machines.hostname']),
       )
       .with('history', (qc) =>

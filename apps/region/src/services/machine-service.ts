@@ -108,7 +108,7 @@ export class MachineService {
     params: ParamLists,
     pageSize: number,
   ): Promise<{ first: MachineView[]; restIds: () => Promise<number[]> }> {
-    const conditions = this.listConditions(viewer, params);
+    const conditions = listConditions(viewer, params);
     const first = await loadFewMachineViews(this.deps.db, { conditions, limit: pageSize });
     const last = first.at(-1)?.machine.id;
     return {
@@ -122,19 +122,17 @@ export class MachineService {
 
   /** The ids of the machines `list` answers, in its order. */
   async listIds(viewer: UserRow | undefined, params: ParamLists): Promise<number[]> {
-    return selectMachineIds(this.deps.db, { conditions: this.listConditions(viewer, params) });
-  }
-
-  private listConditions(viewer: UserRow | undefined, params: ParamLists): MachineCondition[] {
-    const conditions = machineListConditions(params);
-    const visible = viewer ? visibleTo(viewer) : undefined;
-    if (visible) conditions.push(visible);
-    return conditions;
+    return selectMachineIds(this.deps.db, { conditions: listConditions(viewer, params) });
   }
 
   /** The views of machines by id, in the ids' order (those that still exist). */
   views(ids: readonly number[]): Promise<MachineView[]> {
     return loadMachineViews(this.deps.db, ids);
+  }
+
+  /** A later page of a list: see `listPageViews`. */
+  page(ids: readonly number[], scope: ListScope): Promise<MachineView[]> {
+    return listPageViews(this.deps.db, ids, scope);
   }
 
   /** One machine by system_id, as `viewer` may see it (404 when they may not, as MAAS does). */
@@ -610,6 +608,34 @@ function macParameter(mac: string): string {
   const normalised = normaliseMac(mac);
   if (!normalised) throw AppError.invalid({ mac_address: `'${mac}' is not a valid MAC address.` });
   return normalised;
+}
+
+/** Whose list, with which filters: what a later page is read again under (plain data, for workers). */
+export interface ListScope {
+  readonly viewer: Pick<UserRow, 'id' | 'is_superuser'> | undefined;
+  readonly params: ParamLists;
+}
+
+function listConditions(viewer: ListScope['viewer'], params: ParamLists): MachineCondition[] {
+  const conditions = machineListConditions(params);
+  const visible = viewer ? visibleTo(viewer) : undefined;
+  if (visible) conditions.push(visible);
+  return conditions;
+}
+
+/**
+ * The views of the machines `ids` of a list (its ids read earlier) that its viewer may still
+ * see and that still match its filters, in id order: a machine allocated to someone else, or
+ * changed out of the filters, since the ids were read is left out.
+ */
+export function listPageViews(
+  db: Kysely<Database>,
+  ids: readonly number[],
+  scope: ListScope,
+): Promise<MachineView[]> {
+  const conditions = listConditions(scope.viewer, scope.params);
+  conditions.push((eb) => eb('machines.id', '=', eb.fn.any(eb.val([...ids]))));
+  return loadMachineViews(db, { conditions });
 }
 
 export function notFound(): AppError {

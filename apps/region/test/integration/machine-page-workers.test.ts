@@ -11,6 +11,9 @@ afterAll(async () => {
   await Promise.all(started.map((w) => w.close()));
 });
 
+const admin = { viewer: { id: 1, is_superuser: true }, params: {} };
+let fallbackPages = 0;
+
 function workers(count = 2): MachinePageWorkers {
   const w = new MachinePageWorkers({
     databaseUrl: region.database.url,
@@ -18,6 +21,13 @@ function workers(count = 2): MachinePageWorkers {
     prepare: true,
     workers: count,
     logger,
+    fallback: {
+      render: async (ids, scope) => {
+        fallbackPages++;
+        return machinePageJson(await region.services.machines.page(ids, scope));
+      },
+      close: () => Promise.resolve(),
+    },
   });
   started.push(w);
   return w;
@@ -55,7 +65,7 @@ describe(MachinePageWorkers, () => {
     );
     const pool = workers();
     const pages: string[] = [];
-    for await (const page of machineListPages(pool, ids, 3, 7)) pages.push(text(page));
+    for await (const page of machineListPages(pool, ids, admin, 3, 7)) pages.push(text(page));
     expect(pages).toHaveLength(5);
     const inline = machinePageJson(await region.services.machines.views(ids));
     expect(JSON.parse(`[${pages.join(',')}]`)).toEqual(JSON.parse(`[${inline}]`));
@@ -65,26 +75,67 @@ describe(MachinePageWorkers, () => {
     const ids = await machines(3);
     const gone = (await region.services.machines.views([ids[1] ?? 0]))[0]?.machine.system_id ?? '';
     await region.services.machines.delete(gone, 'admin');
-    const page = JSON.parse(`[${text(await workers(1).render(ids))}]`) as { system_id: string }[];
+    const page = JSON.parse(`[${text(await workers(1).render(ids, admin))}]`) as { system_id: string }[];
     expect(page.map((m) => m.system_id)).not.toContain(gone);
     expect(page).toHaveLength(2);
   });
 
-  it('fails the pages of a worker that dies, and replaces the worker', async () => {
+  it('reads each page again as its viewer may see it and under its filters', async () => {
+    const ids = await machines(3);
+    const [, owned] = await region.services.machines.views(ids);
+    const bob = await region.services.users.create({
+      username: 'bob',
+      email: 'bob@example.com',
+      password: 'bob-password',
+      isSuperuser: false,
+    });
+    await region.database.db
+      .updateTable('machines')
+      .set({ owner_id: bob.id, status: 10 })
+      .where('id', '=', owned?.machine.id ?? 0)
+      .execute();
+    const pool = workers(1);
+    const asAlice = JSON.parse(
+      `[${text(await pool.render(ids, { viewer: { id: 2, is_superuser: false }, params: {} }))}]`,
+    ) as { system_id: string }[];
+    expect(asAlice.map((m) => m.system_id)).not.toContain(owned?.machine.system_id);
+    expect(asAlice).toHaveLength(2);
+    const allocatedOnly = JSON.parse(
+      `[${text(await pool.render(ids, { ...admin, params: { status: ['allocated'] } }))}]`,
+    ) as { system_id: string }[];
+    expect(allocatedOnly.map((m) => m.system_id)).toEqual([owned?.machine.system_id]);
+  });
+
+  it('answers a failing page with its error and goes on with the others', async () => {
     const ids = await machines(2);
     const pool = workers(1);
-    const lanes = (pool as unknown as { lanes: { worker: { terminate(): Promise<number> } }[] }).lanes;
-    const pending = pool.render(ids);
-    await lanes[0]?.worker.terminate();
+    await expect(pool.render(ids, { ...admin, params: { mac_address: ['not-a-mac'] } })).rejects.toThrow(
+      /Reading a page of machines failed/,
+    );
+    expect(JSON.parse(`[${text(await pool.render(ids, admin))}]`)).toHaveLength(2);
+  });
+
+  it('fails the pages of a worker that dies, serves pages on the event loop meanwhile, and restarts it', async () => {
+    const ids = await machines(2);
+    const pool = workers(1);
+    const lanes = (pool as unknown as { lanes: { worker?: { terminate(): Promise<number> } }[] }).lanes;
+    await pool.render(ids, admin); // started
+    const pending = pool.render(ids, admin);
+    await lanes[0]?.worker?.terminate();
     await expect(pending).rejects.toThrow(/worker stopped/);
-    // The replacement answers.
-    const again = JSON.parse(`[${text(await pool.render(ids))}]`) as unknown[];
-    expect(again).toHaveLength(2);
+    const before = fallbackPages;
+    expect(JSON.parse(`[${text(await pool.render(ids, admin))}]`)).toHaveLength(2);
+    expect(fallbackPages).toBe(before + 1);
+    // Started again after its backoff; then pages go to it, not to the fallback.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const after = fallbackPages;
+    expect(JSON.parse(`[${text(await pool.render(ids, admin))}]`)).toHaveLength(2);
+    expect(fallbackPages).toBe(after);
   });
 
   it('refuses pages once closing, and closes its workers', async () => {
     const pool = workers(2);
     await pool.close();
-    await expect(pool.render([1])).rejects.toThrow(/stopping/);
+    await expect(pool.render([1], admin)).rejects.toThrow(/stopping/);
   });
 });

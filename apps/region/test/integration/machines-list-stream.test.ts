@@ -92,6 +92,13 @@ describe('GET machines/ streamed in pages', () => {
     expect(none.body).toBe('[]');
   });
 
+  it('answers HEAD with the headers alone', async () => {
+    const response = await region.request('HEAD', machines, { key: region.adminKey });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.body).toBe('');
+  });
+
   it('answers bad filters with 400 before anything is streamed', async () => {
     const response = await region.request('GET', `${machines}?mac_address=not-a-mac`, {
       key: region.adminKey,

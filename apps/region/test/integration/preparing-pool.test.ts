@@ -57,6 +57,42 @@ describe(PreparingPool, () => {
     }
   });
 
+  it('survives a migration that changes what a prepared statement returns', async () => {
+    const db = oneConnection(true);
+    try {
+      await sql`CREATE TABLE prepared_probe (a int)`.execute(db);
+      await sql`INSERT INTO prepared_probe VALUES (1)`.execute(db);
+      const read = () => sql<Record<string, number>>`SELECT * FROM prepared_probe`.execute(db);
+      for (let i = 0; i < 6; i++) await read();
+      expect(await prepared(db)).toContain('SELECT * FROM prepared_probe');
+      // As another region process migrating the schema would.
+      await sql`ALTER TABLE prepared_probe ADD COLUMN b int DEFAULT 2`.execute(db);
+      // Outside a transaction: planned again and answered at once.
+      expect((await read()).rows).toEqual([{ a: 1, b: 2 }]);
+      await sql`ALTER TABLE prepared_probe ADD COLUMN c int DEFAULT 3`.execute(db);
+      expect((await read()).rows).toEqual([{ a: 1, b: 2, c: 3 }]);
+      // Inside one: that transaction has failed, the next one works.
+      await sql`ALTER TABLE prepared_probe ADD COLUMN d int DEFAULT 4`.execute(db);
+      const stale = oneConnection(true);
+      try {
+        for (let i = 0; i < 6; i++) await sql`SELECT * FROM prepared_probe`.execute(stale);
+        await sql`ALTER TABLE prepared_probe ADD COLUMN e int DEFAULT 5`.execute(db);
+        await expect(
+          stale.transaction().execute((trx) => sql`SELECT * FROM prepared_probe`.execute(trx)),
+        ).rejects.toThrow(/cached plan must not change result type/);
+        const again = await stale
+          .transaction()
+          .execute((trx) => sql<Record<string, number>>`SELECT * FROM prepared_probe`.execute(trx));
+        expect(again.rows).toEqual([{ a: 1, b: 2, c: 3, d: 4, e: 5 }]);
+      } finally {
+        await stale.destroy();
+      }
+    } finally {
+      await sql`DROP TABLE IF EXISTS prepared_probe`.execute(db);
+      await db.destroy();
+    }
+  });
+
   it('never prepares more than 256 statements on one connection', async () => {
     const db = oneConnection(true);
     try {

@@ -73,7 +73,7 @@ function bodyOf(request: FastifyRequest): FormParams | undefined {
 export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): void {
   const description = describeApi(options.handlers);
   const machinePages =
-    options.machinePages ?? inlineMachinePages((ids) => options.services.machines.views(ids));
+    options.machinePages ?? inlineMachinePages((ids, scope) => options.services.machines.page(ids, scope));
   const hash = describeHash(description);
 
   app.addHook('onSend', async (request, reply) => {
@@ -243,11 +243,21 @@ function sendResult(reply: FastifyReply, action: ActionDef, result: unknown): Fa
     if (result.status === 204) return sendNoContent(reply, result.contentType);
     return reply.status(result.status).type(result.contentType).send(result.body);
   }
-  if (result instanceof JsonArrayStream)
+  if (result instanceof JsonArrayStream) {
+    // HEAD has no body: stop the list here rather than have it read and dropped in the background.
+    if (reply.request.method === 'HEAD') {
+      void result.chunks().return(undefined);
+      return reply
+        .status(action.status ?? 200)
+        .type('application/json')
+        .send('');
+    }
+    // Few chunks buffered: a client that reads slowly holds a few pages, not the list.
     return reply
       .status(action.status ?? 200)
       .type('application/json')
-      .send(Readable.from(result.chunks()));
+      .send(Readable.from(result.chunks(), { highWaterMark: 2 }));
+  }
   if (result === undefined) {
     const status = action.method === 'DELETE' ? 204 : (action.status ?? 200);
     return status === 204

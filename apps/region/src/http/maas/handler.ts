@@ -63,15 +63,20 @@ export class JsonArrayStream {
     async function* chunks(): AsyncGenerator<string | Uint8Array> {
       let started = false;
       let step = first;
-      while (step.done !== true) {
-        if (step.value.length > 0) {
-          yield started ? ',' : '[';
-          yield step.value;
-          started = true;
+      try {
+        while (step.done !== true) {
+          if (step.value.length > 0) {
+            yield started ? ',' : '[';
+            yield step.value;
+            started = true;
+          }
+          step = await iterator.next();
         }
-        step = await iterator.next();
+        yield started ? ']' : '[]';
+      } finally {
+        // Ended early (the client went away, HEAD): the source stops producing too.
+        if (step.done !== true) await iterator.return?.();
       }
-      yield started ? ']' : '[]';
     }
     return new JsonArrayStream(chunks());
   }

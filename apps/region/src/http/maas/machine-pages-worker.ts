@@ -1,8 +1,8 @@
-// A worker thread of MachinePageWorkers: reads pages of machines by id from its own database
+// A worker thread of MachinePageWorkers: reads pages of machine lists from its own database
 // pool and answers each with the page's JSON, encoded, its buffer transferred (not copied).
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../../db/database.js';
-import { loadMachineViews } from '../../services/machine-store.js';
+import { listPageViews, type ListScope } from '../../services/machine-service.js';
 import { machinePageJson } from './machine-pages.js';
 
 export interface WorkerOptions {
@@ -11,15 +11,37 @@ export interface WorkerOptions {
   readonly prepare: boolean;
 }
 
-export type PageRequest = { readonly seq: number; readonly ids: readonly number[] };
+export interface PageRequest {
+  readonly seq: number;
+  readonly ids: readonly number[];
+  readonly scope: ListScope;
+}
 export type PageAnswer =
-  { readonly seq: number; readonly json: Uint8Array } | { readonly seq: number; readonly error: string };
+  | { readonly seq: number; readonly json: Uint8Array }
+  | { readonly seq: number; readonly error: string; readonly code?: string };
 
 const options = workerData as WorkerOptions;
 const database = openDatabase(options.databaseUrl, options.poolSize, options.prepare);
 const encoder = new TextEncoder();
 const port = parentPort;
 if (!port) throw new Error('machine-pages-worker runs as a worker thread');
+
+async function answer(request: PageRequest): Promise<void> {
+  try {
+    const json = encoder.encode(
+      machinePageJson(await listPageViews(database.db, request.ids, request.scope)),
+    );
+    port?.postMessage({ seq: request.seq, json } satisfies PageAnswer, [json.buffer]);
+  } catch (error) {
+    // One page's failure is that page's answer; the worker goes on with the others.
+    const code = (error as { code?: unknown }).code;
+    port?.postMessage({
+      seq: request.seq,
+      error: error instanceof Error ? error.message : String(error),
+      ...(typeof code === 'string' ? { code } : {}),
+    } satisfies PageAnswer);
+  }
+}
 
 port.on('message', (message: PageRequest | 'close') => {
   if (message === 'close') {
@@ -28,13 +50,5 @@ port.on('message', (message: PageRequest | 'close') => {
     });
     return;
   }
-  loadMachineViews(database.db, message.ids).then(
-    (views) => {
-      const json = encoder.encode(machinePageJson(views));
-      port.postMessage({ seq: message.seq, json } satisfies PageAnswer, [json.buffer]);
-    },
-    (error: unknown) => {
-      port.postMessage({ seq: message.seq, error: error instanceof Error ? error.message : String(error) });
-    },
-  );
+  void answer(message);
 });

@@ -1,3 +1,4 @@
+import type { ListScope } from '../../services/machine-service.js';
 import type { MachineView } from '../../services/machine-store.js';
 import { machineJson } from './render-machine.js';
 import type { MachinePages } from './machine-page-source.js';
@@ -11,9 +12,11 @@ export function machinePageJson(views: readonly MachineView[]): string {
 }
 
 /** Pages serialised on this thread, from views read by `views`. */
-export function inlineMachinePages(views: (ids: readonly number[]) => Promise<MachineView[]>): MachinePages {
+export function inlineMachinePages(
+  views: (ids: readonly number[], scope: ListScope) => Promise<MachineView[]>,
+): MachinePages {
   return {
-    render: async (ids) => machinePageJson(await views(ids)),
+    render: async (ids, scope) => machinePageJson(await views(ids, scope)),
     close: () => Promise.resolve(),
   };
 }
@@ -25,6 +28,7 @@ export function inlineMachinePages(views: (ids: readonly number[]) => Promise<Ma
 export async function* machineListPages(
   pages: MachinePages,
   ids: readonly number[],
+  scope: ListScope,
   ahead: number,
   pageSize = MACHINE_PAGE_SIZE,
 ): AsyncGenerator<string | Uint8Array> {
@@ -32,16 +36,22 @@ export async function* machineListPages(
   let next = 0;
   const fill = () => {
     while (queue.length < ahead && next < ids.length) {
-      const page = pages.render(ids.slice(next, next + pageSize));
+      const page = pages.render(ids.slice(next, next + pageSize), scope);
       page.catch(() => undefined); // reported when awaited, not as an unhandled rejection
       queue.push(page);
       next += pageSize;
     }
   };
   fill();
-  for (let page = queue.shift(); page; page = queue.shift()) {
-    const rendered = await page;
-    fill();
-    yield rendered;
+  try {
+    for (let page = queue.shift(); page; page = queue.shift()) {
+      const rendered = await page;
+      fill();
+      yield rendered;
+    }
+  } finally {
+    // Stopped early (the client went away): no more pages are asked for; those in flight end
+    // on their own and are dropped.
+    next = ids.length;
   }
 }

@@ -169,15 +169,13 @@ function commonNodeOps(): ActionDef[] {
  * and serialised a page at a time on the list workers.
  */
 async function streamMachines(ctx: ActionContext, params: ParamLists): Promise<JsonArrayStream> {
-  const { first, restIds } = await ctx.services.machines.listStart(
-    currentUser(ctx),
-    params,
-    MACHINE_PAGE_SIZE,
-  );
+  const viewer = currentUser(ctx);
+  const { first, restIds } = await ctx.services.machines.listStart(viewer, params, MACHINE_PAGE_SIZE);
+  const scope = { viewer: { id: viewer.id, is_superuser: viewer.is_superuser }, params };
   return JsonArrayStream.ofSlices(
     (async function* () {
       yield machinePageJson(first);
-      yield* machineListPages(ctx.machinePages, await restIds(), LIST_READ_AHEAD);
+      yield* machineListPages(ctx.machinePages, await restIds(), scope, LIST_READ_AHEAD);
     })(),
   );
 }
