@@ -7,3 +7,5 @@ export const PROTOCOL_VERSION = 1;
 /** The path of the region's RPC websocket. */
 export const RPC_PATH = '/MAAS/rpc/';
 export type * from './power-driver.js';
+export * from './rpc/json-rpc.js';
+export * from './rpc/handshake.js';
