@@ -9,3 +9,5 @@ export const RPC_PATH = '/MAAS/rpc/';
 export type * from './power-driver.js';
 export * from './rpc/json-rpc.js';
 export * from './rpc/handshake.js';
+export * from './rpc/rpc-method.js';
+export * from './rpc/methods.js';

@@ -1,0 +1,138 @@
+import { Type } from '@sinclair/typebox';
+import { rpcMethod, MethodTable } from './rpc-method.js';
+
+// The region⇄rack methods (reference maas-internals.md §4 lists what MAAS's RPC carries).
+// Names are `<area>.<verb>`; every schema refuses properties it does not declare, so a typo
+// or a field from a newer peer is an error rather than silently ignored.
+
+const strict = { additionalProperties: false } as const;
+const name = Type.String({ minLength: 1, maxLength: 255 });
+const mac = Type.String({ pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' });
+/** An address with its prefix, e.g. `192.168.1.10/24` or `fe80::1/64`. */
+const cidrAddress = Type.String({ minLength: 3, maxLength: 64 });
+
+export const rackRegister = rpcMethod({
+  name: 'rack.register',
+  answeredBy: 'region',
+  since: 1,
+  doc: 'Registers the rack (or finds it again by its system_id): answers its identity and the credential it uses from then on.',
+  params: Type.Object(
+    {
+      /** The rack's system_id when it has registered before, else absent. */
+      systemId: Type.Optional(Type.String({ pattern: '^[a-z0-9]{6,}$' })),
+      hostname: name,
+      version: Type.String({ minLength: 1, maxLength: 64 }),
+      interfaces: Type.Array(
+        Type.Object({ name, mac, addresses: Type.Array(cidrAddress, { maxItems: 64 }) }, strict),
+        { maxItems: 256 },
+      ),
+      capabilities: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 }),
+    },
+    strict,
+  ),
+  result: Type.Object({ systemId: Type.String(), credential: Type.String({ minLength: 32 }) }, strict),
+  errors: ['validation_failed', 'conflict'],
+});
+
+const serviceStatus = Type.Union([
+  Type.Literal('running'),
+  Type.Literal('degraded'),
+  Type.Literal('dead'),
+  Type.Literal('off'),
+  Type.Literal('unknown'),
+]);
+
+export const rackReportServices = rpcMethod({
+  name: 'rack.reportServices',
+  answeredBy: 'region',
+  since: 1,
+  doc: "The rack's services (dhcp, tftp, http, power, …) with their status and a line of information.",
+  params: Type.Object(
+    {
+      services: Type.Array(
+        Type.Object({ name, status: serviceStatus, info: Type.String({ maxLength: 1000 }) }, strict),
+        { maxItems: 32 },
+      ),
+    },
+    strict,
+  ),
+  result: Type.Object({}, strict),
+  errors: ['validation_failed'],
+});
+
+const release = Type.Object(
+  {
+    name,
+    title: Type.String({ maxLength: 255 }),
+    requiresLicenseKey: Type.Boolean(),
+    canCommission: Type.Boolean(),
+  },
+  strict,
+);
+
+export const osList = rpcMethod({
+  name: 'os.list',
+  answeredBy: 'rack',
+  since: 1,
+  doc: 'The operating systems this rack can install, from its boot-image cache and built-in OS families.',
+  params: Type.Object({}, strict),
+  result: Type.Object(
+    {
+      osystems: Type.Array(
+        Type.Object(
+          {
+            name,
+            title: Type.String({ maxLength: 255 }),
+            releases: Type.Array(release, { maxItems: 1000 }),
+            defaultRelease: Type.String({ maxLength: 255 }),
+            defaultCommissioningRelease: Type.String({ maxLength: 255 }),
+          },
+          strict,
+        ),
+        { maxItems: 100 },
+      ),
+    },
+    strict,
+  ),
+  errors: [],
+});
+
+export const osReleaseTitle = rpcMethod({
+  name: 'os.releaseTitle',
+  answeredBy: 'rack',
+  since: 1,
+  doc: 'A release\'s title (`ubuntu`, `noble` → `Ubuntu 24.04 LTS "Noble Numbat"`); empty when unknown.',
+  params: Type.Object({ osystem: name, release: name }, strict),
+  result: Type.Object({ title: Type.String({ maxLength: 255 }) }, strict),
+  errors: ['not_found'],
+});
+
+export const osValidateLicenseKey = rpcMethod({
+  name: 'os.validateLicenseKey',
+  answeredBy: 'rack',
+  since: 1,
+  doc: 'Whether a license key is valid for an OS release (e.g. Windows).',
+  params: Type.Object({ osystem: name, release: name, key: Type.String({ maxLength: 1000 }) }, strict),
+  result: Type.Object({ valid: Type.Boolean() }, strict),
+  errors: ['not_found'],
+});
+
+export const archList = rpcMethod({
+  name: 'arch.list',
+  answeredBy: 'rack',
+  since: 1,
+  doc: 'The architectures (`amd64/generic`, …) the rack holds boot images for.',
+  params: Type.Object({}, strict),
+  result: Type.Object({ architectures: Type.Array(name, { maxItems: 1000 }) }, strict),
+  errors: [],
+});
+
+/** Every region⇄rack method, for both ends. */
+export const rpcMethods = new MethodTable([
+  rackRegister,
+  rackReportServices,
+  osList,
+  osReleaseTitle,
+  osValidateLicenseKey,
+  archList,
+]);
