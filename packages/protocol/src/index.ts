@@ -11,3 +11,4 @@ export * from './rpc/json-rpc.js';
 export * from './rpc/handshake.js';
 export * from './rpc/rpc-method.js';
 export * from './rpc/methods.js';
+export * from './rpc/rpc-peer.js';
