@@ -12,3 +12,4 @@ export * from './rpc/handshake.js';
 export * from './rpc/rpc-method.js';
 export * from './rpc/methods.js';
 export * from './rpc/rpc-peer.js';
+export * from './rpc/handshake-state.js';

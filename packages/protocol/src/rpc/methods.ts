@@ -11,6 +11,40 @@ const mac = Type.String({ pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' });
 /** An address with its prefix, e.g. `192.168.1.10/24` or `fe80::1/64`. */
 const cidrAddress = Type.String({ minLength: 3, maxLength: 64 });
 
+const challenge = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
+const proof = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
+const version = Type.Integer({ minimum: 1 });
+
+export const handshakeHello = rpcMethod({
+  name: 'handshake.hello',
+  answeredBy: 'region',
+  since: 1,
+  doc:
+    "The rack's first call: the versions it speaks, its fresh challenge, and its system_id when it has registered " +
+    '(then it proves its own credential; else the shared secret). The region answers the version agreed, its own ' +
+    'fresh challenge and its proof over both.',
+  params: Type.Object(
+    {
+      versions: Type.Object({ min: version, max: version }, strict),
+      challenge,
+      systemId: Type.Optional(Type.String({ pattern: '^[a-z0-9]{6,}$' })),
+    },
+    strict,
+  ),
+  result: Type.Object({ version, challenge, proof }, strict),
+  errors: ['unauthenticated', 'validation_failed'],
+});
+
+export const handshakeProve = rpcMethod({
+  name: 'handshake.prove',
+  answeredBy: 'region',
+  since: 1,
+  doc: "The rack's proof over both challenges; the region answers once it holds, and the connection is open.",
+  params: Type.Object({ proof }, strict),
+  result: Type.Object({}, strict),
+  errors: ['unauthenticated'],
+});
+
 export const rackRegister = rpcMethod({
   name: 'rack.register',
   answeredBy: 'region',
@@ -129,6 +163,8 @@ export const archList = rpcMethod({
 
 /** Every region⇄rack method, for both ends. */
 export const rpcMethods = new MethodTable([
+  handshakeHello,
+  handshakeProve,
   rackRegister,
   rackReportServices,
   osList,
