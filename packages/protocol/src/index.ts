@@ -13,3 +13,4 @@ export * from './rpc/rpc-method.js';
 export * from './rpc/methods.js';
 export * from './rpc/rpc-peer.js';
 export * from './rpc/handshake-state.js';
+export * from './rpc/ws-connection.js';
