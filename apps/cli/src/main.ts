@@ -5,7 +5,7 @@ import { cliContext } from './context.js';
 import { output } from './output.js';
 import { ferrumVersion } from './version.js';
 import { startCommand } from './commands/start.js';
-import { apikeyCommand, createAdminCommand, migrateCommand } from './commands/admin.js';
+import { apikeyCommand, createAdminCommand, migrateCommand, rackSecretCommand } from './commands/admin.js';
 import { statusCommand } from './commands/status.js';
 
 const usage = `Usage: ferrum <command> [options]
@@ -17,6 +17,7 @@ Commands:
   apikey --username U [--name N] [--list] [--delete KEY]
                                 Print a new API key (consumer_key:token_key:token_secret)
   status [--json] [--url URL]   Region health: database, schema version, uptime, URL
+  rack secret                   Print the shared secret a new rack registers with
   migrate                       Bring the database schema up to date
   version                       Print Ferrum's version
 
@@ -68,6 +69,13 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       }
       case 'migrate':
         return await migrateCommand(cliContext(env, true));
+      case 'rack': {
+        const [sub, ...more] = rest;
+        parseArgs({ args: more, options: {} });
+        if (sub !== 'secret')
+          throw AppError.invalid({ rack: `Unknown rack command '${sub ?? ''}': try 'ferrum rack secret'.` });
+        return await rackSecretCommand(cliContext(env, true));
+      }
       case 'version':
       case '--version':
         output.line(ferrumVersion);

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { buildApp } from './app.js';
 import { MachinePageWorkers } from './http/maas/machine-page-workers.js';
 import { inlineMachinePages } from './http/maas/machine-pages.js';
+import { attachRpcServer } from './rpc/rpc-server.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { openDatabaseTarget, type DatabaseTarget } from './database-target.js';
@@ -146,6 +147,7 @@ export async function startRegion(
     throw error;
   }
   const pages = machinePages;
+  const rpc = attachRpcServer(app.server, { racks: context.services.racks, logger });
   const purge = setInterval(() => {
     context.services.tokens.purgeNonces().catch((error: unknown) => {
       logger.warn({ err: error }, 'nonce purge failed');
@@ -164,6 +166,7 @@ export async function startRegion(
       (stopping ??= (async () => {
         clearInterval(purge);
         await monitor.stop();
+        await rpc.close();
         await closeServer(app, logger);
         await pages.close();
         await context.close();

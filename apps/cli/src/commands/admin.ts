@@ -93,3 +93,11 @@ export async function migrateCommand(ctx: CliContext): Promise<number> {
   });
   return 0;
 }
+
+/** `ferrum rack secret`: the shared secret a new rack registers with (made on first need). */
+export async function rackSecretCommand(ctx: CliContext): Promise<number> {
+  await withRegion(ctx, async ({ services }) => {
+    output.line(await services.racks.sharedSecret());
+  });
+  return 0;
+}

@@ -37,6 +37,14 @@ describe('ferrum with DATABASE_URL', () => {
       ferrum(['createadmin', '--username', 'ops', '--email', 'ops@example.com', '--password', 'x'], env).code,
     ).toBe(0);
     const key = ferrum(['apikey', '--username', 'ops'], env).stdout.trim();
+    // The racks' shared secret: made once, the same at every ask.
+    const secret = ferrum(['rack', 'secret'], env);
+    expect(secret.code).toBe(0);
+    expect(secret.stdout.trim()).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(ferrum(['rack', 'secret'], env).stdout.trim()).toBe(secret.stdout.trim());
+    const unknown = ferrum(['rack', 'dance'], env);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/Unknown rack command 'dance'/);
     const server = await startServer(env);
     try {
       const response = await fetch(`${server.url}api/2.0/users/?op=whoami`, {

@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003-machines.js';
 import * as m0004 from './migrations/0004-job-queue.js';
 import * as m0005 from './migrations/0005-machine-storage-total.js';
 import * as m0006 from './migrations/0006-storage-total-deltas.js';
+import * as m0007 from './migrations/0007-rack-controllers.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004-job-queue': m0004,
   '0005-machine-storage-total': m0005,
   '0006-storage-total-deltas': m0006,
+  '0007-rack-controllers': m0007,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema

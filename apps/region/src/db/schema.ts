@@ -196,6 +196,19 @@ export interface MachineStatusHistoryTable {
   created: Timestamp;
 }
 
+export interface RackControllersTable {
+  id: Generated<number>;
+  system_id: string;
+  hostname: string;
+  version: Generated<string>;
+  interfaces: ColumnType<unknown[], string | undefined, string>;
+  capabilities: Generated<string[]>;
+  credential_sealed: string;
+  last_seen: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -208,6 +221,7 @@ export interface Database {
   config: ConfigTable;
   events: EventsTable;
   region_state: RegionStateTable;
+  rack_controllers: RackControllersTable;
   machines: MachinesTable;
   machine_interfaces: MachineInterfacesTable;
   block_devices: BlockDevicesTable;

@@ -14,6 +14,7 @@ import { visibleTo } from './machine-filters.js';
 import { MachineLifecycle } from './machine-lifecycle.js';
 import { MachineAllocator } from './machine-allocator.js';
 import { PowerService, type PowerQueue } from './power-service.js';
+import { RackService } from './rack-service.js';
 import { manualDriver } from '../power/manual-driver.js';
 import { PowerDriverRegistry } from '../power/power-driver-registry.js';
 
@@ -32,6 +33,7 @@ export interface Services {
   readonly lifecycle: MachineLifecycle;
   readonly allocator: MachineAllocator;
   readonly power: PowerService;
+  readonly racks: RackService;
 }
 
 /** Encrypts secrets (BMC passwords) at rest; the region's is keyed by a file in the data dir. */
@@ -108,5 +110,6 @@ export function createServices({
     tags: new TagService(common),
     domains: new DomainService(common),
     sshKeys: new SshKeyService(common),
+    racks: new RackService({ db, events, secrets }),
   };
 }
