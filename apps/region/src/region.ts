@@ -110,7 +110,7 @@ export async function startRegion(
       prepare: config.dbPreparedStatements === 'on',
       workers: Math.max(1, Math.min(4, availableParallelism())),
       logger,
-      fallback: inlineMachinePages((ids, scope) => context.services.machines.page(ids, scope)),
+      fallback: inlineMachinePages(context.services.machines),
     });
     app = await buildApp({
       services: context.services,

@@ -16,8 +16,7 @@ import type { Database, MachineRow, UserRow } from '../db/schema.js';
 import { isForeignKeyViolation } from '../db/pg-errors.js';
 import { eventRow, type EventService, type NewEvent } from './event-service.js';
 import { loadMachineView, loadMachineViews, type MachineQuery, type MachineView } from './machine-store.js';
-import { notFound, statusOf } from './machine-service.js';
-import { visibleTo } from './machine-filters.js';
+import { machineRow, notFound, statusOf } from './machine-service.js';
 
 /** What a status change asks the power side to do once it has committed. */
 export type PowerWork = 'on' | 'off' | 'cycle';
@@ -483,13 +482,8 @@ export class MachineLifecycle {
     await this.deps.events.record(machineEvent(type, username, comment, row), trx);
   }
 
-  private async lock(trx: Transaction<Database>, systemId: string, viewer?: UserRow): Promise<MachineRow> {
-    let query = trx.selectFrom('machines').selectAll().where('system_id', '=', systemId);
-    const visible = viewer ? visibleTo(viewer) : undefined;
-    if (visible) query = query.where(visible);
-    const row = await query.forUpdate().executeTakeFirst();
-    if (!row) throw notFound();
-    return row;
+  private lock(trx: Transaction<Database>, systemId: string, viewer?: UserRow): Promise<MachineRow> {
+    return machineRow(trx, systemId, { viewer, lock: true });
   }
 
   private transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {

@@ -146,12 +146,7 @@ export class MachineService {
   }
 
   async row(systemId: string, viewer?: UserRow, db: Kysely<Database> = this.deps.db): Promise<MachineRow> {
-    let query = db.selectFrom('machines').selectAll().where('system_id', '=', systemId);
-    const visible = viewer ? visibleTo(viewer) : undefined;
-    if (visible) query = query.where(visible);
-    const row = await query.executeTakeFirst();
-    if (!row) throw notFound();
-    return row;
+    return machineRow(db, systemId, { viewer });
   }
 
   /**
@@ -300,13 +295,7 @@ export class MachineService {
     this.checkHardwareNumbers(input, problems);
     if (Object.keys(problems).length > 0) throw AppError.invalid(problems);
     return this.deps.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('machines')
-        .selectAll()
-        .where('system_id', '=', systemId)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!row) throw notFound();
+      const row = await machineRow(trx, systemId, { lock: true });
       const changes: Record<string, unknown> = { updated: new Date() };
       const hostname = input.hostname !== undefined ? hostPart(input.hostname) : row.hostname;
       if (input.hostname !== undefined) changes['hostname'] = hostname;
@@ -352,13 +341,7 @@ export class MachineService {
   /** Hardware found by commissioning (or given by a test): numbers and block devices, replaced whole. */
   async setHardware(systemId: string, hardware: MachineHardware): Promise<MachineView> {
     return this.deps.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('machines')
-        .select('id')
-        .where('system_id', '=', systemId)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!row) throw notFound();
+      const row = await machineRow(trx, systemId, { lock: true });
       await trx
         .updateTable('machines')
         .set({
@@ -398,13 +381,7 @@ export class MachineService {
   /** Deletes a machine (administrators only: the API checks), unless it is locked. */
   async delete(systemId: string, actor: string): Promise<void> {
     await this.deps.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('machines')
-        .selectAll()
-        .where('system_id', '=', systemId)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!row) throw notFound();
+      const row = await machineRow(trx, systemId, { lock: true });
       checkAction(
         'delete',
         statusOf(row),
@@ -636,6 +613,23 @@ export function listPageViews(
   const conditions = listConditions(scope.viewer, scope.params);
   conditions.push((eb) => eb('machines.id', '=', eb.fn.any(eb.val([...ids]))));
   return loadMachineViews(db, { conditions });
+}
+
+/**
+ * A machine's row by system_id, as `viewer` may see it (all of them without one), locked
+ * `FOR UPDATE` for the caller's transaction with `lock`; 404 when there is none to see.
+ */
+export async function machineRow(
+  db: Kysely<Database>,
+  systemId: string,
+  options: { readonly viewer?: UserRow | undefined; readonly lock?: boolean } = {},
+): Promise<MachineRow> {
+  let query = db.selectFrom('machines').selectAll().where('system_id', '=', systemId);
+  const visible = options.viewer ? visibleTo(options.viewer) : undefined;
+  if (visible) query = query.where(visible);
+  const row = await (options.lock ? query.forUpdate() : query).executeTakeFirst();
+  if (!row) throw notFound();
+  return row;
 }
 
 export function notFound(): AppError {

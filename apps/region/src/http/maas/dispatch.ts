@@ -72,8 +72,7 @@ function bodyOf(request: FastifyRequest): FormParams | undefined {
  */
 export function registerMaasApi(app: FastifyInstance, options: MaasApiOptions): void {
   const description = describeApi(options.handlers);
-  const machinePages =
-    options.machinePages ?? inlineMachinePages((ids, scope) => options.services.machines.page(ids, scope));
+  const machinePages = options.machinePages ?? inlineMachinePages(options.services.machines);
   const hash = describeHash(description);
 
   app.addHook('onSend', async (request, reply) => {

@@ -1,4 +1,4 @@
-import type { ListScope } from '../../services/machine-service.js';
+import type { ListScope, MachineService } from '../../services/machine-service.js';
 import type { MachineView } from '../../services/machine-store.js';
 import { machineJson } from './render-machine.js';
 import type { MachinePages } from './machine-page-source.js';
@@ -11,12 +11,10 @@ export function machinePageJson(views: readonly MachineView[]): string {
   return views.map(machineJson).join(',');
 }
 
-/** Pages serialised on this thread, from views read by `views`. */
-export function inlineMachinePages(
-  views: (ids: readonly number[], scope: ListScope) => Promise<MachineView[]>,
-): MachinePages {
+/** Pages serialised on this thread, read by the machine service's `page`. */
+export function inlineMachinePages(machines: Pick<MachineService, 'page'>): MachinePages {
   return {
-    render: async (ids, scope) => machinePageJson(await views(ids, scope)),
+    render: async (ids, scope) => machinePageJson(await machines.page(ids, scope)),
     close: () => Promise.resolve(),
   };
 }

@@ -163,6 +163,9 @@ function commonNodeOps(): ActionDef[] {
   ];
 }
 
+/** The `comment` parameter many machine operations take, as their docs declare it to the maas CLI. */
+const commentParam = '\n\n:param comment: Comment for the event log.\n:type comment: String';
+
 /**
  * A machine list as the caller may see it, streamed: its first page read and serialised here
  * (bad filters answer 400 before anything is sent; most lists end there), the rest read by id
@@ -297,7 +300,8 @@ export const machinesHandlers: HandlerDef[] = [
         'release',
         'POST',
         'user',
-        'Release multiple machines.\n\n:param machines: system_ids of the machines to release.\n:type machines: String\n\n:param comment: Comment for the event log.\n:type comment: String',
+        'Release multiple machines.\n\n:param machines: system_ids of the machines to release.\n:type machines: String' +
+          commentParam,
         async (ctx) => {
           const ids = ctx.form.getAll('machines');
           if (ids.length === 0) throw AppError.invalid({ machines: 'This field is required.' });
@@ -348,7 +352,8 @@ export const machinesHandlers: HandlerDef[] = [
       lifecycleOp(
         'deploy',
         'deploy',
-        'Deploy an operating system to a machine.\n\n:param distro_series: The OS release to deploy.\n:type distro_series: String\n\n:param agent_name: An optional agent name.\n:type agent_name: String\n\n:param comment: Comment for the event log.\n:type comment: String',
+        'Deploy an operating system to a machine.\n\n:param distro_series: The OS release to deploy.\n:type distro_series: String\n\n:param agent_name: An optional agent name.\n:type agent_name: String' +
+          commentParam,
         (form) => ({
           distroSeries: form.get('distro_series') || undefined,
           osystem: form.get('osystem') || undefined,
@@ -356,21 +361,9 @@ export const machinesHandlers: HandlerDef[] = [
           ephemeral: form.bool('ephemeral_deploy', false),
         }),
       ),
-      lifecycleOp(
-        'release',
-        'release',
-        'Release a machine.\n\n:param comment: Comment for the event log.\n:type comment: String',
-      ),
-      lifecycleOp(
-        'mark_broken',
-        'mark-broken',
-        "Mark a machine as 'Broken'.\n\n:param comment: Comment for the event log.\n:type comment: String",
-      ),
-      lifecycleOp(
-        'mark_fixed',
-        'mark-fixed',
-        "Mark a broken machine as 'Fixed'.\n\n:param comment: Comment for the event log.\n:type comment: String",
-      ),
+      lifecycleOp('release', 'release', 'Release a machine.' + commentParam),
+      lifecycleOp('mark_broken', 'mark-broken', "Mark a machine as 'Broken'." + commentParam),
+      lifecycleOp('mark_fixed', 'mark-fixed', "Mark a broken machine as 'Fixed'." + commentParam),
       lifecycleOp(
         'override_failed_testing',
         'override-failed-testing',
@@ -380,11 +373,7 @@ export const machinesHandlers: HandlerDef[] = [
       lifecycleOp('exit_rescue_mode', 'exit-rescue-mode', 'Exit rescue mode process for a machine.'),
       lifecycleOp('lock', 'lock', "Mark a machine as 'Locked' to prevent changes."),
       lifecycleOp('unlock', 'unlock', "Mark a machine as 'Unlocked' to allow changes."),
-      lifecycleOp(
-        'power_on',
-        'on',
-        'Turn on a node.\n\n:param comment: Comment for the event log.\n:type comment: String',
-      ),
+      lifecycleOp('power_on', 'on', 'Turn on a node.' + commentParam),
       lifecycleOp(
         'power_off',
         'off',
