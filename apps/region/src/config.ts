@@ -1,9 +1,9 @@
-import { homedir, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { isIpAddress } from '@ferrum/domain';
 import { unsafeDataDirCharacters } from './db/data-dir-rules.js';
 import {
   choiceSetting,
+  defaultDataDir,
   intSetting,
   loadConfig,
   optionalStringSetting,
@@ -11,11 +11,6 @@ import {
   stringSetting,
   type ConfigOf,
 } from '@ferrum/kit';
-
-/** Where Ferrum keeps its data: `/var/lib/ferrum` for root (a service), else `~/.local/share/ferrum`. */
-export function defaultDataDir(): string {
-  return userInfo().uid === 0 ? '/var/lib/ferrum' : join(homedir(), '.local', 'share', 'ferrum');
-}
 
 export const regionConfigSchema = {
   dataDir: {

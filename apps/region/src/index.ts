@@ -1,5 +1,5 @@
 export { buildApp, type AppDeps } from './app.js';
-export { loadRegionConfig, regionConfigSchema, defaultDataDir, type RegionConfig } from './config.js';
+export { loadRegionConfig, regionConfigSchema, type RegionConfig } from './config.js';
 export { startRegion, openRegionContext, type RunningRegion, type RegionContext } from './region.js';
 export { readHealth, type HealthInfo } from './http/health.js';
 export { formatApiKey } from './services/token-service.js';

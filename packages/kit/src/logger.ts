@@ -12,6 +12,8 @@ export const redactPaths = [
   '*.token_secret',
   'secret',
   '*.secret',
+  'credential',
+  '*.credential',
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',

@@ -4,8 +4,7 @@
  */
 export const PROTOCOL_VERSION = 1;
 
-/** The path of the region's RPC websocket. */
-export const RPC_PATH = '/MAAS/rpc/';
+export { RPC_PATH } from './rpc-path.js';
 export type * from './power-driver.js';
 export * from './rpc/json-rpc.js';
 export * from './rpc/handshake.js';
@@ -14,3 +13,5 @@ export * from './rpc/methods.js';
 export * from './rpc/rpc-peer.js';
 export * from './rpc/handshake-state.js';
 export * from './rpc/ws-connection.js';
+export * from './rpc/rpc-url.js';
+export type { Static, TSchema } from '@sinclair/typebox';

@@ -161,6 +161,75 @@ export const archList = rpcMethod({
   errors: [],
 });
 
+const bootImage = Type.Object(
+  {
+    osystem: name,
+    /** `amd64`, `arm64`, … */
+    architecture: name,
+    /** `generic`, `ga-24.04`, `hwe-22.04`, … */
+    subarchitecture: name,
+    release: name,
+    /** The stream label: `stable`, `candidate`, `daily`, … */
+    label: name,
+    /** The files of the image set, relative to its directory. */
+    files: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 64 }),
+  },
+  strict,
+);
+
+export const imagesList = rpcMethod({
+  name: 'images.list',
+  answeredBy: 'rack',
+  since: 1,
+  doc: "The boot images the rack's image cache holds (MAAS's `ListBootImages`).",
+  params: Type.Object({}, strict),
+  result: Type.Object({ images: Type.Array(bootImage, { maxItems: 10_000 }) }, strict),
+  errors: [],
+});
+
+const powerField = Type.Object(
+  {
+    name,
+    label: Type.String({ maxLength: 255 }),
+    required: Type.Boolean(),
+    /** MAAS's `field_type`. */
+    fieldType: Type.Union([Type.Literal('string'), Type.Literal('password'), Type.Literal('choice')]),
+    /** `[value, label]` pairs of a choice field; empty otherwise. */
+    choices: Type.Array(Type.Tuple([Type.String(), Type.String()]), { maxItems: 256 }),
+    default: Type.String({ maxLength: 1000 }),
+    scope: Type.Union([Type.Literal('bmc'), Type.Literal('node')]),
+    secret: Type.Boolean(),
+  },
+  strict,
+);
+
+export const powerDescribeTypes = rpcMethod({
+  name: 'power.describeTypes',
+  answeredBy: 'rack',
+  since: 1,
+  doc: "The power drivers the rack runs, with their settings and the tools it lacks (MAAS's `DescribePowerTypes`).",
+  params: Type.Object({}, strict),
+  result: Type.Object(
+    {
+      powerTypes: Type.Array(
+        Type.Object(
+          {
+            name,
+            description: Type.String({ maxLength: 255 }),
+            fields: Type.Array(powerField, { maxItems: 64 }),
+            missingPackages: Type.Array(name, { maxItems: 64 }),
+            queryable: Type.Boolean(),
+          },
+          strict,
+        ),
+        { maxItems: 100 },
+      ),
+    },
+    strict,
+  ),
+  errors: [],
+});
+
 /** Every region⇄rack method, for both ends. */
 export const rpcMethods = new MethodTable([
   handshakeHello,
@@ -171,4 +240,6 @@ export const rpcMethods = new MethodTable([
   osReleaseTitle,
   osValidateLicenseKey,
   archList,
+  imagesList,
+  powerDescribeTypes,
 ]);
