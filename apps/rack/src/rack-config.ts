@@ -1,0 +1,64 @@
+import { join, resolve } from 'node:path';
+import {
+  choiceSetting,
+  defaultDataDir,
+  loadConfig,
+  optionalStringSetting,
+  stringSetting,
+  type ConfigOf,
+} from '@ferrum/kit';
+
+const absolute = (raw: unknown) => {
+  const r = stringSetting(raw);
+  return r.ok ? { ok: true as const, value: resolve(r.value) } : r;
+};
+
+const optionalAbsolute = (raw: unknown) => {
+  const r = optionalStringSetting(raw);
+  return r.ok && r.value !== undefined ? { ok: true as const, value: resolve(r.value) } : r;
+};
+
+export const rackConfigSchema = {
+  dataDir: {
+    env: 'FERRUM_DATA_DIR',
+    description: "Data directory: the rack's identity (rack.json) and caches.",
+    default: defaultDataDir,
+    parse: absolute,
+  },
+  imageDir: {
+    env: 'FERRUM_RACK_IMAGE_DIR',
+    description: 'Boot-image cache (default: <data dir>/rack/images).',
+    default: undefined,
+    parse: optionalAbsolute,
+  },
+  caFile: {
+    env: 'FERRUM_RACK_CA_FILE',
+    description: "PEM certificates the rack trusts for a wss:// region (besides the system's).",
+    default: undefined,
+    parse: optionalAbsolute,
+  },
+  logLevel: {
+    env: 'FERRUM_LOG_LEVEL',
+    description: 'Log level.',
+    default: 'info',
+    parse: choiceSetting(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const),
+  },
+  logFormat: {
+    env: 'FERRUM_LOG_FORMAT',
+    description: 'json, pretty, or auto (pretty on a terminal).',
+    default: 'auto',
+    parse: choiceSetting(['auto', 'json', 'pretty'] as const),
+  },
+} as const;
+
+export type RackConfig = ConfigOf<typeof rackConfigSchema>;
+
+/** The rack's configuration, from the environment (FERRUM_CONFIG is the region's file). */
+export function loadRackConfig(env: NodeJS.ProcessEnv): RackConfig {
+  return loadConfig(rackConfigSchema, { env });
+}
+
+/** Where the rack's boot-image cache lives under this configuration. */
+export function imageDirOf(config: RackConfig): string {
+  return config.imageDir ?? join(config.dataDir, 'rack', 'images');
+}

@@ -1,0 +1,49 @@
+import {
+  RpcError,
+  rpcErrorCodes,
+  type ParamsOf,
+  type ResultOf,
+  type RpcHandler,
+  type archList,
+  type imagesList,
+  type osList,
+  type osReleaseTitle,
+  type osValidateLicenseKey,
+  type powerDescribeTypes,
+} from '@ferrum/protocol';
+
+/** What the rack answers the region from: its OS registry, image cache and power drivers. */
+export interface RackKnowledge {
+  osList(): Promise<ResultOf<typeof osList>>;
+  releaseTitle(osystem: string, release: string): Promise<string>;
+  validateLicenseKey(osystem: string, release: string, key: string): Promise<boolean>;
+  architectures(): Promise<string[]>;
+  images(): Promise<ResultOf<typeof imagesList>['images']>;
+  powerTypes(): Promise<ResultOf<typeof powerDescribeTypes>>;
+}
+
+/** The rack's end of the methods the region calls; params arrive checked against their schemas. */
+export function rackHandler(knowledge: RackKnowledge): RpcHandler {
+  return async (method, params) => {
+    switch (method.name) {
+      case 'os.list':
+        return knowledge.osList();
+      case 'os.releaseTitle': {
+        const p = params as ParamsOf<typeof osReleaseTitle>;
+        return { title: await knowledge.releaseTitle(p.osystem, p.release) };
+      }
+      case 'os.validateLicenseKey': {
+        const p = params as ParamsOf<typeof osValidateLicenseKey>;
+        return { valid: await knowledge.validateLicenseKey(p.osystem, p.release, p.key) };
+      }
+      case 'arch.list':
+        return { architectures: await knowledge.architectures() } satisfies ResultOf<typeof archList>;
+      case 'images.list':
+        return { images: await knowledge.images() };
+      case 'power.describeTypes':
+        return knowledge.powerTypes();
+      default:
+        throw new RpcError(rpcErrorCodes.methodNotFound, `${method.name} is not served by this rack.`);
+    }
+  };
+}

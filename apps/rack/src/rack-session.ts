@@ -1,0 +1,163 @@
+import { WebSocket } from 'ws';
+import type { Logger } from '@ferrum/kit';
+import {
+  HandshakeClient,
+  PROTOCOL_VERSION,
+  RpcError,
+  connectRpc,
+  handshakeHello,
+  handshakeProve,
+  rackRegister,
+  rpcErrorCodes,
+  rpcMethods,
+  type ParamsOf,
+  type RackKey,
+  type RpcHandler,
+  type RpcPeer,
+} from '@ferrum/protocol';
+
+/** What the rack tells the region about itself when it registers (all but its system_id). */
+export type RackRegistration = Omit<ParamsOf<typeof rackRegister>, 'systemId'>;
+
+/** Largest RPC frame the rack accepts, in bytes (as the region). */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
+export interface RackSessionOptions {
+  /** The region's RPC URL (`ws://host:5240/MAAS/rpc/`). */
+  readonly url: string;
+  /** The shared secret (to register), or the rack's credential with its system_id. */
+  readonly key: RackKey;
+  readonly registration: RackRegistration;
+  /** Answers the region's calls (os.list, …). */
+  readonly handler: RpcHandler;
+  /** PEM certificates trusted for a wss:// region, besides the system's. */
+  readonly ca?: string | Buffer;
+  readonly logger: Logger;
+  readonly connectTimeoutMs?: number;
+  readonly heartbeatMs?: number;
+  readonly deadAfterMs?: number;
+}
+
+export interface RackSession {
+  readonly peer: RpcPeer;
+  readonly url: string;
+  readonly systemId: string;
+  readonly credential: string;
+  /** Settles with why, once the connection has ended. */
+  readonly closed: Promise<string>;
+  close(): void;
+}
+
+/** Why a session could not be opened: the region refused the rack, or could not be reached. */
+export class RackSessionError extends Error {
+  override readonly name = 'RackSessionError';
+  constructor(
+    readonly kind: 'refused' | 'unreachable',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Dials the region, proves the key in the handshake (checking the region's proof first) and
+ * registers: the session is open when this resolves, with the rack's system_id and credential
+ * (new when it registered with the shared secret).
+ */
+export async function openRackSession(options: RackSessionOptions): Promise<RackSession> {
+  const timeoutMs = options.connectTimeoutMs ?? 10_000;
+  const socket = new WebSocket(options.url, {
+    maxPayload: MAX_FRAME_BYTES,
+    handshakeTimeout: timeoutMs,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    const fail = (error: Error) => {
+      socket.off('open', onOpen);
+      reject(new RackSessionError('unreachable', `${options.url}: ${describeSocketError(error)}`));
+    };
+    const onOpen = () => {
+      socket.off('error', fail);
+      resolve();
+    };
+    socket.once('open', onOpen);
+    socket.once('error', fail);
+    socket.once('unexpected-response', (_request, response) => {
+      socket.off('open', onOpen);
+      socket.off('error', fail);
+      response.resume();
+      socket.terminate();
+      reject(
+        new RackSessionError(
+          'unreachable',
+          `${options.url}: answered HTTP ${String(response.statusCode)} instead of the RPC (is it a Ferrum region?)`,
+        ),
+      );
+    });
+  });
+  let markClosed: (reason: string) => void = () => undefined;
+  const closed = new Promise<string>((resolve) => (markClosed = resolve));
+  const peer = connectRpc(socket, {
+    methods: rpcMethods,
+    end: 'rack',
+    version: PROTOCOL_VERSION,
+    maxFrameBytes: MAX_FRAME_BYTES,
+    handler: options.handler,
+    defaultDeadlineMs: timeoutMs,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    ...(options.deadAfterMs === undefined ? {} : { deadAfterMs: options.deadAfterMs }),
+    onProtocolError: (reason) => {
+      options.logger.warn({ reason }, 'region RPC connection closed: protocol error');
+    },
+    onClosed: markClosed,
+  });
+  try {
+    const client = new HandshakeClient({ min: 1, max: PROTOCOL_VERSION }, options.key);
+    const answer = await peer.call(handshakeHello, client.helloParams());
+    await peer.call(handshakeProve, client.proveParams(answer));
+    const registered = await peer.call(rackRegister, {
+      ...options.registration,
+      ...(options.key.systemId === undefined ? {} : { systemId: options.key.systemId }),
+    });
+    return {
+      peer,
+      url: options.url,
+      systemId: registered.systemId,
+      credential: registered.credential,
+      closed,
+      close: () => {
+        socket.close(1000, 'rack stopping');
+      },
+    };
+  } catch (error) {
+    socket.terminate();
+    if (error instanceof RpcError && error.code === rpcErrorCodes.unauthorised)
+      throw new RackSessionError('refused', `${options.url} refused this rack: ${error.message}`);
+    if (error instanceof RpcError)
+      throw new RackSessionError('unreachable', `${options.url}: ${error.message}`);
+    throw error;
+  }
+}
+
+function describeSocketError(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (is the region running and listening there?)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    case 'ETIMEDOUT':
+      return 'timed out';
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return `the region's TLS certificate is not trusted (${code}): give its CA with FERRUM_RACK_CA_FILE`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return "the region's TLS certificate is for another host name";
+    case undefined:
+    default:
+      return error.message;
+  }
+}

@@ -1,0 +1,162 @@
+import { hostname } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { AppError } from '@ferrum/domain';
+import type { Logger } from '@ferrum/kit';
+import { rpcUrlFor } from '@ferrum/protocol';
+import { imageDirOf, type RackConfig } from './rack-config.js';
+import { readIdentity, writeIdentity, type RackIdentity } from './rack-identity.js';
+import { RackSessionError, openRackSession, type RackRegistration } from './rack-session.js';
+import { RegionLink, type ServiceReport } from './region-link.js';
+import { hostInterfaces } from './host-interfaces.js';
+import { rackHandler, type RackKnowledge } from './rack-handler.js';
+import { builtInKnowledge } from './built-in-knowledge.js';
+
+/** Tunables of the link to the region (tests shorten them). */
+export interface RackTimings {
+  readonly heartbeatMs?: number;
+  readonly deadAfterMs?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+export interface RunningRack {
+  readonly identity: RackIdentity;
+  readonly link: RegionLink;
+  stop(): Promise<void>;
+}
+
+/** The region RPC URLs for what the operator gave (`http://host:5240/MAAS`, …), every problem at once. */
+export function rpcUrls(given: readonly string[]): string[] {
+  if (given.length === 0)
+    throw AppError.invalid({ url: 'Give the region URL with --url (e.g. http://region:5240/MAAS).' });
+  const problems: string[] = [];
+  const urls = given.map((url) => {
+    const r = rpcUrlFor(url);
+    if (!r.ok) problems.push(r.message);
+    return r.ok ? r.url : '';
+  });
+  if (problems.length > 0) throw AppError.invalid({ url: problems });
+  return [...new Set(urls)];
+}
+
+async function readCa(config: RackConfig): Promise<Buffer | undefined> {
+  if (config.caFile === undefined) return undefined;
+  try {
+    return await readFile(config.caFile);
+  } catch (error) {
+    throw AppError.invalid({
+      FERRUM_RACK_CA_FILE: `cannot read ${config.caFile}: ${(error as Error).message}`,
+    });
+  }
+}
+
+function registration(name: string, version: string): RackRegistration {
+  return { hostname: name, version, interfaces: hostInterfaces(), capabilities: ['os', 'images', 'power'] };
+}
+
+/**
+ * `ferrum rack register`: proves the shared secret to a region, registers, and stores the
+ * rack's identity and credential in its data dir. The first URL that answers registers it;
+ * a refusal (wrong secret) stops at once.
+ */
+export async function registerRack(input: {
+  readonly config: RackConfig;
+  readonly urls: readonly string[];
+  readonly secret: string;
+  readonly name?: string | undefined;
+  readonly version: string;
+  readonly logger: Logger;
+  readonly timings?: RackTimings;
+}): Promise<RackIdentity> {
+  const urls = rpcUrls(input.urls);
+  const name = input.name ?? hostname();
+  if (input.secret.trim() === '')
+    throw AppError.invalid({ secret: 'Give the secret printed by `ferrum rack secret` on the region.' });
+  const ca = await readCa(input.config);
+  const failures: string[] = [];
+  for (const url of urls) {
+    try {
+      const session = await openRackSession({
+        url,
+        key: { key: input.secret.trim() },
+        registration: registration(name, input.version),
+        handler: () => Promise.reject(new Error('The rack answers nothing while it registers.')),
+        logger: input.logger,
+        ...(ca === undefined ? {} : { ca }),
+        ...input.timings,
+      });
+      const identity: RackIdentity = {
+        name,
+        urls,
+        systemId: session.systemId,
+        credential: session.credential,
+      };
+      await writeIdentity(input.config.dataDir, identity);
+      session.close();
+      return identity;
+    } catch (error) {
+      if (error instanceof RackSessionError && error.kind === 'refused')
+        throw new AppError(
+          'unauthenticated',
+          `${error.message} Check the secret (ferrum rack secret on the region).`,
+        );
+      if (!(error instanceof RackSessionError)) throw error;
+      failures.push(error.message);
+    }
+  }
+  throw new AppError('rack_unavailable', `No region could be reached: ${failures.join('; ')}`);
+}
+
+/** What this rack reports of its services until the DHCP, boot and power issues fill them in. */
+function services(): ServiceReport[] {
+  return [
+    { name: 'dhcpd', status: 'off', info: 'DHCP is not managed by this rack yet.' },
+    { name: 'dhcpd6', status: 'off', info: 'DHCPv6 is not managed by this rack yet.' },
+    { name: 'tftp', status: 'off', info: 'TFTP boot is not served by this rack yet.' },
+    { name: 'http', status: 'off', info: 'HTTP boot is not served by this rack yet.' },
+    { name: 'power', status: 'running', info: 'Power drivers: manual.' },
+  ];
+}
+
+/**
+ * `ferrum rack start`: the rack controller, connected to its region (reconnecting for as long
+ * as it runs), answering the region's calls from its OS registry, image cache and drivers.
+ */
+export async function startRack(input: {
+  readonly config: RackConfig;
+  readonly version: string;
+  readonly logger: Logger;
+  readonly knowledge?: RackKnowledge;
+  readonly timings?: RackTimings;
+  /** Region URLs to dial instead of those it registered with. */
+  readonly urls?: readonly string[];
+}): Promise<RunningRack> {
+  const identity = await readIdentity(input.config.dataDir);
+  if (!identity)
+    throw AppError.invalid({
+      rack: `This rack is not registered (no rack.json in ${input.config.dataDir}): run ferrum rack register --url URL --secret SECRET first.`,
+    });
+  const ca = await readCa(input.config);
+  const knowledge = input.knowledge ?? builtInKnowledge(imageDirOf(input.config));
+  const logger = input.logger.child({ rackId: identity.systemId });
+  const link = new RegionLink({
+    urls: input.urls ? rpcUrls(input.urls) : identity.urls,
+    systemId: identity.systemId,
+    credential: identity.credential,
+    registration: () => registration(identity.name, input.version),
+    handler: rackHandler(knowledge),
+    services,
+    logger,
+    ...(ca === undefined ? {} : { ca }),
+    ...input.timings,
+  });
+  link.start();
+  logger.info({ name: identity.name, urls: identity.urls }, 'rack started');
+  return {
+    identity,
+    link,
+    stop: async () => {
+      await link.stop();
+      logger.info('rack stopped');
+    },
+  };
+}

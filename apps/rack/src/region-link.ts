@@ -1,0 +1,175 @@
+import type { Logger } from '@ferrum/kit';
+import { rackReportServices, type ParamsOf, type RpcHandler } from '@ferrum/protocol';
+import { jitteredBackoff, type Backoff } from './backoff.js';
+import {
+  RackSessionError,
+  openRackSession,
+  type RackRegistration,
+  type RackSession,
+  type RackSessionOptions,
+} from './rack-session.js';
+
+/** One service as the rack reports it (dhcp, tftp, http, power, …). */
+export type ServiceReport = ParamsOf<typeof rackReportServices>['services'][number];
+
+export interface RegionLinkOptions {
+  /** Region RPC URLs; the rack is connected to one of them at a time. */
+  readonly urls: readonly string[];
+  readonly systemId: string;
+  readonly credential: string;
+  readonly registration: () => RackRegistration;
+  readonly handler: RpcHandler;
+  readonly services: () => readonly ServiceReport[];
+  readonly logger: Logger;
+  readonly ca?: string | Buffer;
+  readonly backoff?: Backoff;
+  /** A connection that held this long resets the backoff. */
+  readonly stableAfterMs?: number;
+  readonly connectTimeoutMs?: number;
+  readonly heartbeatMs?: number;
+  readonly deadAfterMs?: number;
+  /** Told each time a session opens, and when one ends. */
+  readonly onConnected?: (session: RackSession) => void;
+  readonly onDisconnected?: (reason: string) => void;
+}
+
+/**
+ * The rack's lasting link to its region: dials the region URLs in turn until one takes it,
+ * registers and reports its services, and when the connection drops (region restart, network
+ * loss, a dead peer) dials again with jittered exponential backoff, forever, until stopped.
+ */
+export class RegionLink {
+  private current: RackSession | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wakeSleep: (() => void) | undefined;
+  private readonly waiters = new Set<(session: RackSession) => void>();
+  private readonly backoff: Backoff;
+
+  constructor(private readonly options: RegionLinkOptions) {
+    if (options.urls.length === 0) throw new RangeError('A rack needs at least one region URL.');
+    this.backoff = options.backoff ?? jitteredBackoff();
+  }
+
+  /** The open session, if the rack is connected now. */
+  get session(): RackSession | undefined {
+    return this.current;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Resolves with the session once the rack is connected (at once when it is). */
+  connected(timeoutMs: number): Promise<RackSession> {
+    if (this.current) return Promise.resolve(this.current);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(done);
+        reject(new Error(`The rack did not connect to its region within ${String(timeoutMs)} ms.`));
+      }, timeoutMs);
+      const done = (session: RackSession) => {
+        clearTimeout(timer);
+        resolve(session);
+      };
+      this.waiters.add(done);
+    });
+  }
+
+  /** Sends the services' state now (when one changed); a rack not connected sends it on connecting. */
+  async reportServices(): Promise<void> {
+    const session = this.current;
+    if (!session) return;
+    await session.peer.call(rackReportServices, { services: [...this.options.services()] });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeSleep?.();
+    this.current?.close();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { urls, logger } = this.options;
+    let index = 0;
+    let failedRounds = 0;
+    let failedInRound = 0;
+    while (!this.stopped) {
+      const url = urls[index % urls.length] ?? '';
+      try {
+        const session = await openRackSession(this.sessionOptions(url));
+        if (this.isStopped()) {
+          session.close();
+          break;
+        }
+        const openedAt = Date.now();
+        this.current = session;
+        failedInRound = 0;
+        logger.info({ url, rackId: session.systemId }, 'connected to the region');
+        this.options.onConnected?.(session);
+        for (const waiter of this.waiters) waiter(session);
+        this.waiters.clear();
+        this.reportServices().catch((error: unknown) => {
+          logger.warn({ err: error }, 'reporting services failed');
+        });
+        const reason = await session.closed;
+        this.current = undefined;
+        this.options.onDisconnected?.(reason);
+        if (this.isStopped()) break;
+        logger.warn({ url, reason }, 'lost the region connection; reconnecting');
+        if (Date.now() - openedAt >= (this.options.stableAfterMs ?? 10_000)) failedRounds = 0;
+        await this.sleep(this.backoff.delayMs(failedRounds++));
+        continue;
+      } catch (error) {
+        if (this.isStopped()) break;
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof RackSessionError && error.kind === 'refused')
+          logger.error(
+            { url, reason: message },
+            'the region refused this rack; if it was deleted or the region was reset, register it again',
+          );
+        else logger.warn({ url, reason: message }, 'cannot reach the region');
+      }
+      index++;
+      failedInRound++;
+      // After every URL failed once, wait; between URLs of one round, go on at once.
+      if (failedInRound >= urls.length) {
+        failedInRound = 0;
+        await this.sleep(this.backoff.delayMs(failedRounds++));
+      }
+    }
+  }
+
+  /** Read through a call: `stop()` may have run during any await of the loop. */
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private sessionOptions(url: string): RackSessionOptions {
+    const o = this.options;
+    return {
+      url,
+      key: { key: o.credential, systemId: o.systemId },
+      registration: o.registration(),
+      handler: o.handler,
+      logger: o.logger,
+      ...(o.ca === undefined ? {} : { ca: o.ca }),
+      ...(o.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: o.connectTimeoutMs }),
+      ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
+      ...(o.deadAfterMs === undefined ? {} : { deadAfterMs: o.deadAfterMs }),
+    };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeSleep = done;
+    });
+  }
+}
