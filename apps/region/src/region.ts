@@ -7,6 +7,11 @@ import { buildApp } from './app.js';
 import { MachinePageWorkers } from './http/maas/machine-page-workers.js';
 import { inlineMachinePages } from './http/maas/machine-pages.js';
 import { attachRpcServer } from './rpc/rpc-server.js';
+import { RackConnections } from './rpc/rack-connections.js';
+import type { RackCaller } from './services/rack-caller.js';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { RegionPresence } from './jobs/region-presence.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { openDatabaseTarget, type DatabaseTarget } from './database-target.js';
@@ -35,7 +40,7 @@ export async function openRegionContext(
   config: RegionConfig,
   logger: Logger,
   exclusive: boolean,
-  options: { readonly jobs?: boolean } = {},
+  options: { readonly jobs?: boolean; readonly rackCaller?: RackCaller } = {},
 ): Promise<RegionContext> {
   // BMC secrets are encrypted with a key kept in the data dir, apart from the database.
   const secrets = new SecretBox(await loadOrCreateSecretKey(config.dataDir));
@@ -64,7 +69,12 @@ export async function openRegionContext(
       await jobs.start();
       await jobs.defineQueue(POWER_QUEUE, { retryLimit: 3, expireInSeconds: 120 });
     }
-    services = createServices({ db: database.db, secrets, ...(jobs ? { powerQueue: jobs } : {}) });
+    services = createServices({
+      db: database.db,
+      secrets,
+      ...(jobs ? { powerQueue: jobs } : {}),
+      ...(options.rackCaller ? { rackCaller: options.rackCaller } : {}),
+    });
     await jobs?.work<PowerJob>(POWER_QUEUE, (job) => services.power.run(job.systemId, job.work), {
       concurrency: 8,
     });
@@ -94,7 +104,8 @@ export async function startRegion(
   version: string,
 ): Promise<RunningRegion> {
   const startedAt = Date.now();
-  const context = await openRegionContext(config, logger, true, { jobs: true });
+  const connections = new RackConnections();
+  const context = await openRegionContext(config, logger, true, { jobs: true, rackCaller: connections });
   // A wildcard bind is reached as localhost from this machine.
   const host =
     config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? 'localhost' : config.bindAddress;
@@ -147,7 +158,19 @@ export async function startRegion(
     throw error;
   }
   const pages = machinePages;
-  const rpc = attachRpcServer(app.server, { racks: context.services.racks, logger });
+  // This process in regioncontrollers/; its system_id also marks the rack connections it holds.
+  const presence = new RegionPresence({
+    regions: context.services.regions,
+    logger,
+    info: { hostname: hostname(), pid: process.pid, version, url },
+  });
+  await presence.start();
+  const rpc = attachRpcServer(app.server, {
+    racks: context.services.racks,
+    connections,
+    regionId: presence.systemId ?? randomUUID(),
+    logger,
+  });
   const purge = setInterval(() => {
     context.services.tokens.purgeNonces().catch((error: unknown) => {
       logger.warn({ err: error }, 'nonce purge failed');
@@ -167,6 +190,7 @@ export async function startRegion(
         clearInterval(purge);
         await monitor.stop();
         await rpc.close();
+        await presence.stop();
         await closeServer(app, logger);
         await pages.close();
         await context.close();

@@ -6,6 +6,8 @@ import * as m0004 from './migrations/0004-job-queue.js';
 import * as m0005 from './migrations/0005-machine-storage-total.js';
 import * as m0006 from './migrations/0006-storage-total-deltas.js';
 import * as m0007 from './migrations/0007-rack-controllers.js';
+import * as m0008 from './migrations/0008-rack-connections.js';
+import * as m0009 from './migrations/0009-region-controllers.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
@@ -16,6 +18,8 @@ const migrations: Record<string, Migration> = {
   '0005-machine-storage-total': m0005,
   '0006-storage-total-deltas': m0006,
   '0007-rack-controllers': m0007,
+  '0008-rack-connections': m0008,
+  '0009-region-controllers': m0009,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema

@@ -207,6 +207,30 @@ export interface RackControllersTable {
   last_seen: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created: Timestamp;
   updated: Timestamp;
+  /** What the rack last reported: `[{name, status, info}]`. */
+  services: ColumnType<unknown[], string | undefined, string>;
+  services_updated: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  connected_since: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  connected_address: ColumnType<string | null, string | null | undefined, string | null>;
+  connected_region: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface LicenseKeysTable {
+  id: Generated<number>;
+  osystem: string;
+  distro_series: string;
+  license_key: string;
+}
+
+export interface RegionControllersTable {
+  id: Generated<number>;
+  system_id: string;
+  hostname: string;
+  pid: number;
+  version: string;
+  url: Generated<string>;
+  started: Timestamp;
+  last_seen: Timestamp;
 }
 
 export interface Database {
@@ -222,6 +246,8 @@ export interface Database {
   events: EventsTable;
   region_state: RegionStateTable;
   rack_controllers: RackControllersTable;
+  license_keys: LicenseKeysTable;
+  region_controllers: RegionControllersTable;
   machines: MachinesTable;
   machine_interfaces: MachineInterfacesTable;
   block_devices: BlockDevicesTable;

@@ -12,21 +12,38 @@ import {
   rpcMethods,
   type CompiledMethod,
   type ParamsOf,
+  DEAD_AFTER_MS,
+  type RpcPeer,
   type handshakeHello,
   type handshakeProve,
   type rackRegister,
+  type rackReportServices,
 } from '@ferrum/protocol';
 import type { RackService } from '../services/rack-service.js';
+import type { RackConnections } from './rack-connections.js';
 
 /** Largest RPC frame, in bytes (the WebSocket refuses bigger ones with 1009). */
 const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+/** How long racks have to answer the closing handshake when the region stops. */
+const CLOSE_WAIT_MS = 1_000;
 /** WebSocket close code for a peer that failed the handshake (4000–4999: the application's). */
 const CLOSE_UNAUTHORISED = 4001;
 
 export interface RpcServer {
-  /** Racks connected and authenticated now, by system_id (undefined before they register). */
+  /** WebSocket connections open now (authenticated or not). */
   connected(): number;
   close(): Promise<void>;
+}
+
+export interface RpcServerDeps {
+  readonly racks: RackService;
+  readonly connections: RackConnections;
+  /** This region process's id, recorded as the holder of its racks' connections. */
+  readonly regionId: string;
+  readonly logger: Logger;
+  /** How often the racks connected here are shown alive, and how long a silent one lasts. */
+  readonly touchEveryMs?: number;
+  readonly silentAfterMs?: number;
 }
 
 /**
@@ -35,11 +52,14 @@ export interface RpcServer {
  * credential) and answers nothing else until it holds; a refused handshake is answered, logged,
  * recorded as an event, and the connection closed.
  */
-export function attachRpcServer(
-  server: Server,
-  deps: { readonly racks: RackService; readonly logger: Logger },
-): RpcServer {
+export function attachRpcServer(server: Server, deps: RpcServerDeps): RpcServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  // Database writes about connections still running; the region waits for them as it stops.
+  const pending = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== RPC_PATH && path !== RPC_PATH.slice(0, -1)) {
@@ -47,20 +67,47 @@ export function attachRpcServer(
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      serve(ws, request.socket.remoteAddress, deps);
+      serve(ws, request.socket.remoteAddress, deps, track);
     });
   };
   server.on('upgrade', onUpgrade);
+  // The racks held here are refreshed in the database, so every region process sees them alive;
+  // any region marks disconnected those whose region stopped refreshing them (it died).
+  const silentAfterMs = deps.silentAfterMs ?? DEAD_AFTER_MS + 1_000;
+  const liveness = setInterval(() => {
+    deps.racks
+      .touch(deps.connections.connectedIds(), deps.regionId)
+      .then(() => deps.racks.sweepSilent(silentAfterMs))
+      .catch((error: unknown) => {
+        deps.logger.warn({ err: error }, 'refreshing rack liveness failed');
+      });
+  }, deps.touchEveryMs ?? 3_000);
+  liveness.unref();
   return {
     connected: () => wss.clients.size,
     close: async () => {
+      clearInterval(liveness);
       server.off('upgrade', onUpgrade);
-      for (const ws of wss.clients) ws.close(1001, 'region stopping');
-      await new Promise<void>((resolve) => {
-        wss.close(() => {
-          resolve();
-        });
-      });
+      const closing = [...wss.clients].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            ws.once('close', () => {
+              resolve();
+            });
+            ws.close(1001, 'region stopping');
+          }),
+      );
+      wss.close();
+      // Racks get a moment to answer the closing handshake; then their sockets are cut.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(closing),
+        new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+      for (const ws of wss.clients) ws.terminate();
+      await Promise.all(closing);
+      await Promise.all(pending);
     },
   };
 }
@@ -68,12 +115,29 @@ export function attachRpcServer(
 function serve(
   ws: WebSocket,
   address: string | undefined,
-  deps: { readonly racks: RackService; readonly logger: Logger },
+  deps: RpcServerDeps,
+  track: (work: Promise<void>) => void,
 ): void {
   const logger = deps.logger.child({ component: 'rpc', ip: address });
   const handshake = new HandshakeServer({ min: 1, max: PROTOCOL_VERSION }, (systemId) =>
     deps.racks.keyFor(systemId),
   );
+  const connection = {
+    peer: undefined as unknown as RpcPeer,
+    close: (code: number, reason: string) => {
+      ws.close(code, reason);
+    },
+  };
+  let rackId: string | undefined;
+  // The database hears of this connection in order (connected, services, disconnected).
+  let recorded: Promise<void> = Promise.resolve();
+  const record = (what: string, step: () => Promise<void>) => {
+    recorded = recorded.then(step).catch((error: unknown) => {
+      logger.error({ err: error, rackId }, `recording ${what} failed`);
+    });
+    track(recorded);
+    return recorded;
+  };
   const refuse = (reason: string) => {
     logger.warn({ reason }, 'rack connection refused');
     void deps.racks.refused(address, reason).catch((error: unknown) => {
@@ -106,23 +170,43 @@ function serve(
         throw new RpcError(rpcErrorCodes.unauthorised, `${method.name} before the handshake.`);
       });
     if (method.name === 'rack.register') {
+      if (rackId !== undefined)
+        throw new RpcError(rpcErrorCodes.invalidRequest, 'rack.register may come only once per connection.');
       const registered = await deps.racks.register(
         params as ParamsOf<typeof rackRegister>,
         handshake.systemId,
       );
-      logger.info({ rackId: registered.systemId }, 'rack registered');
+      const id = registered.systemId;
+      rackId = id;
+      deps.connections.add(id, connection);
+      await record('the connection', () => deps.racks.connected(id, address, deps.regionId));
+      logger.info({ rackId: id }, 'rack connected');
       return registered;
     }
-    throw new RpcError(rpcErrorCodes.methodNotFound, `${method.name} is not served by this region yet.`);
+    if (rackId === undefined)
+      throw new RpcError(rpcErrorCodes.invalidRequest, `${method.name} before rack.register.`);
+    if (method.name === 'rack.reportServices') {
+      const id = rackId;
+      const { services } = params as ParamsOf<typeof rackReportServices>;
+      await record('services', () => deps.racks.reportServices(id, services));
+      return {};
+    }
+    throw new RpcError(rpcErrorCodes.methodNotFound, `${method.name} is not served by this region.`);
   };
-  connectRpc(ws, {
+  connection.peer = connectRpc(ws, {
     methods: rpcMethods,
     end: 'region',
     version: PROTOCOL_VERSION,
     maxFrameBytes: MAX_FRAME_BYTES,
     handler,
     onProtocolError: (reason) => {
-      logger.warn({ reason }, 'rack RPC connection closed: protocol error');
+      logger.warn({ reason, rackId }, 'rack RPC connection closed: protocol error');
+    },
+    onClosed: (reason) => {
+      const id = rackId;
+      if (id === undefined || !deps.connections.remove(id, connection)) return;
+      logger.info({ rackId: id, reason }, 'rack disconnected');
+      void record('the disconnection', () => deps.racks.disconnected(id, deps.regionId, reason));
     },
   });
 }

@@ -15,7 +15,7 @@ import {
   type MachineCondition,
   type ParamLists,
 } from './machine-filters.js';
-import type { MachineLifecycle } from './machine-lifecycle.js';
+import type { InstallableCheck, MachineLifecycle } from './machine-lifecycle.js';
 import type { MachineView } from './machine-store.js';
 
 /** How many SQL-matched candidates are checked against storage constraints per round. */
@@ -35,13 +35,22 @@ export interface Allocation {
  */
 export class MachineAllocator {
   constructor(
-    private readonly deps: { readonly db: Kysely<Database>; readonly lifecycle: MachineLifecycle },
+    private readonly deps: {
+      readonly db: Kysely<Database>;
+      readonly lifecycle: MachineLifecycle;
+      readonly checkInstallable: InstallableCheck;
+    },
   ) {}
 
   async allocate(user: UserRow, params: ParamLists): Promise<Allocation | { dryRun: MachineView }> {
     const network = networkFilterProblems(params, 'Allocating');
     if (Object.keys(network).length > 0) throw AppError.invalid(network);
     const constraints = parseAllocationConstraints(params);
+    // The OS belongs in the acquisition constraints: a machine is not taken for what no rack can install.
+    const osystem = params['osystem']?.[0];
+    const distroSeries = params['distro_series']?.[0];
+    if ((osystem ?? '') !== '' || (distroSeries ?? '') !== '')
+      await this.deps.checkInstallable(osystem || undefined, distroSeries || undefined);
     const conditions = [...machineListConditions(sqlParams(constraints)), ...allocatable];
     const options = { agentName: constraints.agentName, comment: constraints.comment };
     if (constraints.storage.length === 0 && !constraints.dryRun) {

@@ -42,14 +42,24 @@ export interface LifecycleDeps {
   readonly nodeTimeoutMinutes: (trx: Kysely<Database>) => Promise<number>;
   /** What deploy installs when the request does not say (default_osystem, default_distro_series). */
   readonly deployDefaults: () => Promise<{ osystem: string; distroSeries: string }>;
+  /** Refuses (400) what no connected rack can install; answers the OS and release resolved. */
+  readonly checkInstallable: InstallableCheck;
   readonly now?: () => Date;
 }
+
+/** The OS check deploy and allocate make (OsService.checkInstallable). */
+export type InstallableCheck = (
+  osystem: string | undefined,
+  distroSeries: string | undefined,
+  options?: { readonly licenseKey?: string | undefined },
+) => Promise<{ osystem: string; distroSeries: string }>;
 
 export interface ActionOptions {
   readonly comment?: string | undefined;
   /** For deploy: what the machine will run. */
   readonly osystem?: string | undefined;
   readonly distroSeries?: string | undefined;
+  readonly licenseKey?: string | undefined;
   readonly agentName?: string | undefined;
   readonly ephemeral?: boolean | undefined;
 }
@@ -80,11 +90,14 @@ export class MachineLifecycle {
     // Read before the transaction: a config read on another connection inside it could starve the pool.
     if (action === 'deploy') {
       const defaults = await this.deps.deployDefaults();
-      options = {
-        ...options,
-        osystem: options.osystem ?? defaults.osystem,
-        distroSeries: options.distroSeries ?? defaults.distroSeries,
-      };
+      // A release given as `os/series` names its OS; otherwise the default OS is meant.
+      const named = options.distroSeries?.includes('/') === true;
+      const installable = await this.deps.checkInstallable(
+        options.osystem ?? (named ? undefined : defaults.osystem),
+        options.distroSeries ?? (options.osystem === undefined ? defaults.distroSeries : undefined),
+        { licenseKey: options.licenseKey },
+      );
+      options = { ...options, ...installable };
     }
     const id = await this.transaction(async (trx) => {
       const row = await this.lock(trx, systemId, user);

@@ -407,10 +407,17 @@ export class MachineService {
 
   async isRegistered(mac: string): Promise<boolean> {
     const normalised = macParameter(mac);
+    // Any node's: a machine's interface, or one a rack controller reported when it registered.
     const row = await this.deps.db
       .selectFrom('machine_interfaces')
       .select('id')
       .where(sql<boolean>`mac_address = ${normalised}::macaddr`)
+      .unionAll(
+        this.deps.db
+          .selectFrom('rack_controllers')
+          .select('id')
+          .where(sql<boolean>`interfaces @> ${JSON.stringify([{ mac: normalised }])}::jsonb`),
+      )
       .executeTakeFirst();
     return row !== undefined;
   }

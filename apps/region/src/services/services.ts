@@ -15,6 +15,10 @@ import { MachineLifecycle } from './machine-lifecycle.js';
 import { MachineAllocator } from './machine-allocator.js';
 import { PowerService, type PowerQueue } from './power-service.js';
 import { RackService } from './rack-service.js';
+import { RegionControllerService } from './region-controller-service.js';
+import { OsService } from './os-service.js';
+import { LicenseKeyService } from './license-key-service.js';
+import { noRacks, type RackCaller } from './rack-caller.js';
 import { manualDriver } from '../power/manual-driver.js';
 import { PowerDriverRegistry } from '../power/power-driver-registry.js';
 
@@ -34,6 +38,11 @@ export interface Services {
   readonly allocator: MachineAllocator;
   readonly power: PowerService;
   readonly racks: RackService;
+  readonly regions: RegionControllerService;
+  /** The connected racks, to call (fan-outs: OS registry, power types, images). */
+  readonly rackCaller: RackCaller;
+  readonly os: OsService;
+  readonly licenseKeys: LicenseKeyService;
 }
 
 /** Encrypts secrets (BMC passwords) at rest; the region's is keyed by a file in the data dir. */
@@ -48,6 +57,8 @@ export interface ServiceDeps {
   readonly secrets: SecretSealer;
   /** The job queue for power work; without one, power work runs at once (see PowerService). */
   readonly powerQueue?: PowerQueue;
+  /** The racks connected to this region process; none for one-shot commands. */
+  readonly rackCaller?: RackCaller;
 }
 
 export function createServices({
@@ -55,6 +66,7 @@ export function createServices({
   nowSeconds = () => Math.floor(Date.now() / 1000),
   secrets,
   powerQueue,
+  rackCaller = noRacks,
 }: ServiceDeps): Services {
   // A user reads the events of the machines they may see: their own and those nobody owns.
   const events = new EventService(db, (eb, viewer) => {
@@ -64,6 +76,7 @@ export function createServices({
   });
   const common = { db, events };
   const config = new ConfigService(common);
+  const os = new OsService({ racks: rackCaller });
   const nodeTimeoutMinutes = async (trx?: Kysely<Database>) => Number(await config.get('node_timeout', trx));
   const machines = new MachineService({
     db,
@@ -94,11 +107,16 @@ export function createServices({
       osystem: String(await config.get('default_osystem')),
       distroSeries: String(await config.get('default_distro_series')),
     }),
+    checkInstallable: (osystem, distroSeries, options) => os.checkInstallable(osystem, distroSeries, options),
   });
   return {
     machines,
     lifecycle,
-    allocator: new MachineAllocator({ db, lifecycle }),
+    allocator: new MachineAllocator({
+      db,
+      lifecycle,
+      checkInstallable: (osystem, distroSeries) => os.checkInstallable(osystem, distroSeries),
+    }),
     power,
     databaseStatus: new DatabaseStatusService(db),
     events,
@@ -111,5 +129,9 @@ export function createServices({
     domains: new DomainService(common),
     sshKeys: new SshKeyService(common),
     racks: new RackService({ db, events, secrets }),
+    regions: new RegionControllerService({ db, events }),
+    rackCaller,
+    os,
+    licenseKeys: new LicenseKeyService({ db, events, os }),
   };
 }

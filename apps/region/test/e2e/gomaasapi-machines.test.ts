@@ -1,4 +1,5 @@
 import { startListeningRegion, type ListeningRegion } from './support/listening-region.js';
+import { connectTestRack } from './support/test-rack.js';
 // Juju's Go MAAS client (gomaasapi 2.0.0, Debian's packaged sources) driving Ferrum's machines
 // API over TCP: Controller.Machines with filters, AllocateMachine with constraints (storage
 // labels included), a no-match allocation, ReleaseMachines. The harness is
@@ -181,8 +182,11 @@ async function runMachinesMode(
   return { run, result: result as unknown as MachinesResult };
 }
 
+let rack: Awaited<ReturnType<typeof connectTestRack>>;
 beforeAll(async () => {
   region = await startListeningRegion();
+  // Deploying needs a rack that can install the OS: one connected over the real RPC.
+  rack = await connectTestRack(region, 'gm-rack');
   buildDir = await mkdtemp(join(tmpdir(), 'ferrum-e2e-gomaasapi-machines-'));
   binary = await buildGomaasapiHarness(buildDir);
   await region.region.services.zones.create({ name: 'rack-b', description: 'second rack' }, 'admin');
@@ -190,6 +194,7 @@ beforeAll(async () => {
     machines.set(hostname, await seedReadyMachine(hostname, seed));
 }, 300_000);
 afterAll(async () => {
+  rack.socket.close();
   await region.close();
   await rm(buildDir, { recursive: true, force: true });
 });

@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import {
   HandshakeClient,
   PROTOCOL_VERSION,
-  connectRpc,
   handshakeHello,
   handshakeProve,
   rackRegister,
   rpcErrorCodes,
-  rpcMethods,
-  type RackKey,
-  type RpcPeer,
 } from '@ferrum/protocol';
 import { startListeningRegion, type ListeningRegion } from './support/listening-region.js';
+import { handshake, openRpc } from './support/test-rack.js';
 
 // A rack's side of the RPC against a real region (as `ferrum start` runs it), over a real
 // WebSocket on loopback: handshake, registration, reconnection with its credential, refusals.
@@ -32,31 +28,7 @@ afterAll(async () => {
   await listening.close();
 });
 
-async function open(): Promise<{ peer: RpcPeer; closed: Promise<string>; socket: WebSocket }> {
-  const socket = new WebSocket(`ws://${listening.host}:${String(listening.port)}/MAAS/rpc/`);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => {
-      resolve();
-    });
-    socket.once('error', reject);
-  });
-  let done: (reason: string) => void = () => undefined;
-  const closed = new Promise<string>((resolve) => (done = resolve));
-  const peer = connectRpc(socket, {
-    methods: rpcMethods,
-    end: 'rack',
-    version: PROTOCOL_VERSION,
-    handler: () => Promise.reject(new Error('no rack methods in this test')),
-    onClosed: done,
-  });
-  return { peer, closed, socket };
-}
-
-async function handshake(peer: RpcPeer, key: RackKey): Promise<void> {
-  const client = new HandshakeClient(versions, key);
-  const answer = await peer.call(handshakeHello, client.helloParams());
-  await peer.call(handshakeProve, client.proveParams(answer));
-}
+const open = () => openRpc(listening);
 
 const secret = () => listening.region.services.racks.sharedSecret();
 

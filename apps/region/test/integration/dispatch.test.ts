@@ -340,6 +340,8 @@ describe('GET /MAAS/api/2.0/describe/', () => {
           'agent_name',
           'comment',
           'dry_run',
+          'osystem',
+          'distro_series',
         ],
         release: ['machines', 'comment'],
         set_zone: ['zone', 'nodes'],
@@ -348,7 +350,13 @@ describe('GET /MAAS/api/2.0/describe/', () => {
       },
       MachineHandler: {
         update: ['hostname', 'cpu_count', 'memory', 'zone', 'pool'],
-        deploy: ['distro_series', 'agent_name', 'comment'],
+        deploy: ['osystem', 'distro_series', 'license_key', 'agent_name', 'comment'],
+      },
+      LicenseKeysHandler: { create: ['osystem', 'distro_series', 'license_key'] },
+      LicenseKeyHandler: { update: ['license_key'] },
+      RackControllersHandler: { is_registered: ['mac_address'] },
+      RackControllerHandler: {
+        delete: ['force'],
       },
       EventsHandler: {
         query: [

@@ -7,6 +7,7 @@ import { createServices, type Services } from '../../src/services/services.js';
 import { POWER_QUEUE, type PowerJob } from '../../src/services/power-service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { testSecrets } from '../support/test-secrets.js';
+import { fakeRackCaller } from '../support/fake-racks.js';
 
 let database: TestDatabase;
 let jobs: JobQueue;
@@ -21,7 +22,12 @@ beforeAll(async () => {
   });
   await jobs.start();
   await jobs.defineQueue(POWER_QUEUE, { retryLimit: 3, expireInSeconds: 120 });
-  services = createServices({ db: database.db, secrets: testSecrets(), powerQueue: jobs });
+  services = createServices({
+    db: database.db,
+    secrets: testSecrets(),
+    powerQueue: jobs,
+    rackCaller: fakeRackCaller(),
+  });
   await jobs.work<PowerJob>(POWER_QUEUE, (job) => services.power.run(job.systemId, job.work));
 });
 afterAll(async () => {

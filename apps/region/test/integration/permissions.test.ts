@@ -540,6 +540,121 @@ const aliceMeets: readonly (Case & { readonly status: number })[] = [
     url: `${api}/nodes/nosuch/?op=power_parameters`,
     status: 403,
   },
+  {
+    handler: 'RackControllersHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/rackcontrollers/`,
+    status: 200,
+  },
+  {
+    handler: 'RackControllersHandler',
+    action: 'describe_power_types',
+    method: 'GET',
+    url: `${api}/rackcontrollers/?op=describe_power_types`,
+    status: 403,
+  },
+  {
+    handler: 'RackControllersHandler',
+    action: 'is_registered',
+    method: 'GET',
+    url: `${api}/rackcontrollers/?op=is_registered&mac_address=52:54:00:aa:bb:cc`,
+    status: 200,
+  },
+  {
+    handler: 'RackControllersHandler',
+    action: 'is_action_in_progress',
+    method: 'GET',
+    url: `${api}/rackcontrollers/?op=is_action_in_progress&mac_address=52:54:00:aa:bb:cc`,
+    status: 200,
+  },
+  {
+    handler: 'RackControllerHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/rackcontrollers/nosuch/`,
+    status: 404,
+  },
+  {
+    handler: 'RackControllerHandler',
+    action: 'delete',
+    method: 'DELETE',
+    url: `${api}/rackcontrollers/nosuch/`,
+    status: 403,
+  },
+  {
+    handler: 'RackControllerHandler',
+    action: 'list_boot_images',
+    method: 'GET',
+    url: `${api}/rackcontrollers/nosuch/?op=list_boot_images`,
+    status: 404,
+  },
+  { handler: 'LicenseKeysHandler', action: 'read', method: 'GET', url: `${api}/license-keys/`, status: 403 },
+  {
+    handler: 'LicenseKeysHandler',
+    action: 'create',
+    method: 'POST',
+    url: `${api}/license-keys/`,
+    form: { osystem: 'windows', distro_series: 'win2022', license_key: 'AAAAA-BBBBB-CCCCC-DDDDD-EEEEE' },
+    status: 403,
+  },
+  {
+    handler: 'LicenseKeyHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/license-key/windows/win2022`,
+    status: 403,
+  },
+  {
+    handler: 'LicenseKeyHandler',
+    action: 'update',
+    method: 'PUT',
+    url: `${api}/license-key/windows/win2022`,
+    form: { license_key: 'AAAAA-BBBBB-CCCCC-DDDDD-EEEEE' },
+    status: 403,
+  },
+  {
+    handler: 'LicenseKeyHandler',
+    action: 'delete',
+    method: 'DELETE',
+    url: `${api}/license-key/windows/win2022`,
+    status: 403,
+  },
+  {
+    handler: 'RegionControllersHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/regioncontrollers/`,
+    status: 200,
+  },
+  {
+    handler: 'RegionControllersHandler',
+    action: 'is_registered',
+    method: 'GET',
+    url: `${api}/regioncontrollers/?op=is_registered&mac_address=52:54:00:aa:bb:cc`,
+    status: 200,
+  },
+  {
+    handler: 'RegionControllersHandler',
+    action: 'is_action_in_progress',
+    method: 'GET',
+    url: `${api}/regioncontrollers/?op=is_action_in_progress&mac_address=52:54:00:aa:bb:cc`,
+    status: 200,
+  },
+  {
+    handler: 'RegionControllerHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/regioncontrollers/nosuch/`,
+    status: 404,
+  },
+  {
+    handler: 'RegionControllerHandler',
+    action: 'delete',
+    method: 'DELETE',
+    url: `${api}/regioncontrollers/nosuch/`,
+    status: 403,
+  },
 ];
 
 function resolve(url: string): string {
@@ -657,7 +772,9 @@ describe('who may do what', () => {
         .replace('{name}', 'default')
         .replace('{id}', '1')
         .replace('{username}', 'admin')
-        .replace('{system_id}', 'nosuch');
+        .replace('{system_id}', 'nosuch')
+        .replace('{osystem}', 'windows')
+        .replace('{distro_series}', 'win2022');
     let checked = 0;
     for (const resource of description.resources) {
       // A resource open to everyone (VersionHandler) has only an anon face, as in MAAS.

@@ -6,6 +6,7 @@ import { createServices, type Services } from '../../src/services/services.js';
 import { formatApiKey } from '../../src/services/token-service.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { testSecrets } from './test-secrets.js';
+import { fakeRackCaller } from './fake-racks.js';
 import { oauthHeader, type SignOptions } from './oauth.js';
 
 export interface RequestOptions extends SignOptions {
@@ -85,6 +86,7 @@ export async function startTestRegion(): Promise<TestRegion> {
     db: database.db,
     secrets: testSecrets(),
     nowSeconds: () => Math.floor(Date.now() / 1000) + region.clockOffset,
+    rackCaller: fakeRackCaller(),
   });
   const app = await buildApp({
     services,

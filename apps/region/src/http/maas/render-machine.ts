@@ -1,40 +1,7 @@
 import { statusFromValue, statusLabel, type NodeStatus } from '@ferrum/domain';
 import type { BlockDeviceView, InterfaceView, MachineView } from '../../services/machine-store.js';
 import { renderDomain, renderPool, renderZone, resourceUri } from './render.js';
-
-// hardware_info keys MAAS always sends, "Unknown" until commissioning finds a value.
-const hardwareInfoKeys = [
-  'system_vendor',
-  'system_product',
-  'system_family',
-  'system_version',
-  'system_sku',
-  'system_serial',
-  'cpu_model',
-  'mainboard_vendor',
-  'mainboard_product',
-  'mainboard_serial',
-  'mainboard_version',
-  'mainboard_firmware_vendor',
-  'mainboard_firmware_date',
-  'mainboard_firmware_version',
-  'chassis_vendor',
-  'chassis_type',
-  'chassis_serial',
-  'chassis_version',
-] as const;
-
-// Script-result statuses: -1 "Unknown" until the metadata issue brings results.
-const testStatusFields = [
-  'commissioning_status',
-  'testing_status',
-  'cpu_test_status',
-  'memory_test_status',
-  'network_test_status',
-  'storage_test_status',
-  'other_test_status',
-  'interface_test_status',
-] as const;
+import { hardwareInfoKeys, unknownTestStatuses } from './render-node-fields.js';
 
 /**
  * Fields whose value is the same for every object of a kind (until later issues fill them in),
@@ -168,12 +135,7 @@ const machineConstants = constantFields({
   current_testing_result_id: null,
   current_installation_result_id: null,
   // Script-result statuses and their names: "Unknown" until the metadata issue brings results.
-  ...Object.fromEntries(
-    testStatusFields.flatMap((f): [string, number | string][] => [
-      [f, -1],
-      [`${f}_name`, 'Unknown'],
-    ]),
-  ),
+  ...unknownTestStatuses,
   last_sync: null,
   sync_interval: null,
   next_sync: null,

@@ -4,7 +4,10 @@ import { compatHandlers } from './compat.js';
 import { domainsHandlers } from './domains.js';
 import { eventsHandlers } from './events.js';
 import { machinesHandlers } from './machines.js';
+import { licenseKeysHandlers } from './license-keys.js';
+import { rackControllersHandlers } from './rackcontrollers.js';
 import { maasHandlers } from './maas.js';
+import { regionControllersHandlers } from './regioncontrollers.js';
 import { tagsHandlers } from './tags.js';
 import { usersHandlers } from './users.js';
 import { versionHandlers } from './version.js';
@@ -23,6 +26,9 @@ export function allMaasHandlers(ferrumVersion: string): HandlerDef[] {
     ...domainsHandlers,
     ...eventsHandlers,
     ...machinesHandlers,
+    ...rackControllersHandlers,
+    ...licenseKeysHandlers,
+    ...regionControllersHandlers,
     ...compatHandlers,
   ];
 }

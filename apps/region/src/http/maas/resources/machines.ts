@@ -289,7 +289,7 @@ export const machinesHandlers: HandlerDef[] = [
         'allocate',
         'POST',
         'user',
-        'Allocate an available machine for deployment.\n\n:param name: Hostname or FQDN of the desired machine.\n:type name: String\n\n:param system_id: system_id of the desired machine.\n:type system_id: String\n\n:param arch: Architecture of the returned machine.\n:type arch: String\n\n:param cpu_count: Minimum number of CPUs.\n:type cpu_count: Int\n\n:param mem: Minimum memory in MiB.\n:type mem: Int\n\n:param tags: Tags the machine must match.\n:type tags: String\n\n:param not_tags: Tags the machine must not match.\n:type not_tags: String\n\n:param zone: Zone the machine must be in.\n:type zone: String\n\n:param not_in_zone: Zones the machine must not be in.\n:type not_in_zone: String\n\n:param pool: Pool the machine must be in.\n:type pool: String\n\n:param not_in_pool: Pools the machine must not be in.\n:type not_in_pool: String\n\n:param storage: Storage constraints, e.g. root:10(ssd),data:100.\n:type storage: String\n\n:param agent_name: An optional agent name to attach to the acquired machine.\n:type agent_name: String\n\n:param comment: Comment for the event log.\n:type comment: String\n\n:param dry_run: Do not actually allocate.\n:type dry_run: Boolean',
+        'Allocate an available machine for deployment.\n\n:param name: Hostname or FQDN of the desired machine.\n:type name: String\n\n:param system_id: system_id of the desired machine.\n:type system_id: String\n\n:param arch: Architecture of the returned machine.\n:type arch: String\n\n:param cpu_count: Minimum number of CPUs.\n:type cpu_count: Int\n\n:param mem: Minimum memory in MiB.\n:type mem: Int\n\n:param tags: Tags the machine must match.\n:type tags: String\n\n:param not_tags: Tags the machine must not match.\n:type not_tags: String\n\n:param zone: Zone the machine must be in.\n:type zone: String\n\n:param not_in_zone: Zones the machine must not be in.\n:type not_in_zone: String\n\n:param pool: Pool the machine must be in.\n:type pool: String\n\n:param not_in_pool: Pools the machine must not be in.\n:type not_in_pool: String\n\n:param storage: Storage constraints, e.g. root:10(ssd),data:100.\n:type storage: String\n\n:param agent_name: An optional agent name to attach to the acquired machine.\n:type agent_name: String\n\n:param comment: Comment for the event log.\n:type comment: String\n\n:param dry_run: Do not actually allocate.\n:type dry_run: Boolean\n\n:param osystem: Only allocate when a connected rack can install this OS (Ferrum).\n:type osystem: String\n\n:param distro_series: Only allocate when a connected rack can install this release (Ferrum).\n:type distro_series: String',
         async (ctx) => {
           const result = await ctx.services.allocator.allocate(currentUser(ctx), paramLists(ctx.form));
           if ('dryRun' in result) return renderMachine(result.dryRun);
@@ -352,11 +352,12 @@ export const machinesHandlers: HandlerDef[] = [
       lifecycleOp(
         'deploy',
         'deploy',
-        'Deploy an operating system to a machine.\n\n:param distro_series: The OS release to deploy.\n:type distro_series: String\n\n:param agent_name: An optional agent name.\n:type agent_name: String' +
+        'Deploy an operating system to a machine.\n\n:param osystem: The OS to deploy (default: default_osystem); a connected rack must be able to install it.\n:type osystem: String\n\n:param distro_series: The OS release to deploy.\n:type distro_series: String\n\n:param license_key: A license key for an OS that needs one (else the one stored in license-keys/).\n:type license_key: String\n\n:param agent_name: An optional agent name.\n:type agent_name: String' +
           commentParam,
         (form) => ({
           distroSeries: form.get('distro_series') || undefined,
           osystem: form.get('osystem') || undefined,
+          licenseKey: form.get('license_key') || undefined,
           agentName: form.get('agent_name'),
           ephemeral: form.bool('ephemeral_deploy', false),
         }),

@@ -1,0 +1,30 @@
+import { sql, type Kysely } from 'kysely';
+
+// Forward-only: a migration is never edited once released; a fix is a new migration.
+
+/**
+ * What the region knows of a rack's connection and services, and the license keys racks
+ * validate. A rack is connected while `connected_since` is set and a region refreshes
+ * `last_seen` (every few seconds, by the region process holding its connection, named in
+ * `connected_region`); one whose `last_seen` is older than the dead-peer limit is marked
+ * disconnected by any region, so a crashed region process cannot leave racks shown alive.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    ALTER TABLE rack_controllers
+      ADD COLUMN services jsonb NOT NULL DEFAULT '[]',
+      ADD COLUMN services_updated timestamptz,
+      ADD COLUMN connected_since timestamptz,
+      ADD COLUMN connected_address text,
+      ADD COLUMN connected_region text`.execute(db);
+  // A rack is found again by its name when it registers anew (lost data dir), so names are unique.
+  await sql`CREATE UNIQUE INDEX rack_controllers_hostname ON rack_controllers (hostname)`.execute(db);
+  await sql`
+    CREATE TABLE license_keys (
+      id serial PRIMARY KEY,
+      osystem text NOT NULL,
+      distro_series text NOT NULL,
+      license_key text NOT NULL,
+      UNIQUE (osystem, distro_series)
+    )`.execute(db);
+}

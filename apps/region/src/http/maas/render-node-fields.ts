@@ -1,0 +1,48 @@
+// Fields every kind of node (machine, rack, region) renders the same way on MAAS's wire.
+
+// hardware_info keys MAAS always sends, "Unknown" until commissioning finds a value.
+export const hardwareInfoKeys = [
+  'system_vendor',
+  'system_product',
+  'system_family',
+  'system_version',
+  'system_sku',
+  'system_serial',
+  'cpu_model',
+  'mainboard_vendor',
+  'mainboard_product',
+  'mainboard_serial',
+  'mainboard_version',
+  'mainboard_firmware_vendor',
+  'mainboard_firmware_date',
+  'mainboard_firmware_version',
+  'chassis_vendor',
+  'chassis_type',
+  'chassis_serial',
+  'chassis_version',
+] as const;
+
+// Script-result statuses: -1 "Unknown" until the metadata issue brings results.
+const testStatusFields = [
+  'commissioning_status',
+  'testing_status',
+  'cpu_test_status',
+  'memory_test_status',
+  'network_test_status',
+  'storage_test_status',
+  'other_test_status',
+  'interface_test_status',
+] as const;
+
+/** The script-result statuses and their names of a node no script has run on: -1, "Unknown". */
+export const unknownTestStatuses: Readonly<Record<string, number | string>> = Object.fromEntries(
+  testStatusFields.flatMap((f): [string, number | string][] => [
+    [f, -1],
+    [`${f}_name`, 'Unknown'],
+  ]),
+);
+
+/** hardware_info of a node not commissioned: every key "Unknown". */
+export function unknownHardwareInfo(): Record<string, string> {
+  return Object.fromEntries(hardwareInfoKeys.map((k) => [k, 'Unknown']));
+}

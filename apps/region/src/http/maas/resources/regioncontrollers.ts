@@ -1,0 +1,175 @@
+import { AppError } from '@ferrum/domain';
+import { crud, currentUser, operation, type ActionContext, type HandlerDef } from '../handler.js';
+import { controllerPlacement } from '../controller-placement.js';
+import { renderDomain, renderZone, resourceUri } from '../render.js';
+import type { Placement } from '../render-rack.js';
+import { unknownHardwareInfo, unknownTestStatuses } from '../render-node-fields.js';
+import type { RegionController } from '../../../services/region-controller-service.js';
+
+/**
+ * MAAS's region controller JSON (`DISPLAYED_REGION_CONTROLLER_FIELDS` + `resource_uri`). What
+ * commissioning would find (hardware, OS, interfaces, addresses) is unknown for a region
+ * process and has MAAS's empty values. `service_set` is Ferrum's addition (MAAS shows it for
+ * racks): `regiond`, running while the process refreshes its row, else dead.
+ */
+export function renderRegionController(region: RegionController, { domain, zone }: Placement) {
+  return {
+    system_id: region.system_id,
+    hostname: region.hostname,
+    description: '',
+    hardware_uuid: null,
+    domain: renderDomain(domain, 0),
+    fqdn: `${region.hostname}.${domain.name}`,
+    architecture: '',
+    cpu_count: 0,
+    cpu_speed: 0,
+    memory: 0,
+    swap_size: null,
+    osystem: '',
+    distro_series: '',
+    power_type: '',
+    power_state: 'unknown',
+    ip_addresses: [],
+    interface_set: [],
+    zone: renderZone(zone),
+    status_action: '',
+    node_type: 3,
+    node_type_name: 'Region controller',
+    current_commissioning_result_id: null,
+    current_testing_result_id: null,
+    current_installation_result_id: null,
+    version: region.version,
+    ...unknownTestStatuses,
+    hardware_info: unknownHardwareInfo(),
+    tag_names: [],
+    service_set: [
+      {
+        name: 'regiond',
+        status: region.alive ? 'running' : 'dead',
+        status_info: region.alive ? '' : `Not heard from since ${region.last_seen.toISOString()}.`,
+      },
+    ],
+    resource_uri: resourceUri('regioncontrollers', region.system_id),
+  };
+}
+
+// MAAS's node list filters that say nothing true about a region process here (its hardware,
+// addresses and owner are unknown): refused by name rather than matching every region or none.
+const unsupportedFilters = [
+  'cpu_count',
+  'mem',
+  'mac_address',
+  'domain',
+  'zone',
+  'pool',
+  'agent_name',
+  'status',
+  'arch',
+  'tags',
+  'not_tags',
+  'owner',
+  'power_state',
+  'fabrics',
+  'not_fabrics',
+  'vlans',
+  'not_vlans',
+  'subnets',
+  'not_subnets',
+  'link_speed',
+  'pod',
+  'not_pod',
+  'pod_type',
+  'not_pod_type',
+  'devices',
+];
+
+/** The regions `GET regioncontrollers/` lists: all, or those of the `hostname`s and system_ids (`id`) given. */
+async function listRegions(ctx: ActionContext) {
+  const problems: Record<string, string> = {};
+  for (const name of unsupportedFilters)
+    if (ctx.form.getAll(name).some((v) => v !== ''))
+      problems[name] = `Region controllers cannot be filtered by ${name}; use hostname or id.`;
+  if (Object.keys(problems).length > 0) throw AppError.invalid(problems);
+  const hostnames = ctx.form.getAll('hostname').filter((v) => v !== '');
+  const ids = ctx.form.getAll('id').filter((v) => v !== '');
+  const [regions, where] = await Promise.all([
+    ctx.services.regions.list(),
+    controllerPlacement(ctx.services),
+  ]);
+  return regions
+    .filter((r) => hostnames.length === 0 || hostnames.includes(r.hostname))
+    .filter((r) => ids.length === 0 || ids.includes(r.system_id))
+    .map((r) => renderRegionController(r, where));
+}
+
+const systemId = (ctx: ActionContext) => ctx.params['system_id'] ?? '';
+const systemIdDoc = ':param system_id: The region controller system_id.\n:type system_id: String';
+const macDoc = ':param mac_address: The MAC address to be checked.\n:type mac_address: String';
+
+export const regionControllersHandlers: HandlerDef[] = [
+  {
+    name: 'RegionControllersHandler',
+    doc: 'Manage the collection of all region controllers in MAAS.',
+    path: '/regioncontrollers/',
+    actions: [
+      crud(
+        'read',
+        'user',
+        'List region controllers: the region processes sharing this database, running or not yet ' +
+          'forgotten (silent for less than 10 minutes), optionally filtered.\n\n' +
+          ':param hostname: Only region controllers with this hostname. Repeat for several.\n:type hostname: String\n\n' +
+          ':param id: Only region controllers with this system_id. Repeat for several.\n:type id: String',
+        listRegions,
+      ),
+      // As in MAAS (nodes.py AnonNodesHandler), the MAC lookups of every node collection ask
+      // about every node: region processes have no MAC addresses recorded, so these are the
+      // answers of nodes/ (machines with that MAC).
+      operation(
+        'is_registered',
+        'GET',
+        'anonymous',
+        'Returns whether or not the given MAC address is registered within this MAAS (and attached to a non-retired node).\n\n' +
+          macDoc,
+        async (ctx) => ctx.services.machines.isRegistered(ctx.form.required('mac_address')),
+      ),
+      operation(
+        'is_action_in_progress',
+        'GET',
+        'anonymous',
+        "Returns whether or not the given MAC address is a machine that's either 'deploying' or 'commissioning'.\n\n" +
+          macDoc,
+        async (ctx) => ctx.services.machines.isActionInProgress(ctx.form.required('mac_address')),
+      ),
+    ],
+  },
+  {
+    name: 'RegionControllerHandler',
+    doc: 'Manage an individual region controller.\n\nThe region controller is identified by its system_id.',
+    path: '/regioncontrollers/{system_id}/',
+    actions: [
+      crud(
+        'read',
+        'user',
+        `Reads a region controller with the given system_id.\n\n${systemIdDoc}`,
+        async (ctx) => {
+          const [region, where] = await Promise.all([
+            ctx.services.regions.get(systemId(ctx)),
+            controllerPlacement(ctx.services),
+          ]);
+          return renderRegionController(region, where);
+        },
+      ),
+      crud(
+        'delete',
+        'admin',
+        'Deletes a region controller with the given system_id. Only a region that has stopped ' +
+          'refreshing its registration (silent for more than 60 s) can be deleted; a running one ' +
+          `gets 400; \`force\` does not override that.\n\n${systemIdDoc}\n\n` +
+          ':param force: Accepted for compatibility (MAAS forces deleting a region that hosts VMs; there are none).\n:type force: Boolean',
+        async (ctx) => {
+          await ctx.services.regions.delete(systemId(ctx), currentUser(ctx).username);
+        },
+      ),
+    ],
+  },
+];

@@ -1,0 +1,170 @@
+import { AppError } from '@ferrum/domain';
+import { archList, osList, osReleaseTitle, osValidateLicenseKey, type ResultOf } from '@ferrum/protocol';
+import type { RackAnswer, RackCaller } from './rack-caller.js';
+
+/** One operating system as the connected racks offer it, merged over all of them. */
+export type OfferedOs = ResultOf<typeof osList>['osystems'][number];
+
+/** The merged answer of a fan-out, with the racks that gave none and why. */
+export interface Merged<T> {
+  readonly value: T;
+  /** How many racks were asked. */
+  readonly asked: number;
+  readonly unanswered: readonly { readonly systemId: string; readonly message: string }[];
+}
+
+/** How long each rack has to answer an OS question. */
+const DEADLINE_MS = 5_000;
+
+/**
+ * The operating systems the region can install: the racks hold the OS registry (what their
+ * image caches hold), so the region asks every connected rack at once, each with its own
+ * deadline, and merges what they answer (MAAS 3.4's `gen_all_known_operating_systems`).
+ */
+export class OsService {
+  constructor(
+    private readonly deps: {
+      readonly racks: RackCaller;
+      readonly deadlineMs?: number;
+    },
+  ) {}
+
+  /** Every OS some connected rack can install, releases merged (the first rack's titles win). */
+  async list(): Promise<Merged<OfferedOs[]>> {
+    const answers = await this.deps.racks.callAll(osList, {}, { deadlineMs: this.deadline() });
+    const byName = new Map<string, { os: OfferedOs; releases: Map<string, OfferedOs['releases'][number]> }>();
+    for (const answer of answers) {
+      if (!answer.ok) continue;
+      for (const os of answer.result.osystems) {
+        let entry = byName.get(os.name);
+        if (!entry) {
+          entry = { os, releases: new Map() };
+          byName.set(os.name, entry);
+        }
+        for (const release of os.releases)
+          if (!entry.releases.has(release.name)) entry.releases.set(release.name, release);
+        if (entry.os.defaultRelease === '' && os.defaultRelease !== '')
+          entry.os = { ...entry.os, defaultRelease: os.defaultRelease };
+        if (entry.os.defaultCommissioningRelease === '' && os.defaultCommissioningRelease !== '')
+          entry.os = { ...entry.os, defaultCommissioningRelease: os.defaultCommissioningRelease };
+      }
+    }
+    const value = [...byName.values()]
+      .map(({ os, releases }) => ({ ...os, releases: [...releases.values()] }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { value, ...unanswered(answers) };
+  }
+
+  /** Architectures (`amd64/generic`, …) some connected rack holds images for. */
+  async architectures(): Promise<Merged<string[]>> {
+    const answers = await this.deps.racks.callAll(archList, {}, { deadlineMs: this.deadline() });
+    const all = new Set<string>();
+    for (const answer of answers)
+      if (answer.ok) for (const arch of answer.result.architectures) all.add(arch);
+    return { value: [...all].sort(), ...unanswered(answers) };
+  }
+
+  /** A release's title from the first rack that knows it ('' when none does). */
+  async releaseTitle(osystem: string, release: string): Promise<string> {
+    const answers = await this.deps.racks.callAll(
+      osReleaseTitle,
+      { osystem, release },
+      { deadlineMs: this.deadline() },
+    );
+    for (const answer of answers) if (answer.ok && answer.result.title !== '') return answer.result.title;
+    return '';
+  }
+
+  /**
+   * Whether a license key is valid for a release: valid when any connected rack says so (as
+   * MAAS); when no rack answers, it cannot be told, which is an error rather than a guess.
+   */
+  async validateLicenseKey(osystem: string, distroSeries: string, key: string): Promise<boolean> {
+    const answers = await this.deps.racks.callAll(
+      osValidateLicenseKey,
+      { osystem, release: distroSeries, key },
+      { deadlineMs: this.deadline() },
+    );
+    if (answers.some((a) => a.ok && a.result.valid)) return true;
+    if (answers.some((a) => a.ok)) return false;
+    throw new AppError('rack_unavailable', noRackAnswered(answers, 'validate the license key'));
+  }
+
+  /**
+   * Refuses (400, naming the field) an OS or release that no connected rack can install, and an
+   * invalid license key. `distroSeries` may be written `osystem/series`, as MAAS allows.
+   */
+  async checkInstallable(
+    osystem: string | undefined,
+    distroSeries: string | undefined,
+    options: { readonly licenseKey?: string | undefined } = {},
+  ): Promise<{ osystem: string; distroSeries: string }> {
+    let os = osystem ?? '';
+    let series = distroSeries ?? '';
+    const slash = series.indexOf('/');
+    if (slash >= 0) {
+      const given = series.slice(0, slash);
+      if (os !== '' && os !== given)
+        throw AppError.invalid({ distro_series: `${series} is not a release of ${os}.` });
+      os = given;
+      series = series.slice(slash + 1);
+    }
+    const offered = await this.list();
+    if (offered.asked === 0)
+      throw AppError.invalid({
+        osystem:
+          'No rack controller is connected, so no operating system can be installed (start one: ferrum rack start).',
+      });
+    const available = offered.value;
+    const match = available.find((o) => o.name === os);
+    // MAAS's wording (compose_invalid_choice_text), two spaces and all; the choices are what racks hold.
+    if (!match)
+      throw AppError.invalid({
+        osystem: `'${os}' is not a valid osystem.  It should be one of: ${choices(available.map((o) => o.name))}.${noImages(available)}`,
+      });
+    const release =
+      series === ''
+        ? match.releases.find((r) => r.name === match.defaultRelease)
+        : match.releases.find((r) => r.name === series);
+    if (!release)
+      throw AppError.invalid({
+        distro_series: `'${series === '' ? os : `${os}/${series}`}' is not a valid distro_series.  It should be one of: ${choices(
+          available.flatMap((o) =>
+            o.releases.map((r) => `${o.name}/${r.name}${r.requiresLicenseKey ? '*' : ''}`),
+          ),
+        )}.`,
+      });
+    // As MAAS: a release that needs a key may deploy without one (it may be in the image, or KMS
+    // activates it); a key given, or the one stored, must be valid.
+    if (release.requiresLicenseKey && options.licenseKey !== undefined && options.licenseKey !== '')
+      if (!(await this.validateLicenseKey(os, release.name, options.licenseKey)))
+        throw AppError.invalid({ license_key: 'Invalid license key.' });
+    return { osystem: os, distroSeries: release.name };
+  }
+
+  private deadline(): number {
+    return this.deps.deadlineMs ?? DEADLINE_MS;
+  }
+}
+
+function unanswered(answers: readonly RackAnswer<unknown>[]): Omit<Merged<unknown>, 'value'> {
+  return {
+    asked: answers.length,
+    unanswered: answers.flatMap((a) => (a.ok ? [] : [{ systemId: a.systemId, message: a.error.message }])),
+  };
+}
+
+function noRackAnswered(answers: readonly RackAnswer<unknown>[], what: string): string {
+  if (answers.length === 0) return `No rack controller is connected to ${what}.`;
+  return `No rack controller answered to ${what}: ${answers
+    .flatMap((a) => (a.ok ? [] : [`${a.systemId}: ${a.error.message}`]))
+    .join('; ')}`;
+}
+
+function choices(values: readonly string[]): string {
+  return values.map((v) => `'${v}'`).join(', ');
+}
+
+function noImages(available: readonly OfferedOs[]): string {
+  return available.length === 0 ? ' (The connected racks hold no boot images yet.)' : '';
+}
