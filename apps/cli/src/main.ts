@@ -7,32 +7,42 @@ import { ferrumVersion } from './version.js';
 import { startCommand } from './commands/start.js';
 import { apikeyCommand, createAdminCommand, migrateCommand, rackSecretCommand } from './commands/admin.js';
 import { statusCommand } from './commands/status.js';
+import { rackRegisterCommand, rackStartCommand } from './commands/rack.js';
 
 const usage = `Usage: ferrum <command> [options]
 
 Commands:
-  start                         Run the all-in-one region (embedded PostgreSQL unless DATABASE_URL)
+  start [--region-only]         Run the all-in-one region (embedded PostgreSQL unless DATABASE_URL)
+                                and its own rack, connected over loopback
   createadmin --username U --email E (--password P | --password-file F)
                                 Create an administrator
   apikey --username U [--name N] [--list] [--delete KEY]
                                 Print a new API key (consumer_key:token_key:token_secret)
   status [--json] [--url URL]   Region health: database, schema version, uptime, URL
   rack secret                   Print the shared secret a new rack registers with
+  rack register --url URL [--url URL…] (--secret S | --secret-file F) [--name N]
+                                Register this host's rack with a region (identity in the data dir)
+  rack start                    Run the rack controller (reconnects to its region for as long as it runs)
   migrate                       Bring the database schema up to date
   version                       Print Ferrum's version
 
 Environment: FERRUM_DATA_DIR, DATABASE_URL, FERRUM_HTTP_PORT, FERRUM_BIND_ADDRESS,
 FERRUM_LOG_LEVEL, FERRUM_LOG_FORMAT, FERRUM_DB_POOL_SIZE, FERRUM_DB_PREPARED_STATEMENTS, FERRUM_CONFIG (JSON file),
-FERRUM_ADMIN_PASSWORD (for createadmin). Secrets may come from <VAR>_FILE. See docs/operations.md.`;
+FERRUM_ADMIN_PASSWORD (for createadmin), FERRUM_RACK_SECRET, FERRUM_RACK_IMAGE_DIR,
+FERRUM_RACK_CA_FILE (racks). Secrets may come from <VAR>_FILE. See docs/operations.md.`;
 
 /** Runs the CLI and returns its exit code. */
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
-      case 'start':
-        parseArgs({ args: rest, options: {} });
-        return await startCommand(cliContext(env, false));
+      case 'start': {
+        const { values } = parseArgs({
+          args: rest,
+          options: { 'region-only': { type: 'boolean', default: false } },
+        });
+        return await startCommand(cliContext(env, false), { regionOnly: values['region-only'] });
+      }
       case 'createadmin': {
         const { values } = parseArgs({
           args: rest,
@@ -71,10 +81,31 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
         return await migrateCommand(cliContext(env, true));
       case 'rack': {
         const [sub, ...more] = rest;
-        parseArgs({ args: more, options: {} });
-        if (sub !== 'secret')
-          throw AppError.invalid({ rack: `Unknown rack command '${sub ?? ''}': try 'ferrum rack secret'.` });
-        return await rackSecretCommand(cliContext(env, true));
+        switch (sub) {
+          case 'secret':
+            parseArgs({ args: more, options: {} });
+            return await rackSecretCommand(cliContext(env, true));
+          case 'register': {
+            const { values } = parseArgs({
+              args: more,
+              options: {
+                url: { type: 'string', multiple: true },
+                secret: { type: 'string' },
+                'secret-file': { type: 'string' },
+                name: { type: 'string' },
+              },
+            });
+            return await rackRegisterCommand(env, values);
+          }
+          case 'start':
+            parseArgs({ args: more, options: {} });
+            return await rackStartCommand(env);
+          case undefined:
+          default:
+            throw AppError.invalid({
+              rack: `Unknown rack command '${sub ?? ''}': try 'ferrum rack register', 'ferrum rack start' or 'ferrum rack secret'.`,
+            });
+        }
       }
       case 'version':
       case '--version':

@@ -1,55 +1,71 @@
+import { hostname } from 'node:os';
 import { startRegion, type RunningRegion } from '@ferrum/region';
+import { loadRackConfig, readIdentity, registerRack, startRack, type RunningRack } from '@ferrum/rack';
+import type { Logger } from '@ferrum/kit';
 import { output } from '../output.js';
 import { ferrumVersion } from '../version.js';
 import type { CliContext } from '../context.js';
-
-/** A repeat of the stop signal within this time is the same request (wrappers repeat Ctrl-C). */
-const DUPLICATE_SIGNAL_MS = 1000;
+import { untilStopSignal } from './stop-signal.js';
 
 /**
- * `ferrum start`: the all-in-one region until SIGINT/SIGTERM/SIGHUP, then a clean stop.
- * The signal handlers are installed before anything starts, so a signal at any moment —
- * during start-up too — ends in a clean stop (HTTP closed, embedded PostgreSQL stopped).
+ * `ferrum start`: the all-in-one region, and its own rack connected to it over loopback
+ * through the same RPC any other rack uses (unless `regionOnly`), until a stop signal.
  */
-export async function startCommand(ctx: CliContext): Promise<number> {
-  let region: RunningRegion | undefined;
-  const state = { stopRequested: false };
-  let wake: (() => void) | undefined;
-  const stopSignal = new Promise<void>((resolve) => {
-    wake = resolve;
+export async function startCommand(ctx: CliContext, options: { regionOnly?: boolean } = {}): Promise<number> {
+  return untilStopSignal(ctx.logger, async (stopping) => {
+    const region = await startRegion(ctx.config, ctx.logger, ferrumVersion);
+    let rack: RunningRack | undefined;
+    try {
+      if (!options.regionOnly && !stopping()) rack = await startLocalRack(ctx, region);
+    } catch (error) {
+      await region.stop();
+      throw error;
+    }
+    if (!stopping())
+      output.line(
+        `Ferrum ${ferrumVersion} region is ready at ${region.url}  (API: ${region.url}api/2.0/)` +
+          (rack ? `; rack ${rack.identity.name} (${rack.identity.systemId}) runs alongside` : ''),
+      );
+    return async () => {
+      await rack?.stop();
+      await region.stop();
+    };
   });
-  let firstSignalAt = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    // Wrappers repeat a signal (Ctrl-C reaches npm, its shell and us; npm forwards it again):
-    // a repeat within a second is the same request, not an impatient second one.
-    if (state.stopRequested && Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
-    if (state.stopRequested) {
-      ctx.logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(130);
-    }
-    state.stopRequested = true;
-    firstSignalAt = Date.now();
-    ctx.logger.info({ signal }, region ? 'stopping' : 'stop requested during start-up');
-    wake?.();
-  };
-  // `on`, not `once`: a second signal of the same kind must reach onSignal too.
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // A closed terminal or session: stop cleanly rather than die with PostgreSQL left running.
-  process.on('SIGHUP', onSignal);
-  try {
-    region = await startRegion(ctx.config, ctx.logger, ferrumVersion);
-    if (!state.stopRequested)
-      output.line(`Ferrum ${ferrumVersion} region is ready at ${region.url}  (API: ${region.url}api/2.0/)`);
-    await stopSignal;
-    await region.stop();
-    ctx.logger.info('stopped');
-    return 0;
-  } catch (error) {
-    if (region) {
-      ctx.logger.error({ err: error }, 'error while stopping');
-      return 1;
-    }
-    throw error;
+}
+
+/** The region's address as seen from this machine: a wildcard bind is reached over loopback. */
+function loopbackUrl(ctx: CliContext, region: RunningRegion): string {
+  const bind = ctx.config.bindAddress;
+  const host =
+    bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '[::1]' : bind.includes(':') ? `[${bind}]` : bind;
+  const address = region.app.server.address();
+  const port = address && typeof address === 'object' ? address.port : ctx.config.httpPort;
+  return `http://${host}:${String(port)}/MAAS/`;
+}
+
+/**
+ * The all-in-one rack: registered with the region's own shared secret the first time (or when
+ * the region no longer knows it, e.g. a new database), then started like any rack.
+ */
+async function startLocalRack(ctx: CliContext, region: RunningRegion): Promise<RunningRack> {
+  const config = { ...loadRackConfig(ctx.env), dataDir: ctx.config.dataDir };
+  const logger: Logger = ctx.logger.child({ component: 'rack' });
+  const url = loopbackUrl(ctx, region);
+  const known = await readIdentity(config.dataDir);
+  const stillKnown = known && (await region.services.racks.keyFor(known.systemId)) !== undefined;
+  if (!known || !stillKnown) {
+    const identity = await registerRack({
+      config,
+      urls: [url],
+      secret: await region.services.racks.sharedSecret(),
+      name: known?.name ?? hostname(),
+      version: ferrumVersion,
+      logger,
+    });
+    logger.info({ rackId: identity.systemId }, 'all-in-one rack registered');
   }
+  // Always the region's current address (its port may have changed since it registered).
+  const rack = await startRack({ config, version: ferrumVersion, logger, urls: [url] });
+  await rack.link.connected(15_000);
+  return rack;
 }

@@ -44,7 +44,18 @@ export interface RunningServer {
 
 /** Starts `ferrum start` and waits for its "ready" line. */
 export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, [ferrumBin, 'start'], {
+  const started = await startFerrum(['start'], env, /region is ready at (\S+)/, timeoutMs);
+  return { ...started, url: started.match };
+}
+
+/** Starts a long-running `ferrum …` and waits for a line matching `ready` (its first group). */
+export async function startFerrum(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs = 60_000,
+): Promise<Omit<RunningServer, 'url'> & { readonly match: string }> {
+  const child = spawn(process.execPath, [ferrumBin, ...args], {
     env: { ...process.env, FERRUM_LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -61,24 +72,24 @@ export async function startServer(env: NodeJS.ProcessEnv, timeoutMs = 60_000): P
       resolve(code);
     });
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const match = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`ferrum start not ready after ${timeoutMs} ms:\n${text}`));
+      reject(new Error(`ferrum ${args.join(' ')} not ready after ${String(timeoutMs)} ms:\n${text}`));
     }, timeoutMs);
     const check = (): void => {
-      const match = /region is ready at (\S+)/.exec(text);
-      if (match?.[1]) {
+      const found = ready.exec(text);
+      if (found) {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(found[1] ?? found[0]);
       }
     };
     child.stdout.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`ferrum start exited with ${String(code)}:\n${text}`));
+      reject(new Error(`ferrum ${args.join(' ')} exited with ${String(code)}:\n${text}`));
     });
   });
-  return { child, url, output: () => text, exited };
+  return { child, match, output: () => text, exited };
 }
 
 /** PIDs of postgres processes serving a data directory. */
