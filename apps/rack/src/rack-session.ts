@@ -1,4 +1,6 @@
-import { WebSocket } from 'ws';
+import { X509Certificate } from 'node:crypto';
+import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'node:tls';
+import { WebSocket, type ClientOptions } from 'ws';
 import type { Logger } from '@ferrum/kit';
 import {
   HandshakeClient,
@@ -32,6 +34,11 @@ export interface RackSessionOptions {
   readonly handler: RpcHandler;
   /** PEM certificates trusted for a wss:// region, besides the system's. */
   readonly ca?: string | Buffer;
+  /**
+   * The region's own certificate (PEM), trusted whatever host name the rack dials it by: the
+   * all-in-one rack reaches its region over loopback, which the certificate does not name.
+   */
+  readonly pinnedCertificate?: Buffer;
   readonly logger: Logger;
   readonly connectTimeoutMs?: number;
   readonly heartbeatMs?: number;
@@ -66,11 +73,12 @@ export class RackSessionError extends Error {
  */
 export async function openRackSession(options: RackSessionOptions): Promise<RackSession> {
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
+  // ws hands these to tls.connect; its own typing of checkServerIdentity is not Node's.
   const socket = new WebSocket(options.url, {
     maxPayload: MAX_FRAME_BYTES,
     handshakeTimeout: timeoutMs,
-    ...(options.ca === undefined ? {} : { ca: options.ca }),
-  });
+    ...tlsOptions(options),
+  } as unknown as ClientOptions);
   await new Promise<void>((resolve, reject) => {
     const fail = (error: Error) => {
       socket.off('open', onOpen);
@@ -137,6 +145,26 @@ export async function openRackSession(options: RackSessionOptions): Promise<Rack
       throw new RackSessionError('unreachable', `${options.url}: ${error.message}`);
     throw error;
   }
+}
+
+/** The TLS trust of a wss:// dial: the system's CAs, the configured ones, and a pinned certificate. */
+function tlsOptions(options: RackSessionOptions): {
+  ca?: string[];
+  checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined;
+} {
+  const extra = [options.ca, options.pinnedCertificate].filter((c) => c !== undefined);
+  if (extra.length === 0) return {};
+  const pinned = options.pinnedCertificate && new X509Certificate(options.pinnedCertificate).fingerprint256;
+  return {
+    // Given CAs replace Node's defaults unless they are listed too.
+    ca: [...rootCertificates, ...extra.map(String)],
+    ...(pinned === undefined
+      ? {}
+      : {
+          checkServerIdentity: (host: string, cert: PeerCertificate) =>
+            cert.fingerprint256 === pinned ? undefined : checkServerIdentity(host, cert),
+        }),
+  };
 }
 
 function describeSocketError(error: Error): string {

@@ -66,6 +66,8 @@ export async function registerRack(input: {
   readonly version: string;
   readonly logger: Logger;
   readonly timings?: RackTimings;
+  /** The region's own certificate, trusted whatever name it is dialled by (the all-in-one rack). */
+  readonly pinnedCertificate?: Buffer;
 }): Promise<RackIdentity> {
   const urls = rpcUrls(input.urls);
   const name = input.name ?? hostname();
@@ -82,6 +84,7 @@ export async function registerRack(input: {
         handler: () => Promise.reject(new Error('The rack answers nothing while it registers.')),
         logger: input.logger,
         ...(ca === undefined ? {} : { ca }),
+        ...(input.pinnedCertificate === undefined ? {} : { pinnedCertificate: input.pinnedCertificate }),
         ...input.timings,
       });
       const identity: RackIdentity = {
@@ -129,6 +132,8 @@ export async function startRack(input: {
   readonly timings?: RackTimings;
   /** Region URLs to dial instead of those it registered with. */
   readonly urls?: readonly string[];
+  /** The region's own certificate, trusted whatever name it is dialled by (the all-in-one rack). */
+  readonly pinnedCertificate?: Buffer;
 }): Promise<RunningRack> {
   const identity = await readIdentity(input.config.dataDir);
   if (!identity)
@@ -147,6 +152,7 @@ export async function startRack(input: {
     services,
     logger,
     ...(ca === undefined ? {} : { ca }),
+    ...(input.pinnedCertificate === undefined ? {} : { pinnedCertificate: input.pinnedCertificate }),
     ...input.timings,
   });
   link.start();

@@ -22,6 +22,7 @@ export interface RegionLinkOptions {
   readonly services: () => readonly ServiceReport[];
   readonly logger: Logger;
   readonly ca?: string | Buffer;
+  readonly pinnedCertificate?: Buffer;
   readonly backoff?: Backoff;
   /** A connection that held this long resets the backoff. */
   readonly stableAfterMs?: number;
@@ -155,6 +156,7 @@ export class RegionLink {
       handler: o.handler,
       logger: o.logger,
       ...(o.ca === undefined ? {} : { ca: o.ca }),
+      ...(o.pinnedCertificate === undefined ? {} : { pinnedCertificate: o.pinnedCertificate }),
       ...(o.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: o.connectTimeoutMs }),
       ...(o.heartbeatMs === undefined ? {} : { heartbeatMs: o.heartbeatMs }),
       ...(o.deadAfterMs === undefined ? {} : { deadAfterMs: o.deadAfterMs }),

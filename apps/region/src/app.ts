@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Logger } from '@ferrum/kit';
@@ -29,6 +31,8 @@ export interface AppDeps {
   readonly loginThrottle?: Partial<LoginThrottleOptions>;
   /** Where long machine lists are read and serialised; on the event loop when not given. */
   readonly machinePages?: MachinePages;
+  /** Serve HTTPS (and the rack RPC as wss://) with this certificate and key, in PEM. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 /** The region's HTTP application, without `listen()`, so tests drive it with `inject()` too. */
@@ -46,6 +50,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     requestIdHeader: false,
     bodyLimit: bodyLimits.bodyBytes,
+    // HTTPS on the same port when the region has a certificate. An https.Server serves requests
+    // (and WebSocket upgrades) as an http.Server does; Fastify's type only knows the latter here.
+    ...(deps.tls
+      ? {
+          serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+            createHttpsServer({ cert: deps.tls?.cert, key: deps.tls?.key }, handler) as unknown as Server,
+        }
+      : {}),
   });
   app.addHook('onSend', async (request, reply) => {
     void reply.header('X-Request-Id', request.id);

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { isIpAddress } from '@ferrum/domain';
 import { unsafeDataDirCharacters } from './db/data-dir-rules.js';
 import {
+  ConfigError,
   choiceSetting,
   defaultDataDir,
   intSetting,
@@ -79,11 +80,38 @@ export const regionConfigSchema = {
     default: 'on',
     parse: choiceSetting(['on', 'off'] as const),
   },
+  tlsCertFile: {
+    env: 'FERRUM_TLS_CERT_FILE',
+    description:
+      'PEM certificate (chain) to serve HTTPS and the rack RPC over TLS (wss://); with FERRUM_TLS_KEY_FILE.',
+    default: undefined,
+    parse: optionalPath,
+  },
+  tlsKeyFile: {
+    env: 'FERRUM_TLS_KEY_FILE',
+    description: "PEM private key of FERRUM_TLS_CERT_FILE's certificate.",
+    default: undefined,
+    parse: optionalPath,
+  },
 } as const;
+
+function optionalPath(
+  raw: unknown,
+): { ok: true; value: string | undefined } | { ok: false; message: string } {
+  const r = optionalStringSetting(raw);
+  return r.ok && r.value !== undefined ? { ok: true, value: resolve(r.value) } : r;
+}
 
 export type RegionConfig = ConfigOf<typeof regionConfigSchema>;
 
 /** Parses the region configuration from the environment and the optional `FERRUM_CONFIG` JSON file. */
 export function loadRegionConfig(env: NodeJS.ProcessEnv): RegionConfig {
-  return loadConfig(regionConfigSchema, { env, file: env['FERRUM_CONFIG'] || undefined });
+  const config = loadConfig(regionConfigSchema, { env, file: env['FERRUM_CONFIG'] || undefined });
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined))
+    throw new ConfigError([
+      config.tlsCertFile === undefined
+        ? 'FERRUM_TLS_CERT_FILE: must be set with FERRUM_TLS_KEY_FILE'
+        : 'FERRUM_TLS_KEY_FILE: must be set with FERRUM_TLS_CERT_FILE',
+    ]);
+  return config;
 }

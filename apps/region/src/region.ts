@@ -11,6 +11,8 @@ import { RackConnections } from './rpc/rack-connections.js';
 import type { RackCaller } from './services/rack-caller.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import { RegionPresence } from './jobs/region-presence.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
@@ -104,12 +106,15 @@ export async function startRegion(
   version: string,
 ): Promise<RunningRegion> {
   const startedAt = Date.now();
+  // Before the database starts: a bad certificate must not leave PostgreSQL running.
+  const tls = await readTls(config);
   const connections = new RackConnections();
   const context = await openRegionContext(config, logger, true, { jobs: true, rackCaller: connections });
   // A wildcard bind is reached as localhost from this machine.
   const host =
     config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? 'localhost' : config.bindAddress;
-  let url = `http://${host.includes(':') ? `[${host}]` : host}:${config.httpPort}/MAAS/`;
+  const scheme = tls ? 'https' : 'http';
+  let url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${config.httpPort}/MAAS/`;
   let app: FastifyInstance;
   let machinePages: MachinePageWorkers | undefined;
   try {
@@ -131,11 +136,12 @@ export async function startRegion(
       startedAt,
       url: () => url,
       machinePages,
+      ...(tls ? { tls } : {}),
     });
     await app.listen({ port: config.httpPort, host: config.bindAddress });
     const address = app.server.address();
     if (address && typeof address === 'object')
-      url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/MAAS/`;
+      url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}/MAAS/`;
   } catch (error) {
     await machinePages?.close();
     await context.close();
@@ -196,6 +202,31 @@ export async function startRegion(
         await context.close();
       })()),
   };
+}
+
+/**
+ * The region's certificate and key, when it has them (FERRUM_TLS_CERT_FILE/KEY_FILE), checked
+ * to be a readable PEM pair before anything listens.
+ */
+async function readTls(config: RegionConfig): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (config.tlsCertFile === undefined || config.tlsKeyFile === undefined) return undefined;
+  const read = async (path: string, setting: string) => {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw AppError.invalid({ [setting]: `cannot read ${path}: ${(error as Error).message}` });
+    }
+  };
+  const cert = await read(config.tlsCertFile, 'FERRUM_TLS_CERT_FILE');
+  const key = await read(config.tlsKeyFile, 'FERRUM_TLS_KEY_FILE');
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw AppError.invalid({
+      FERRUM_TLS_CERT_FILE: `${config.tlsCertFile} and ${config.tlsKeyFile} are not a PEM certificate and its key: ${(error as Error).message}`,
+    });
+  }
+  return { cert, key };
 }
 
 /** How long requests in flight may take to finish when the region stops. */

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { startRegion, type RunningRegion } from '@ferrum/region';
 import { loadRackConfig, readIdentity, registerRack, startRack, type RunningRack } from '@ferrum/rack';
@@ -40,7 +41,7 @@ function loopbackUrl(ctx: CliContext, region: RunningRegion): string {
     bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '[::1]' : bind.includes(':') ? `[${bind}]` : bind;
   const address = region.app.server.address();
   const port = address && typeof address === 'object' ? address.port : ctx.config.httpPort;
-  return `http://${host}:${String(port)}/MAAS/`;
+  return `${ctx.config.tlsCertFile === undefined ? 'http' : 'https'}://${host}:${String(port)}/MAAS/`;
 }
 
 /**
@@ -49,6 +50,9 @@ function loopbackUrl(ctx: CliContext, region: RunningRegion): string {
  */
 async function startLocalRack(ctx: CliContext, region: RunningRegion): Promise<RunningRack> {
   const config = { ...loadRackConfig(ctx.env), dataDir: ctx.config.dataDir };
+  // Over TLS the rack trusts exactly its region's certificate, which need not name 127.0.0.1.
+  const pinned =
+    ctx.config.tlsCertFile === undefined ? {} : { pinnedCertificate: await readFile(ctx.config.tlsCertFile) };
   const logger: Logger = ctx.logger.child({ component: 'rack' });
   const url = loopbackUrl(ctx, region);
   const known = await readIdentity(config.dataDir);
@@ -61,11 +65,12 @@ async function startLocalRack(ctx: CliContext, region: RunningRegion): Promise<R
       name: known?.name ?? hostname(),
       version: ferrumVersion,
       logger,
+      ...pinned,
     });
     logger.info({ rackId: identity.systemId }, 'all-in-one rack registered');
   }
   // Always the region's current address (its port may have changed since it registered).
-  const rack = await startRack({ config, version: ferrumVersion, logger, urls: [url] });
+  const rack = await startRack({ config, version: ferrumVersion, logger, urls: [url], ...pinned });
   await rack.link.connected(15_000);
   return rack;
 }

@@ -297,6 +297,8 @@ describe('maas CLI replay (maascli encoding on python3-oauthlib + python3-httpli
     expect(Object.keys(result['commands'] as Record<string, string[]>)).toEqual([
       'machines',
       'nodes',
+      'rack-controllers',
+      'region-controllers',
       'version',
     ]);
     expect((result['commands'] as Record<string, string[]>)['machines']).toEqual(

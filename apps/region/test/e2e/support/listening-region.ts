@@ -37,6 +37,8 @@ export async function startListeningRegion(): Promise<ListeningRegion> {
     logFormat: 'json',
     dbPoolSize: 5,
     dbPreparedStatements: 'on',
+    tlsCertFile: undefined,
+    tlsKeyFile: undefined,
   };
   let region: RunningRegion;
   try {
