@@ -5,7 +5,7 @@
 // every rack at once and has all answers) and a single call to one rack, p50/p99.
 // Usage: npm run bench -- rpc-fanout [--racks 100] [--processes 2] [--rounds 300] [--calls 3000]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,8 @@ const { osList } = await import('../packages/protocol/dist/index.js');
 
 await runBench(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ferrum-bench-rpc-'));
+  // The embedded PostgreSQL's user must be able to enter it (mkdtemp makes it 0700).
+  chmodSync(dataDir, 0o755);
   onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const config = loadRegionConfig({
