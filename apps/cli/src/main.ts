@@ -20,7 +20,7 @@ Commands:
                                 Print a new API key (consumer_key:token_key:token_secret)
   status [--json] [--url URL]   Region health: database, schema version, uptime, URL
   rack secret                   Print the shared secret a new rack registers with
-  rack register --url URL [--url URL…] (--secret S | --secret-file F) [--name N]
+  rack register --url URL [--url URL…] (--secret-file F|- | --secret S) [--name N] [--force]
                                 Register this host's rack with a region (identity in the data dir)
   rack start                    Run the rack controller (reconnects to its region for as long as it runs)
   migrate                       Bring the database schema up to date
@@ -93,6 +93,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
                 secret: { type: 'string' },
                 'secret-file': { type: 'string' },
                 name: { type: 'string' },
+                force: { type: 'boolean', default: false },
               },
             });
             return await rackRegisterCommand(env, values);

@@ -37,6 +37,14 @@ export const rackConfigSchema = {
     default: undefined,
     parse: optionalAbsolute,
   },
+  secret: {
+    env: 'FERRUM_RACK_SECRET',
+    description:
+      'The shared secret `ferrum rack register` proves (the region prints it: ferrum rack secret).',
+    default: undefined,
+    secret: true,
+    parse: optionalStringSetting,
+  },
   logLevel: {
     env: 'FERRUM_LOG_LEVEL',
     description: 'Log level.',

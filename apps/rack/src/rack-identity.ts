@@ -2,6 +2,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWrite } from '@ferrum/kit';
 import { AppError } from '@ferrum/domain';
+import { rpcUrlFor } from '@ferrum/protocol';
 
 /**
  * All a rack keeps of its own (it is amnesiac): who it is, which regions it dials, and the
@@ -48,6 +49,10 @@ export async function readIdentity(dataDir: string): Promise<RackIdentity | unde
   if (typeof name !== 'string' || name === '') throw problem('has no name');
   if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string'))
     throw problem('has no region URLs');
+  for (const url of urls) {
+    const checked = rpcUrlFor(url);
+    if (!checked.ok) throw problem(`has a bad region URL: ${checked.message}`);
+  }
   if (typeof systemId !== 'string' || !/^[a-z0-9]{6,}$/.test(systemId)) throw problem('has no system_id');
   if (typeof credential !== 'string' || credential.length < 32) throw problem('has no credential');
   return { name, urls, systemId, credential };

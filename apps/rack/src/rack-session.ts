@@ -3,6 +3,7 @@ import { checkServerIdentity, rootCertificates, type PeerCertificate } from 'nod
 import { WebSocket, type ClientOptions } from 'ws';
 import type { Logger } from '@ferrum/kit';
 import {
+  MAX_FRAME_BYTES,
   HandshakeClient,
   PROTOCOL_VERSION,
   RpcError,
@@ -20,9 +21,6 @@ import {
 
 /** What the rack tells the region about itself when it registers (all but its system_id). */
 export type RackRegistration = Omit<ParamsOf<typeof rackRegister>, 'systemId'>;
-
-/** Largest RPC frame the rack accepts, in bytes (as the region). */
-export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
 export interface RackSessionOptions {
   /** The region's RPC URL (`ws://host:5240/MAAS/rpc/`). */
@@ -131,7 +129,8 @@ export async function openRackSession(options: RackSessionOptions): Promise<Rack
       peer,
       url: options.url,
       systemId: registered.systemId,
-      credential: registered.credential,
+      // A new credential comes sealed under this connection's key; a known rack keeps its own.
+      credential: registered.credential === undefined ? options.key.key : client.open(registered.credential),
       closed,
       close: () => {
         socket.close(1000, 'rack stopping');

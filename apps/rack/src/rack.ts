@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AppError } from '@ferrum/domain';
 import type { Logger } from '@ferrum/kit';
 import { rpcUrlFor } from '@ferrum/protocol';
@@ -49,6 +50,19 @@ async function readCa(config: RackConfig): Promise<Buffer | undefined> {
   }
 }
 
+async function checkWritable(dataDir: string): Promise<void> {
+  const probe = join(dataDir, `.write-test-${String(process.pid)}`);
+  try {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await writeFile(probe, '');
+    await rm(probe, { force: true });
+  } catch (error) {
+    throw AppError.invalid({
+      FERRUM_DATA_DIR: `cannot write the rack's identity in ${dataDir}: ${(error as Error).message}`,
+    });
+  }
+}
+
 function registration(name: string, version: string): RackRegistration {
   return { hostname: name, version, interfaces: hostInterfaces(), capabilities: ['os', 'images', 'power'] };
 }
@@ -68,12 +82,21 @@ export async function registerRack(input: {
   readonly timings?: RackTimings;
   /** The region's own certificate, trusted whatever name it is dialled by (the all-in-one rack). */
   readonly pinnedCertificate?: Buffer;
+  /** Register even though the data dir holds a rack's identity already (which is replaced). */
+  readonly force?: boolean;
 }): Promise<RackIdentity> {
   const urls = rpcUrls(input.urls);
   const name = input.name ?? hostname();
   if (input.secret.trim() === '')
     throw AppError.invalid({ secret: 'Give the secret printed by `ferrum rack secret` on the region.' });
   const ca = await readCa(input.config);
+  const existing = await readIdentity(input.config.dataDir).catch(() => undefined);
+  if (existing && input.force !== true)
+    throw AppError.invalid({
+      rack: `${input.config.dataDir} already holds rack ${existing.name} (${existing.systemId}): give this rack its own FERRUM_DATA_DIR, or --force to register this one in its place.`,
+    });
+  // Before the region makes a credential: one that cannot be stored would be lost.
+  await checkWritable(input.config.dataDir);
   const failures: string[] = [];
   for (const url of urls) {
     try {
@@ -87,15 +110,18 @@ export async function registerRack(input: {
         ...(input.pinnedCertificate === undefined ? {} : { pinnedCertificate: input.pinnedCertificate }),
         ...input.timings,
       });
-      const identity: RackIdentity = {
-        name,
-        urls,
-        systemId: session.systemId,
-        credential: session.credential,
-      };
-      await writeIdentity(input.config.dataDir, identity);
-      session.close();
-      return identity;
+      try {
+        const identity: RackIdentity = {
+          name,
+          urls,
+          systemId: session.systemId,
+          credential: session.credential,
+        };
+        await writeIdentity(input.config.dataDir, identity);
+        return identity;
+      } finally {
+        session.close();
+      }
     } catch (error) {
       if (error instanceof RackSessionError && error.kind === 'refused')
         throw new AppError(

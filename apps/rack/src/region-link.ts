@@ -1,5 +1,11 @@
 import type { Logger } from '@ferrum/kit';
-import { rackReportServices, type ParamsOf, type RpcHandler } from '@ferrum/protocol';
+import {
+  CLOSE_DELETED,
+  CLOSE_REPLACED,
+  rackReportServices,
+  type ParamsOf,
+  type RpcHandler,
+} from '@ferrum/protocol';
 import { jitteredBackoff, type Backoff } from './backoff.js';
 import {
   RackSessionError,
@@ -45,6 +51,7 @@ export class RegionLink {
   private loop: Promise<void> | undefined;
   private wakeSleep: (() => void) | undefined;
   private readonly waiters = new Set<(session: RackSession) => void>();
+  private readonly cancels = new Set<() => void>();
   private readonly backoff: Backoff;
 
   constructor(private readonly options: RegionLinkOptions) {
@@ -65,15 +72,25 @@ export class RegionLink {
   connected(timeoutMs: number): Promise<RackSession> {
     if (this.current) return Promise.resolve(this.current);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const fail = (message: string) => {
+        clearTimeout(timer);
         this.waiters.delete(done);
-        reject(new Error(`The rack did not connect to its region within ${String(timeoutMs)} ms.`));
+        this.cancels.delete(cancel);
+        reject(new Error(message));
+      };
+      const timer = setTimeout(() => {
+        fail(`The rack did not connect to its region within ${String(timeoutMs)} ms.`);
       }, timeoutMs);
+      const cancel = () => {
+        fail('The rack stopped before it connected.');
+      };
       const done = (session: RackSession) => {
         clearTimeout(timer);
+        this.cancels.delete(cancel);
         resolve(session);
       };
       this.waiters.add(done);
+      this.cancels.add(cancel);
     });
   }
 
@@ -86,6 +103,8 @@ export class RegionLink {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const cancel of this.cancels) cancel();
+    this.cancels.clear();
     this.wakeSleep?.();
     this.current?.close();
     await this.loop;
@@ -118,19 +137,35 @@ export class RegionLink {
         this.current = undefined;
         this.options.onDisconnected?.(reason);
         if (this.isStopped()) break;
-        logger.warn({ url, reason }, 'lost the region connection; reconnecting');
         if (Date.now() - openedAt >= (this.options.stableAfterMs ?? 10_000)) failedRounds = 0;
+        if (reason.includes(`(${String(CLOSE_DELETED)}`)) {
+          logger.error(
+            { url, reason },
+            'an administrator deleted this rack; register it again to bring it back',
+          );
+          failedRounds = 30;
+        } else if (reason.includes(`(${String(CLOSE_REPLACED)}`)) {
+          // Another process connected with this rack's identity (a copied data dir): the two
+          // would knock each other off forever; this one waits as long as backoff allows.
+          logger.error(
+            { url, reason },
+            'another process uses this rack identity; give each rack its own FERRUM_DATA_DIR',
+          );
+          failedRounds = 30;
+        } else logger.warn({ url, reason }, 'lost the region connection; reconnecting');
         await this.sleep(this.backoff.delayMs(failedRounds++));
         continue;
       } catch (error) {
         if (this.isStopped()) break;
         const message = error instanceof Error ? error.message : String(error);
-        if (error instanceof RackSessionError && error.kind === 'refused')
+        if (error instanceof RackSessionError && error.kind === 'refused') {
+          // Refused is not a network blip: retrying fast would only fill the region's event log.
+          failedRounds = Math.max(failedRounds, 30);
           logger.error(
             { url, reason: message },
             'the region refused this rack; if it was deleted or the region was reset, register it again',
           );
-        else logger.warn({ url, reason: message }, 'cannot reach the region');
+        } else logger.warn({ url, reason: message }, 'cannot reach the region');
       }
       index++;
       failedInRound++;

@@ -8,3 +8,4 @@ export * from './mac-address.js';
 export * from './db-id.js';
 export * from './url-credentials.js';
 export * from './machine/index.js';
+export * from './invalid-choice.js';

@@ -15,3 +15,4 @@ export * from './rpc/handshake-state.js';
 export * from './rpc/ws-connection.js';
 export * from './rpc/rpc-url.js';
 export type { Static, TSchema } from '@sinclair/typebox';
+export * from './rpc/close-codes.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { AppError } from '@ferrum/domain';
-import { createLogger, type Logger } from '@ferrum/kit';
+import type { Logger } from '@ferrum/kit';
+import { commandLogger } from '../context.js';
 import { loadRackConfig, registerRack, startRack, type RackConfig } from '@ferrum/rack';
 import { output } from '../output.js';
 import { ferrumVersion } from '../version.js';
@@ -8,11 +9,16 @@ import { untilStopSignal } from './stop-signal.js';
 
 function rackContext(env: NodeJS.ProcessEnv, quiet: boolean): { config: RackConfig; logger: Logger } {
   const config = loadRackConfig(env);
-  const level = quiet && env['FERRUM_LOG_LEVEL'] === undefined ? 'warn' : config.logLevel;
-  const fd = quiet ? 2 : 1;
-  const isTty = fd === 2 ? process.stderr.isTTY : process.stdout.isTTY;
-  const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && isTty);
-  return { config, logger: createLogger({ level, pretty, name: 'ferrum-rack', fd }) };
+  return { config, logger: commandLogger(config, env, quiet, 'ferrum-rack') };
+}
+
+/** The secret in a file (`-`: standard input), its final newline dropped. */
+function readSecretFile(path: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw AppError.invalid({ 'secret-file': `cannot read ${path}: ${(error as Error).message}` });
+  }
 }
 
 /** `ferrum rack register --url URL… --secret S [--name N]`: registers this rack and stores its identity. */
@@ -23,14 +29,13 @@ export async function rackRegisterCommand(
     secret?: string | undefined;
     'secret-file'?: string | undefined;
     name?: string | undefined;
+    force?: boolean | undefined;
   },
 ): Promise<number> {
   const { config, logger } = rackContext(env, true);
   const secret =
     options.secret ??
-    (options['secret-file'] === undefined
-      ? env['FERRUM_RACK_SECRET']
-      : readFileSync(options['secret-file'], 'utf8'));
+    (options['secret-file'] === undefined ? config.secret : readSecretFile(options['secret-file']));
   if (secret === undefined || secret.trim() === '')
     throw AppError.invalid({
       secret:
@@ -43,6 +48,7 @@ export async function rackRegisterCommand(
     name: options.name,
     version: ferrumVersion,
     logger,
+    force: options.force === true,
   });
   output.line(
     `Rack ${identity.name} registered as ${identity.systemId}; its identity is in ${config.dataDir}/rack.json. Start it with: ferrum rack start`,

@@ -55,9 +55,14 @@ async function startLocalRack(ctx: CliContext, region: RunningRegion): Promise<R
     ctx.config.tlsCertFile === undefined ? {} : { pinnedCertificate: await readFile(ctx.config.tlsCertFile) };
   const logger: Logger = ctx.logger.child({ component: 'rack' });
   const url = loopbackUrl(ctx, region);
-  const known = await readIdentity(config.dataDir);
-  const stillKnown = known && (await region.services.racks.keyFor(known.systemId)) !== undefined;
-  if (!known || !stillKnown) {
+  // A damaged identity, one the region no longer knows (a new database), or one whose
+  // credential it no longer holds: the all-in-one rack knows the secret, so it registers again.
+  const known = await readIdentity(config.dataDir).catch((error: unknown) => {
+    logger.warn({ err: error }, 'the all-in-one rack identity is unusable; registering again');
+    return undefined;
+  });
+  const stillKnown = known && (await region.services.racks.keyFor(known.systemId))?.key === known.credential;
+  if (!stillKnown) {
     const identity = await registerRack({
       config,
       urls: [url],
@@ -65,12 +70,18 @@ async function startLocalRack(ctx: CliContext, region: RunningRegion): Promise<R
       name: known?.name ?? hostname(),
       version: ferrumVersion,
       logger,
+      force: true,
       ...pinned,
     });
     logger.info({ rackId: identity.systemId }, 'all-in-one rack registered');
   }
   // Always the region's current address (its port may have changed since it registered).
   const rack = await startRack({ config, version: ferrumVersion, logger, urls: [url], ...pinned });
-  await rack.link.connected(15_000);
+  try {
+    await rack.link.connected(15_000);
+  } catch (error) {
+    await rack.stop();
+    throw error;
+  }
   return rack;
 }

@@ -117,6 +117,22 @@ describe('racks', () => {
     );
     expect(registered.code, registered.stderr).toBe(0);
     expect(registered.stdout).toMatch(/Rack rack-two registered as [a-z0-9]{6}/);
+    // A second registration in the same data dir would replace this rack's identity.
+    const again = ferrum(
+      ['rack', 'register', '--url', region.url, '--secret', secret, '--name', 'rack-three'],
+      rackEnv,
+    );
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already holds rack rack-two.*--force/);
+    // Nor can the secret take the name of a connected rack.
+    const thief = ferrum(
+      ['rack', 'register', '--url', region.url, '--secret', secret, '--name', hostname()],
+      {
+        FERRUM_DATA_DIR: join(rackDir, 'thief'),
+      },
+    );
+    expect(thief.code).not.toBe(0);
+    expect(thief.stderr).toMatch(/already named/);
     second = await startSecondRack();
     const { racks } = await waitForRacks(
       (r) => r.length === 2 && r.every((x) => rackd(x) === 'running'),

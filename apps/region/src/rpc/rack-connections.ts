@@ -1,4 +1,6 @@
 import {
+  CLOSE_DELETED,
+  CLOSE_REPLACED,
   RpcError,
   rpcErrorCodes,
   type CompiledMethod,
@@ -12,11 +14,6 @@ interface Connection {
   readonly peer: RpcPeer;
   close(code: number, reason: string): void;
 }
-
-/** WebSocket close code for a connection replaced by a newer one of the same rack. */
-export const CLOSE_REPLACED = 4002;
-/** WebSocket close code for a rack an administrator deleted. */
-export const CLOSE_DELETED = 4003;
 
 /**
  * The racks connected to this region process, by system_id, and the way to call them. A rack

@@ -1,8 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { AppError } from '@ferrum/domain';
 import type { Logger } from '@ferrum/kit';
 import {
+  CLOSE_UNAUTHORISED,
+  MAX_FRAME_BYTES,
   HandshakeServer,
   PROTOCOL_VERSION,
   RPC_PATH,
@@ -22,12 +25,8 @@ import {
 import type { RackService } from '../services/rack-service.js';
 import type { RackConnections } from './rack-connections.js';
 
-/** Largest RPC frame, in bytes (the WebSocket refuses bigger ones with 1009). */
-const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 /** How long racks have to answer the closing handshake when the region stops. */
 const CLOSE_WAIT_MS = 1_000;
-/** WebSocket close code for a peer that failed the handshake (4000–4999: the application's). */
-const CLOSE_UNAUTHORISED = 4001;
 
 export interface RpcServer {
   /** WebSocket connections open now (authenticated or not). */
@@ -60,6 +59,7 @@ export function attachRpcServer(server: Server, deps: RpcServerDeps): RpcServer 
     pending.add(work);
     void work.finally(() => pending.delete(work));
   };
+  const writes = new RackWrites(deps.logger, track);
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== RPC_PATH && path !== RPC_PATH.slice(0, -1)) {
@@ -67,21 +67,30 @@ export function attachRpcServer(server: Server, deps: RpcServerDeps): RpcServer 
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      serve(ws, request.socket.remoteAddress, deps, track);
+      serve(ws, request.socket.remoteAddress, deps, track, writes);
     });
   };
   server.on('upgrade', onUpgrade);
   // The racks held here are refreshed in the database, so every region process sees them alive;
   // any region marks disconnected those whose region stopped refreshing them (it died).
-  const silentAfterMs = deps.silentAfterMs ?? DEAD_AFTER_MS + 1_000;
+  // Three missed refreshes and a margin: a region stalled a few seconds does not lose its racks
+  // (and one that did claims them back at its next refresh).
+  const touchEveryMs = deps.touchEveryMs ?? 3_000;
+  const silentAfterMs = deps.silentAfterMs ?? 3 * touchEveryMs + DEAD_AFTER_MS;
+  let refreshing = false;
   const liveness = setInterval(() => {
+    if (refreshing) return;
+    refreshing = true;
     deps.racks
       .touch(deps.connections.connectedIds(), deps.regionId)
       .then(() => deps.racks.sweepSilent(silentAfterMs))
       .catch((error: unknown) => {
         deps.logger.warn({ err: error }, 'refreshing rack liveness failed');
+      })
+      .finally(() => {
+        refreshing = false;
       });
-  }, deps.touchEveryMs ?? 3_000);
+  }, touchEveryMs);
   liveness.unref();
   return {
     connected: () => wss.clients.size,
@@ -112,11 +121,38 @@ export function attachRpcServer(server: Server, deps: RpcServerDeps): RpcServer 
   };
 }
 
+/**
+ * What the database hears of each rack, in order per rack across its connections (an old
+ * connection's disconnection must not land after its successor's connection); each write is
+ * tracked so the region waits for it as it stops.
+ */
+class RackWrites {
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly track: (work: Promise<void>) => void,
+  ) {}
+
+  run(systemId: string, what: string, step: () => Promise<void>): Promise<void> {
+    const next = (this.chains.get(systemId) ?? Promise.resolve()).then(step).catch((error: unknown) => {
+      this.logger.error({ err: error, rackId: systemId }, `recording ${what} failed`);
+    });
+    this.chains.set(systemId, next);
+    this.track(next);
+    void next.then(() => {
+      if (this.chains.get(systemId) === next) this.chains.delete(systemId);
+    });
+    return next;
+  }
+}
+
 function serve(
   ws: WebSocket,
   address: string | undefined,
   deps: RpcServerDeps,
   track: (work: Promise<void>) => void,
+  writes: RackWrites,
 ): void {
   const logger = deps.logger.child({ component: 'rpc', ip: address });
   const handshake = new HandshakeServer({ min: 1, max: PROTOCOL_VERSION }, (systemId) =>
@@ -129,20 +165,16 @@ function serve(
     },
   };
   let rackId: string | undefined;
-  // The database hears of this connection in order (connected, services, disconnected).
-  let recorded: Promise<void> = Promise.resolve();
-  const record = (what: string, step: () => Promise<void>) => {
-    recorded = recorded.then(step).catch((error: unknown) => {
-      logger.error({ err: error, rackId }, `recording ${what} failed`);
-    });
-    track(recorded);
-    return recorded;
-  };
+  let registering = false;
+  let closed = false;
+  const record = (what: string, step: () => Promise<void>) => writes.run(rackId ?? '', what, step);
   const refuse = (reason: string) => {
     logger.warn({ reason }, 'rack connection refused');
-    void deps.racks.refused(address, reason).catch((error: unknown) => {
-      logger.error({ err: error }, 'recording a refused rack connection failed');
-    });
+    track(
+      deps.racks.refused(address, reason).catch((error: unknown) => {
+        logger.error({ err: error }, 'recording a refused rack connection failed');
+      }),
+    );
     // After the answer has been sent.
     setImmediate(() => {
       ws.close(CLOSE_UNAUTHORISED, 'unauthorised');
@@ -170,18 +202,35 @@ function serve(
         throw new RpcError(rpcErrorCodes.unauthorised, `${method.name} before the handshake.`);
       });
     if (method.name === 'rack.register') {
-      if (rackId !== undefined)
+      if (registering)
         throw new RpcError(rpcErrorCodes.invalidRequest, 'rack.register may come only once per connection.');
-      const registered = await deps.racks.register(
-        params as ParamsOf<typeof rackRegister>,
-        handshake.systemId,
+      registering = true;
+      const work = deps.racks.register(params as ParamsOf<typeof rackRegister>, handshake.systemId);
+      track(
+        work.then(
+          () => undefined,
+          () => undefined,
+        ),
       );
+      // A name taken by a connected rack, or a rack deleted since its handshake: refused.
+      const registered = await guarded(() =>
+        work.catch((error: unknown) => {
+          if (error instanceof AppError && (error.code === 'conflict' || error.code === 'unauthenticated'))
+            throw new RpcError(rpcErrorCodes.unauthorised, error.message);
+          throw error;
+        }),
+      );
+      // The rack may have gone while it was registered: a closed connection is not added.
+      if (closed)
+        throw new RpcError(rpcErrorCodes.connectionClosed, 'The connection closed during rack.register.');
       const id = registered.systemId;
       rackId = id;
       deps.connections.add(id, connection);
       await record('the connection', () => deps.racks.connected(id, address, deps.regionId));
       logger.info({ rackId: id }, 'rack connected');
-      return registered;
+      return registered.credential === undefined
+        ? { systemId: id }
+        : { systemId: id, credential: handshake.seal(registered.credential) };
     }
     if (rackId === undefined)
       throw new RpcError(rpcErrorCodes.invalidRequest, `${method.name} before rack.register.`);
@@ -203,6 +252,7 @@ function serve(
       logger.warn({ reason, rackId }, 'rack RPC connection closed: protocol error');
     },
     onClosed: (reason) => {
+      closed = true;
       const id = rackId;
       if (id === undefined || !deps.connections.remove(id, connection)) return;
       logger.info({ rackId: id, reason }, 'rack disconnected');

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { AppError } from '@ferrum/domain';
+import { AppError, invalidChoice } from '@ferrum/domain';
 import type { Database } from '../db/schema.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { EventService } from './event-service.js';
@@ -119,13 +119,17 @@ export class LicenseKeyService {
     const problems: Record<string, string> = {};
     const os = needing.find((o) => o.name === osystem);
     if (!os)
-      problems['osystem'] =
-        `'${osystem}' is not a valid osystem.  It should be one of: ${quoted(needing.map((o) => o.name))}.`;
+      problems['osystem'] = invalidChoice(
+        osystem,
+        'osystem',
+        needing.map((o) => o.name),
+      );
     if (!os?.releases.some((r) => r.name === series))
-      problems['distro_series'] =
-        `'${osystem}/${series}' is not a valid distro_series.  It should be one of: ${quoted(
-          needing.flatMap((o) => o.releases.map((r) => `${o.name}/${r.name}`)),
-        )}.`;
+      problems['distro_series'] = invalidChoice(
+        `${osystem}/${series}`,
+        'distro_series',
+        needing.flatMap((o) => o.releases.map((r) => `${o.name}/${r.name}`)),
+      );
     if (Object.keys(problems).length > 0) throw AppError.invalid(problems);
   }
 
@@ -137,8 +141,4 @@ export class LicenseKeyService {
   private select() {
     return this.deps.db.selectFrom('license_keys').select(['osystem', 'distro_series', 'license_key']);
   }
-}
-
-function quoted(values: readonly string[]): string {
-  return values.map((v) => `'${v}'`).join(', ');
 }

@@ -51,7 +51,7 @@ export interface LifecycleDeps {
 export type InstallableCheck = (
   osystem: string | undefined,
   distroSeries: string | undefined,
-  options?: { readonly licenseKey?: string | undefined },
+  options?: { readonly licenseKey?: string | undefined; readonly defaultOsystem?: string },
 ) => Promise<{ osystem: string; distroSeries: string }>;
 
 export interface ActionOptions {
@@ -89,13 +89,14 @@ export class MachineLifecycle {
     const work: PowerWork[] = [];
     // Read before the transaction: a config read on another connection inside it could starve the pool.
     if (action === 'deploy') {
+      // What is wrong with the machine (404, 409) is said before what is wrong with the OS.
+      const row = await machineRow(this.deps.db, systemId, { viewer: user });
+      checkAction(action, statusOf(row), actorOf(user), row.owner_id, row.hostname, row.locked);
       const defaults = await this.deps.deployDefaults();
-      // A release given as `os/series` names its OS; otherwise the default OS is meant.
-      const named = options.distroSeries?.includes('/') === true;
       const installable = await this.deps.checkInstallable(
-        options.osystem ?? (named ? undefined : defaults.osystem),
+        options.osystem,
         options.distroSeries ?? (options.osystem === undefined ? defaults.distroSeries : undefined),
-        { licenseKey: options.licenseKey },
+        { licenseKey: options.licenseKey, defaultOsystem: defaults.osystem },
       );
       options = { ...options, ...installable };
     }

@@ -1,4 +1,4 @@
-import { AppError } from '@ferrum/domain';
+import { AppError, invalidChoice } from '@ferrum/domain';
 import { archList, osList, osReleaseTitle, osValidateLicenseKey, type ResultOf } from '@ferrum/protocol';
 import type { RackAnswer, RackCaller } from './rack-caller.js';
 
@@ -97,16 +97,17 @@ export class OsService {
   async checkInstallable(
     osystem: string | undefined,
     distroSeries: string | undefined,
-    options: { readonly licenseKey?: string | undefined } = {},
+    options: { readonly licenseKey?: string | undefined; readonly defaultOsystem?: string } = {},
   ): Promise<{ osystem: string; distroSeries: string }> {
+    const given = distroSeries ?? '';
     let os = osystem ?? '';
-    let series = distroSeries ?? '';
+    let series = given;
     const slash = series.indexOf('/');
     if (slash >= 0) {
-      const given = series.slice(0, slash);
-      if (os !== '' && os !== given)
+      const named = series.slice(0, slash);
+      if (os !== '' && os !== named)
         throw AppError.invalid({ distro_series: `${series} is not a release of ${os}.` });
-      os = given;
+      os = named;
       series = series.slice(slash + 1);
     }
     const offered = await this.list();
@@ -115,12 +116,32 @@ export class OsService {
         osystem:
           'No rack controller is connected, so no operating system can be installed (start one: ferrum rack start).',
       });
+    if (offered.unanswered.length === offered.asked)
+      throw new AppError(
+        'rack_unavailable',
+        `No rack controller answered which operating systems it can install: ${offered.unanswered
+          .map((u) => `${u.systemId}: ${u.message}`)
+          .join('; ')}`,
+      );
     const available = offered.value;
+    // A bare release names its OS (`centos7`, `win2016`, as Juju deploys); else the default OS.
+    if (os === '')
+      os =
+        (series === ''
+          ? undefined
+          : available.find((o) => o.releases.some((r) => r.name === series))?.name) ??
+        options.defaultOsystem ??
+        '';
     const match = available.find((o) => o.name === os);
     // MAAS's wording (compose_invalid_choice_text), two spaces and all; the choices are what racks hold.
     if (!match)
       throw AppError.invalid({
-        osystem: `'${os}' is not a valid osystem.  It should be one of: ${choices(available.map((o) => o.name))}.${noImages(available)}`,
+        osystem:
+          invalidChoice(
+            os,
+            'osystem',
+            available.map((o) => o.name),
+          ) + noImages(available),
       });
     const release =
       series === ''
@@ -128,14 +149,16 @@ export class OsService {
         : match.releases.find((r) => r.name === series);
     if (!release)
       throw AppError.invalid({
-        distro_series: `'${series === '' ? os : `${os}/${series}`}' is not a valid distro_series.  It should be one of: ${choices(
+        distro_series: invalidChoice(
+          given === '' ? os : given,
+          'distro_series',
           available.flatMap((o) =>
             o.releases.map((r) => `${o.name}/${r.name}${r.requiresLicenseKey ? '*' : ''}`),
           ),
-        )}.`,
+        ),
       });
     // As MAAS: a release that needs a key may deploy without one (it may be in the image, or KMS
-    // activates it); a key given, or the one stored, must be valid.
+    // activates it); a key given must be valid.
     if (release.requiresLicenseKey && options.licenseKey !== undefined && options.licenseKey !== '')
       if (!(await this.validateLicenseKey(os, release.name, options.licenseKey)))
         throw AppError.invalid({ license_key: 'Invalid license key.' });
@@ -159,10 +182,6 @@ function noRackAnswered(answers: readonly RackAnswer<unknown>[], what: string): 
   return `No rack controller answered to ${what}: ${answers
     .flatMap((a) => (a.ok ? [] : [`${a.systemId}: ${a.error.message}`]))
     .join('; ')}`;
-}
-
-function choices(values: readonly string[]): string {
-  return values.map((v) => `'${v}'`).join(', ');
 }
 
 function noImages(available: readonly OfferedOs[]): string {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { AppError } from '@ferrum/domain';
 import type { ParamsOf, RackKey, rackRegister, rackReportServices } from '@ferrum/protocol';
 import type { Database } from '../db/schema.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
@@ -16,7 +17,11 @@ interface Sealer {
  * The racks of this region: the shared secret a new rack registers with, each rack's own
  * credential, and what each reported when it registered. Secrets are sealed at rest.
  */
+/** At most one `Rack connection refused` event per address this often. */
+const REFUSAL_EVENT_EVERY_MS = 60_000;
+
 export class RackService {
+  private readonly refusals = new Map<string, { at: number; suppressed: number }>();
   constructor(
     private readonly deps: {
       readonly db: Kysely<Database>;
@@ -53,14 +58,18 @@ export class RackService {
   }
 
   /**
-   * Registers a rack that proved the shared secret (a new system_id and credential), or updates
-   * the one that proved its own credential (`knownSystemId`), with what it reports.
+   * Registers a rack that proved the shared secret (a new system_id and credential, answered for
+   * the wire to seal), or updates the one that proved its own credential (`knownSystemId`; no
+   * credential answered, it keeps its own). A rack name is unique: a rack registering with the
+   * secret under the name of a rack that is not connected is that rack come back with a lost
+   * data dir (as MAAS finds a rack by hostname) and gets a new credential; under the name of a
+   * connected rack it is refused, so the secret alone cannot take a working rack's identity.
    */
   async register(
     params: ParamsOf<typeof rackRegister>,
     knownSystemId: string | undefined,
     retried = false,
-  ): Promise<{ systemId: string; credential: string }> {
+  ): Promise<{ systemId: string; credential?: string }> {
     const reported = {
       hostname: params.hostname,
       version: params.version,
@@ -69,29 +78,48 @@ export class RackService {
       last_seen: new Date(),
       updated: new Date(),
     };
+    const nameTaken = () =>
+      new AppError(
+        'conflict',
+        `A connected rack is already named ${params.hostname}: give this one another name (ferrum rack register --name).`,
+      );
     if (knownSystemId !== undefined) {
-      const row = await this.deps.db
-        .updateTable('rack_controllers')
-        .set(reported)
-        .where('system_id', '=', knownSystemId)
-        .returning('credential_sealed')
-        .executeTakeFirstOrThrow();
-      return { systemId: knownSystemId, credential: this.deps.secrets.decrypt(row.credential_sealed) };
+      let row;
+      try {
+        row = await this.deps.db
+          .updateTable('rack_controllers')
+          .set(reported)
+          .where('system_id', '=', knownSystemId)
+          .returning('system_id')
+          .executeTakeFirst();
+      } catch (error) {
+        if (isUniqueViolation(error)) throw nameTaken();
+        throw error;
+      }
+      if (!row)
+        throw new AppError('unauthenticated', `Rack ${knownSystemId} was deleted: register it again.`);
+      return { systemId: knownSystemId };
     }
     const credential = randomBytes(32).toString('base64url');
-    // A rack that lost its data dir and registers again under its name is the same rack (as
-    // MAAS finds a rack by its hostname): it keeps its system_id and gets a new credential.
-    const again = await this.deps.db
-      .updateTable('rack_controllers')
-      .set({ ...reported, credential_sealed: this.deps.secrets.encrypt(credential) })
+    const existing = await this.deps.db
+      .selectFrom('rack_controllers')
+      .select(['system_id', 'connected_since'])
       .where('hostname', '=', params.hostname)
-      .returning('system_id')
       .executeTakeFirst();
-    if (again) {
+    if (existing) {
+      if (existing.connected_since !== null) throw nameTaken();
+      const again = await this.deps.db
+        .updateTable('rack_controllers')
+        .set({ ...reported, credential_sealed: this.deps.secrets.encrypt(credential) })
+        .where('system_id', '=', existing.system_id)
+        .where('connected_since', 'is', null)
+        .returning('system_id')
+        .executeTakeFirst();
+      if (!again) throw nameTaken();
       await this.deps.events.record({
         type: 'Rack registered',
-        level: 'INFO',
-        description: `Rack ${params.hostname} registered again as ${again.system_id}, with a new credential.`,
+        level: 'WARNING',
+        description: `Rack ${params.hostname} registered again with the shared secret as ${again.system_id}: its previous credential no longer works.`,
         nodeSystemId: again.system_id,
         nodeHostname: params.hostname,
       });
@@ -122,12 +150,29 @@ export class RackService {
     return { systemId, credential };
   }
 
-  /** Records that a rack's connection from `address` was refused (wrong secret, replay, unknown rack). */
+  /**
+   * Records that a rack's connection from `address` was refused (wrong secret, replay, unknown
+   * rack): one event per address a minute, naming how many more were refused meanwhile, so a
+   * loop of bad handshakes cannot flood the event log.
+   */
   async refused(address: string | undefined, reason: string): Promise<void> {
+    const key = address ?? '';
+    const now = Date.now();
+    const last = this.refusals.get(key);
+    if (last && now - last.at < REFUSAL_EVENT_EVERY_MS) {
+      last.suppressed++;
+      return;
+    }
+    if (this.refusals.size >= 10_000) this.refusals.clear();
+    this.refusals.set(key, { at: now, suppressed: 0 });
+    const more =
+      last && last.suppressed > 0
+        ? ` (and ${String(last.suppressed)} more refused from there since the last event)`
+        : '';
     await this.deps.events.record({
       type: 'Rack connection refused',
       level: 'WARNING',
-      description: `${reason} (from ${address ?? 'an unknown address'})`,
+      description: `${reason} (from ${address ?? 'an unknown address'})${more}`,
       ipAddress: address ?? null,
     });
   }
@@ -180,14 +225,31 @@ export class RackService {
       .execute();
   }
 
-  /** Keeps the racks connected to region process `regionId` shown alive. */
+  /**
+   * Keeps the racks connected to region process `regionId` shown alive, and claims back those
+   * another region marked disconnected while this one was stalled (with an event).
+   */
   async touch(systemIds: readonly string[], regionId: string): Promise<void> {
     if (systemIds.length === 0) return;
+    const reclaimed = await this.deps.db
+      .updateTable('rack_controllers')
+      .set({ connected_since: sql<Date>`now()`, connected_region: regionId, last_seen: sql<Date>`now()` })
+      .where('system_id', 'in', systemIds)
+      .where('connected_since', 'is', null)
+      .returning(['system_id', 'hostname'])
+      .execute();
+    for (const row of reclaimed)
+      await this.deps.events.record({
+        type: 'Rack controller connected',
+        level: 'INFO',
+        description: `Rack ${row.hostname} is connected again (its region was slow to show it alive).`,
+        nodeSystemId: row.system_id,
+        nodeHostname: row.hostname,
+      });
     await this.deps.db
       .updateTable('rack_controllers')
-      .set({ last_seen: sql<Date>`now()` })
+      .set({ last_seen: sql<Date>`now()`, connected_region: regionId })
       .where('system_id', 'in', systemIds)
-      .where('connected_region', '=', regionId)
       .execute();
   }
 

@@ -37,10 +37,16 @@ describe('the rack RPC of a running region', () => {
 
   it('registers a rack that proves the shared secret', async () => {
     const { peer, socket } = await open();
-    await handshake(peer, { key: await secret() });
-    registered = await peer.call(rackRegister, registration);
-    expect(registered.systemId).toMatch(/^[a-z0-9]{6}$/);
-    expect(registered.credential.length).toBeGreaterThanOrEqual(32);
+    const client = await handshake(peer, { key: await secret() });
+    const answer = await peer.call(rackRegister, registration);
+    expect(answer.systemId).toMatch(/^[a-z0-9]{6}$/);
+    // The credential crosses the wire sealed under this connection's key, not in clear.
+    const sealed = answer.credential ?? '';
+    const credential = client.open(sealed);
+    expect(credential.length).toBeGreaterThanOrEqual(32);
+    expect(sealed).not.toContain(credential);
+    expect(() => new HandshakeClient(versions, { key: 'x' }).open(sealed)).toThrow(/cannot be opened/);
+    registered = { systemId: answer.systemId, credential };
     expect((await listening.region.services.racks.list()).map((r) => r.hostname)).toEqual(['rack-e2e']);
     socket.close();
   });
@@ -49,7 +55,7 @@ describe('the rack RPC of a running region', () => {
     const { peer, socket } = await open();
     await handshake(peer, { key: registered.credential, systemId: registered.systemId });
     const again = await peer.call(rackRegister, { ...registration, version: '0.2.0' });
-    expect(again.systemId).toBe(registered.systemId);
+    expect(again).toEqual({ systemId: registered.systemId });
     const racks = await listening.region.services.racks.list();
     expect(racks).toHaveLength(1);
     expect(racks[0]?.version).toBe('0.2.0');

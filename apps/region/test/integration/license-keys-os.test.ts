@@ -118,6 +118,8 @@ describe('the OS in deployment and allocation', () => {
       ['02', { distro_series: 'jammy' }],
       ['03', { distro_series: 'ubuntu/jammy' }],
       ['04', { osystem: 'windows', distro_series: 'win2022' }],
+      // A bare release names its OS, as Juju deploys it.
+      ['05', { distro_series: 'win2022' }],
     ] as const) {
       const id = await readyMachine(`os-ok-${n}`);
       const response = await region.request('POST', `${machines}${id}/?op=deploy`, {
@@ -136,7 +138,7 @@ describe('the OS in deployment and allocation', () => {
         { distro_series: 'xenial' },
         {
           distro_series: [
-            "'ubuntu/xenial' is not a valid distro_series.  It should be one of: 'ubuntu/noble', 'ubuntu/jammy', 'windows/win2022*'.",
+            "'xenial' is not a valid distro_series.  It should be one of: 'ubuntu/noble', 'ubuntu/jammy', 'windows/win2022*'.",
           ],
         },
       ],
@@ -189,6 +191,10 @@ describe('the OS in deployment and allocation', () => {
     await expect(rackless.lifecycle.act(id, 'deploy', admin)).rejects.toMatchObject({
       code: 'validation_failed',
       details: { fields: { osystem: [expect.stringMatching(/No rack controller is connected/)] } },
+    });
+    // What is wrong with the machine comes first.
+    await expect(rackless.lifecycle.act('nosuch', 'deploy', admin)).rejects.toMatchObject({
+      code: 'not_found',
     });
   });
 });

@@ -587,7 +587,7 @@ const aliceMeets: readonly (Case & { readonly status: number })[] = [
     action: 'list_boot_images',
     method: 'GET',
     url: `${api}/rackcontrollers/nosuch/?op=list_boot_images`,
-    status: 404,
+    status: 403,
   },
   { handler: 'LicenseKeysHandler', action: 'read', method: 'GET', url: `${api}/license-keys/`, status: 403 },
   {

@@ -122,6 +122,19 @@ describe('rackcontrollers/', () => {
     expect(await region.services.racks.sweepSilent(10_000)).toEqual([]);
   });
 
+  it('filters by hostname and id, as terraform finds a rack, and refuses filters it cannot apply', async () => {
+    const id = await registerRack('rack-filtered', '52:54:00:aa:00:09');
+    const byName = await region.request('GET', `${racks}?hostname=rack-filtered`, { key: region.userKey });
+    expect(byName.json<Rack[]>().map((r) => r.system_id)).toEqual([id]);
+    const byId = await region.request('GET', `${racks}?id=${id}&id=nope99`, { key: region.userKey });
+    expect(byId.json<Rack[]>().map((r) => r.hostname)).toEqual(['rack-filtered']);
+    const refused = await region.request('GET', `${racks}?zone=default`, { key: region.userKey });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toEqual({
+      zone: ['Rack controllers cannot be filtered by zone; use hostname or id.'],
+    });
+  });
+
   it('answers 404 for an unknown rack', async () => {
     const response = await region.request('GET', `${racks}nope99/`, { key: region.userKey });
     expect(response.statusCode).toBe(404);
@@ -208,6 +221,55 @@ describe('rackcontrollers/', () => {
     expect(second.systemId).toBe(first.systemId);
     expect(second.credential).not.toBe(first.credential);
     expect((await region.services.racks.keyFor(first.systemId))?.key).toBe(second.credential);
+  });
+
+  it("refuses the secret a connected rack's name, so it cannot take that rack's identity", async () => {
+    const first = await region.services.racks.register(
+      { hostname: 'rack-owned', version: '1', interfaces: [], capabilities: [] },
+      undefined,
+    );
+    await region.services.racks.connected(first.systemId, undefined, 'region-a');
+    await expect(
+      region.services.racks.register(
+        { hostname: 'rack-owned', version: '1', interfaces: [], capabilities: [] },
+        undefined,
+      ),
+    ).rejects.toThrow(/A connected rack is already named rack-owned.*--name/);
+    expect((await region.services.racks.keyFor(first.systemId))?.key).toBe(first.credential);
+  });
+
+  it('claims back, with an event, a rack another region marked silent while this one stalled', async () => {
+    const id = await registerRack('rack-stalled', '52:54:00:aa:00:08');
+    await region.services.racks.connected(id, undefined, 'region-slow');
+    await region.database.db
+      .updateTable('rack_controllers')
+      .set({ last_seen: new Date(Date.now() - 60_000) })
+      .where('system_id', '=', id)
+      .execute();
+    expect(await region.services.racks.sweepSilent(10_000)).toContain(id);
+    await region.services.racks.touch([id], 'region-slow');
+    expect(status(await read(id), 'rackd')).toBe('running');
+    const types = await region.database.db
+      .selectFrom('events')
+      .select('type')
+      .where('node_system_id', '=', id)
+      .orderBy('id')
+      .execute();
+    expect(types.map((e) => e.type).slice(-2)).toEqual([
+      'Rack controller disconnected',
+      'Rack controller connected',
+    ]);
+  });
+
+  it('records one refusal event a minute per address, counting the rest', async () => {
+    for (let i = 0; i < 5; i++) await region.services.racks.refused('192.0.2.9', 'The proof does not match.');
+    const events = await region.database.db
+      .selectFrom('events')
+      .select('description')
+      .where('type', '=', 'Rack connection refused')
+      .where('ip_address', '=', '192.0.2.9')
+      .execute();
+    expect(events).toHaveLength(1);
   });
 
   it('registers concurrent racks of one name as one rack', async () => {

@@ -2,6 +2,8 @@ import {
   negotiateVersion,
   handshakeProof,
   newChallenge,
+  openCredential,
+  sealCredential,
   verifyHandshakeProof,
   type VersionRange,
 } from './handshake.js';
@@ -48,6 +50,8 @@ export class HandshakeServer {
 
   async hello(params: ParamsOf<typeof handshakeHello>): Promise<ResultOf<typeof handshakeHello>> {
     if (this.state !== 'new') throw this.refuse('handshake.hello may come only once, first.');
+    // Taken before the key is looked up: a second hello sent at once must not pass too.
+    this.state = 'hello';
     const version = negotiateVersion(this.versions, params.versions);
     if (version === undefined)
       throw this.refuse(
@@ -58,7 +62,6 @@ export class HandshakeServer {
     this.rackKey = key;
     this.version = version;
     this.challenges = { region: newChallenge(), rack: params.challenge };
-    this.state = 'hello';
     return {
       version,
       challenge: this.challenges.region,
@@ -76,6 +79,13 @@ export class HandshakeServer {
     return {};
   }
 
+  /** A new credential sealed for this rack under the connection's key (see sealCredential). */
+  seal(credential: string): string {
+    if (this.state !== 'open' || !this.challenges || !this.rackKey)
+      throw new RpcError(rpcErrorCodes.unauthorised, 'No handshake holds on this connection.');
+    return sealCredential(credential, this.rackKey.key, this.challenges, this.version);
+  }
+
   private refuse(message: string): RpcError {
     this.state = 'refused';
     return new RpcError(rpcErrorCodes.unauthorised, message);
@@ -85,6 +95,7 @@ export class HandshakeServer {
 /** The rack's side: its hello, and, checking the region's proof first, its own proof. */
 export class HandshakeClient {
   readonly challenge = newChallenge();
+  private agreed: { challenges: { region: string; rack: string }; version: number } | undefined;
 
   constructor(
     private readonly versions: VersionRange,
@@ -112,6 +123,19 @@ export class HandshakeClient {
         rpcErrorCodes.unauthorised,
         'The region could not prove it knows the secret: not our region, or a wrong secret.',
       );
+    this.agreed = { challenges, version: answer.version };
     return { proof: handshakeProof(this.key.key, 'rack', challenges, answer.version) };
+  }
+
+  /** Opens the credential the region sealed for this rack; throws when it cannot be opened. */
+  open(sealed: string): string {
+    const credential =
+      this.agreed && openCredential(sealed, this.key.key, this.agreed.challenges, this.agreed.version);
+    if (credential === undefined)
+      throw new RpcError(
+        rpcErrorCodes.unauthorised,
+        'The credential the region sent cannot be opened with this handshake.',
+      );
+    return credential;
   }
 }

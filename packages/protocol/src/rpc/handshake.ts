@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * The region⇄rack handshake's proofs. Each side proves it knows the shared secret without
@@ -66,4 +66,53 @@ export function negotiateVersion(ours: VersionRange, theirs: VersionRange): numb
     return undefined;
   const version = Math.min(ours.max, theirs.max);
   return version >= Math.max(ours.min, theirs.min) ? version : undefined;
+}
+
+/** The key a connection's handshake agreed: an HMAC of the proved secret over both challenges. */
+function connectionKey(
+  secret: string,
+  challenges: { readonly region: string; readonly rack: string },
+  version: number,
+): Buffer {
+  return createHmac('sha256', secret)
+    .update(`ferrum-rpc connection key\n${String(version)}\n${challenges.region}\n${challenges.rack}`)
+    .digest();
+}
+
+/**
+ * A rack's new credential sealed for the wire (AES-256-GCM under the connection's key): a rack
+ * registering over plain ws:// with the shared secret gets it without an eavesdropper reading it.
+ */
+export function sealCredential(
+  credential: string,
+  secret: string,
+  challenges: { readonly region: string; readonly rack: string },
+  version: number,
+): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', connectionKey(secret, challenges, version), iv);
+  const sealed = Buffer.concat([cipher.update(credential, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+
+/** Opens a sealed credential; undefined when it was not sealed under this connection's key. */
+export function openCredential(
+  sealed: string,
+  secret: string,
+  challenges: { readonly region: string; readonly rack: string },
+  version: number,
+): string | undefined {
+  const bytes = Buffer.from(sealed, 'base64url');
+  if (bytes.length < 29) return undefined;
+  try {
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      connectionKey(secret, challenges, version),
+      bytes.subarray(0, 12),
+    );
+    decipher.setAuthTag(bytes.subarray(12, 28));
+    return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }

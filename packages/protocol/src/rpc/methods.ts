@@ -64,7 +64,17 @@ export const rackRegister = rpcMethod({
     },
     strict,
   ),
-  result: Type.Object({ systemId: Type.String(), credential: Type.String({ minLength: 32 }) }, strict),
+  result: Type.Object(
+    {
+      systemId: Type.String(),
+      /**
+       * A rack's new credential, sealed under the connection's key (handshake.ts sealCredential):
+       * only when it registered with the shared secret; a rack proving its own keeps it.
+       */
+      credential: Type.Optional(Type.String({ minLength: 32, maxLength: 1000 })),
+    },
+    strict,
+  ),
   errors: ['validation_failed', 'conflict'],
 });
 

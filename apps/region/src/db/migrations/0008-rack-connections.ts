@@ -18,6 +18,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ADD COLUMN connected_address text,
       ADD COLUMN connected_region text`.execute(db);
   // A rack is found again by its name when it registers anew (lost data dir), so names are unique.
+  // 0007 let a rack that registered twice leave two rows of one name: the newest is kept (an
+  // older one's rack is refused at its next handshake and registers again under its name).
+  await sql`
+    DELETE FROM rack_controllers older USING rack_controllers newer
+    WHERE older.hostname = newer.hostname AND older.id < newer.id`.execute(db);
   await sql`CREATE UNIQUE INDEX rack_controllers_hostname ON rack_controllers (hostname)`.execute(db);
   await sql`
     CREATE TABLE license_keys (

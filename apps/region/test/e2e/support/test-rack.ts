@@ -43,11 +43,12 @@ export async function openRpc(listening: ListeningRegion, handler?: RpcHandler):
   return { peer, closed, socket };
 }
 
-/** Proves `key` to the region. */
-export async function handshake(peer: RpcPeer, key: RackKey): Promise<void> {
+/** Proves `key` to the region; answers the handshake's client (to open a sealed credential). */
+export async function handshake(peer: RpcPeer, key: RackKey): Promise<HandshakeClient> {
   const client = new HandshakeClient({ min: 1, max: PROTOCOL_VERSION }, key);
   const answer = await peer.call(handshakeHello, client.helloParams());
   await peer.call(handshakeProve, client.proveParams(answer));
+  return client;
 }
 
 /**

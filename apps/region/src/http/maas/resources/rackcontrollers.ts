@@ -1,7 +1,7 @@
 import { AppError } from '@ferrum/domain';
 import { imagesList, powerDescribeTypes, type ResultOf } from '@ferrum/protocol';
 import { crud, currentUser, noContent, operation, type ActionContext, type HandlerDef } from '../handler.js';
-import { controllerPlacement } from '../controller-placement.js';
+import { controllerFilter, controllerPlacement } from '../controller-placement.js';
 import { renderRack } from '../render-rack.js';
 import type { RackRow } from '../../../services/rack-service.js';
 
@@ -80,13 +80,19 @@ export const rackControllersHandlers: HandlerDef[] = [
     doc: 'Manage the collection of all rack controllers in MAAS.',
     path: '/rackcontrollers/',
     actions: [
-      crud('read', 'user', 'List all rack controllers.', async (ctx) => {
-        const [racks, placement] = await Promise.all([
-          ctx.services.racks.list(),
-          controllerPlacement(ctx.services),
-        ]);
-        return racks.map((rack) => renderRack(rack, placement));
-      }),
+      crud(
+        'read',
+        'user',
+        'List all rack controllers.\n\n:param hostname: Only rack controllers with this hostname. Repeat for several.\n:type hostname: String\n\n:param id: Only rack controllers with this system_id. Repeat for several.\n:type id: String',
+        async (ctx) => {
+          const wanted = controllerFilter(ctx, 'Rack controllers');
+          const [racks, placement] = await Promise.all([
+            ctx.services.racks.list(),
+            controllerPlacement(ctx.services),
+          ]);
+          return racks.filter(wanted).map((rack) => renderRack(rack, placement));
+        },
+      ),
       operation(
         'describe_power_types',
         'GET',
@@ -141,7 +147,7 @@ export const rackControllersHandlers: HandlerDef[] = [
       operation(
         'list_boot_images',
         'GET',
-        'user',
+        'admin',
         'List all available boot images on the rack controller.\n\nAnswers `images`, whether the rack is `connected`, and `status` (`synced`, or `unknown` when it cannot be asked).' +
           systemIdParam,
         async (ctx) => {

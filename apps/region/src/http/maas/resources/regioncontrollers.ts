@@ -1,6 +1,5 @@
-import { AppError } from '@ferrum/domain';
 import { crud, currentUser, operation, type ActionContext, type HandlerDef } from '../handler.js';
-import { controllerPlacement } from '../controller-placement.js';
+import { controllerFilter, controllerPlacement } from '../controller-placement.js';
 import { renderDomain, renderZone, resourceUri } from '../render.js';
 import type { Placement } from '../render-rack.js';
 import { unknownHardwareInfo, unknownTestStatuses } from '../render-node-fields.js';
@@ -53,53 +52,14 @@ export function renderRegionController(region: RegionController, { domain, zone 
   };
 }
 
-// MAAS's node list filters that say nothing true about a region process here (its hardware,
-// addresses and owner are unknown): refused by name rather than matching every region or none.
-const unsupportedFilters = [
-  'cpu_count',
-  'mem',
-  'mac_address',
-  'domain',
-  'zone',
-  'pool',
-  'agent_name',
-  'status',
-  'arch',
-  'tags',
-  'not_tags',
-  'owner',
-  'power_state',
-  'fabrics',
-  'not_fabrics',
-  'vlans',
-  'not_vlans',
-  'subnets',
-  'not_subnets',
-  'link_speed',
-  'pod',
-  'not_pod',
-  'pod_type',
-  'not_pod_type',
-  'devices',
-];
-
 /** The regions `GET regioncontrollers/` lists: all, or those of the `hostname`s and system_ids (`id`) given. */
 async function listRegions(ctx: ActionContext) {
-  const problems: Record<string, string> = {};
-  for (const name of unsupportedFilters)
-    if (ctx.form.getAll(name).some((v) => v !== ''))
-      problems[name] = `Region controllers cannot be filtered by ${name}; use hostname or id.`;
-  if (Object.keys(problems).length > 0) throw AppError.invalid(problems);
-  const hostnames = ctx.form.getAll('hostname').filter((v) => v !== '');
-  const ids = ctx.form.getAll('id').filter((v) => v !== '');
+  const wanted = controllerFilter(ctx, 'Region controllers');
   const [regions, where] = await Promise.all([
     ctx.services.regions.list(),
     controllerPlacement(ctx.services),
   ]);
-  return regions
-    .filter((r) => hostnames.length === 0 || hostnames.includes(r.hostname))
-    .filter((r) => ids.length === 0 || ids.includes(r.system_id))
-    .map((r) => renderRegionController(r, where));
+  return regions.filter(wanted).map((r) => renderRegionController(r, where));
 }
 
 const systemId = (ctx: ActionContext) => ctx.params['system_id'] ?? '';
