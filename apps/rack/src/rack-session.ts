@@ -41,6 +41,8 @@ export interface RackSessionOptions {
   readonly connectTimeoutMs?: number;
   readonly heartbeatMs?: number;
   readonly deadAfterMs?: number;
+  /** Aborts the dial and handshake (the rack is stopping). */
+  readonly signal?: AbortSignal;
 }
 
 export interface RackSession {
@@ -77,7 +79,60 @@ export async function openRackSession(options: RackSessionOptions): Promise<Rack
     handshakeTimeout: timeoutMs,
     ...tlsOptions(options),
   } as unknown as ClientOptions);
-  await new Promise<void>((resolve, reject) => {
+  // The peer listens from the start: a frame that arrives with the upgrade's answer is not lost.
+  let established = false;
+  let markClosed: (reason: string) => void = () => undefined;
+  const closed = new Promise<string>((resolve) => (markClosed = resolve));
+  const peer = connectRpc(socket, {
+    methods: rpcMethods,
+    end: 'rack',
+    version: PROTOCOL_VERSION,
+    maxFrameBytes: MAX_FRAME_BYTES,
+    // Nothing is answered before the region has proved it knows the key and taken the rack.
+    handler: (method, params, signal) =>
+      established
+        ? options.handler(method, params, signal)
+        : Promise.reject(
+            new RpcError(rpcErrorCodes.unauthorised, 'The region has not completed the handshake.'),
+          ),
+    defaultDeadlineMs: timeoutMs,
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    ...(options.deadAfterMs === undefined ? {} : { deadAfterMs: options.deadAfterMs }),
+    onProtocolError: (reason) => {
+      options.logger.warn({ reason }, 'region RPC connection closed: protocol error');
+    },
+    onClosed: markClosed,
+  });
+  // An error after the dial settled (a refused upgrade being torn down) must not go unheard.
+  socket.on('error', () => undefined);
+  const onAbort = () => {
+    socket.terminate();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await opened(socket, options);
+    const session = await establish(socket, peer, options, closed);
+    established = true;
+    return session;
+  } catch (error) {
+    socket.terminate();
+    if (error instanceof RpcError && error.code === rpcErrorCodes.unauthorised)
+      throw new RackSessionError('refused', `${options.url} refused this rack: ${error.message}`);
+    if (error instanceof RpcError)
+      throw new RackSessionError('unreachable', `${options.url}: ${error.message}`);
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Resolves once the WebSocket is open; rejects, saying why, when it cannot be. */
+function opened(socket: WebSocket, options: RackSessionOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new RackSessionError('unreachable', `${options.url}: the rack is stopping`));
+      return;
+    }
     const fail = (error: Error) => {
       socket.off('open', onOpen);
       reject(new RackSessionError('unreachable', `${options.url}: ${describeSocketError(error)}`));
@@ -101,49 +156,33 @@ export async function openRackSession(options: RackSessionOptions): Promise<Rack
       );
     });
   });
-  let markClosed: (reason: string) => void = () => undefined;
-  const closed = new Promise<string>((resolve) => (markClosed = resolve));
-  const peer = connectRpc(socket, {
-    methods: rpcMethods,
-    end: 'rack',
-    version: PROTOCOL_VERSION,
-    maxFrameBytes: MAX_FRAME_BYTES,
-    handler: options.handler,
-    defaultDeadlineMs: timeoutMs,
-    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
-    ...(options.deadAfterMs === undefined ? {} : { deadAfterMs: options.deadAfterMs }),
-    onProtocolError: (reason) => {
-      options.logger.warn({ reason }, 'region RPC connection closed: protocol error');
-    },
-    onClosed: markClosed,
+}
+
+/** The handshake (checking the region's proof first) and the registration, over an open socket. */
+async function establish(
+  socket: WebSocket,
+  peer: RpcPeer,
+  options: RackSessionOptions,
+  closed: Promise<string>,
+): Promise<RackSession> {
+  const client = new HandshakeClient({ min: 1, max: PROTOCOL_VERSION }, options.key);
+  const answer = await peer.call(handshakeHello, client.helloParams());
+  await peer.call(handshakeProve, client.proveParams(answer));
+  const registered = await peer.call(rackRegister, {
+    ...options.registration,
+    ...(options.key.systemId === undefined ? {} : { systemId: options.key.systemId }),
   });
-  try {
-    const client = new HandshakeClient({ min: 1, max: PROTOCOL_VERSION }, options.key);
-    const answer = await peer.call(handshakeHello, client.helloParams());
-    await peer.call(handshakeProve, client.proveParams(answer));
-    const registered = await peer.call(rackRegister, {
-      ...options.registration,
-      ...(options.key.systemId === undefined ? {} : { systemId: options.key.systemId }),
-    });
-    return {
-      peer,
-      url: options.url,
-      systemId: registered.systemId,
-      // A new credential comes sealed under this connection's key; a known rack keeps its own.
-      credential: registered.credential === undefined ? options.key.key : client.open(registered.credential),
-      closed,
-      close: () => {
-        socket.close(1000, 'rack stopping');
-      },
-    };
-  } catch (error) {
-    socket.terminate();
-    if (error instanceof RpcError && error.code === rpcErrorCodes.unauthorised)
-      throw new RackSessionError('refused', `${options.url} refused this rack: ${error.message}`);
-    if (error instanceof RpcError)
-      throw new RackSessionError('unreachable', `${options.url}: ${error.message}`);
-    throw error;
-  }
+  return {
+    peer,
+    url: options.url,
+    systemId: registered.systemId,
+    // A new credential comes sealed under this connection's key; a known rack keeps its own.
+    credential: registered.credential === undefined ? options.key.key : client.open(registered.credential),
+    closed,
+    close: () => {
+      socket.close(1000, 'rack stopping');
+    },
+  };
 }
 
 /** The TLS trust of a wss:// dial: the system's CAs, the configured ones, and a pinned certificate. */

@@ -52,6 +52,8 @@ export class RegionLink {
   private wakeSleep: (() => void) | undefined;
   private readonly waiters = new Set<(session: RackSession) => void>();
   private readonly cancels = new Set<() => void>();
+  /** Aborts a dial or handshake in progress when the link stops. */
+  private readonly aborter = new AbortController();
   private readonly backoff: Backoff;
 
   constructor(private readonly options: RegionLinkOptions) {
@@ -103,6 +105,7 @@ export class RegionLink {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.aborter.abort();
     for (const cancel of this.cancels) cancel();
     this.cancels.clear();
     this.wakeSleep?.();
@@ -189,6 +192,7 @@ export class RegionLink {
       key: { key: o.credential, systemId: o.systemId },
       registration: o.registration(),
       handler: o.handler,
+      signal: this.aborter.signal,
       logger: o.logger,
       ...(o.ca === undefined ? {} : { ca: o.ca }),
       ...(o.pinnedCertificate === undefined ? {} : { pinnedCertificate: o.pinnedCertificate }),

@@ -247,7 +247,13 @@ function serve(
     end: 'region',
     version: PROTOCOL_VERSION,
     maxFrameBytes: MAX_FRAME_BYTES,
-    handler,
+    // The rack is told only that the call failed; the cause (a database error, a bug) is logged here.
+    handler: (method, params) =>
+      handler(method, params).catch((error: unknown) => {
+        if (!(error instanceof RpcError) && !(error instanceof AppError))
+          logger.error({ err: error, rackId, method: method.name }, 'a rack call failed');
+        throw error;
+      }),
     onProtocolError: (reason) => {
       logger.warn({ reason, rackId }, 'rack RPC connection closed: protocol error');
     },

@@ -6,10 +6,12 @@ import { rpcMethod, MethodTable } from './rpc-method.js';
 // or a field from a newer peer is an error rather than silently ignored.
 
 const strict = { additionalProperties: false } as const;
-const name = Type.String({ minLength: 1, maxLength: 255 });
+/** No NUL: PostgreSQL text cannot hold one, and no name or message needs it. */
+const noNul = '^[^\\u0000]*$';
+const name = Type.String({ minLength: 1, maxLength: 255, pattern: noNul });
 const mac = Type.String({ pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$' });
 /** An address with its prefix, e.g. `192.168.1.10/24` or `fe80::1/64`. */
-const cidrAddress = Type.String({ minLength: 3, maxLength: 64 });
+const cidrAddress = Type.String({ minLength: 3, maxLength: 64, pattern: noNul });
 
 const challenge = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 const proof = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
@@ -55,12 +57,14 @@ export const rackRegister = rpcMethod({
       /** The rack's system_id when it has registered before, else absent. */
       systemId: Type.Optional(Type.String({ pattern: '^[a-z0-9]{6,}$' })),
       hostname: name,
-      version: Type.String({ minLength: 1, maxLength: 64 }),
+      version: Type.String({ minLength: 1, maxLength: 64, pattern: noNul }),
       interfaces: Type.Array(
         Type.Object({ name, mac, addresses: Type.Array(cidrAddress, { maxItems: 64 }) }, strict),
         { maxItems: 256 },
       ),
-      capabilities: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 }),
+      capabilities: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: noNul }), {
+        maxItems: 64,
+      }),
     },
     strict,
   ),
@@ -94,7 +98,10 @@ export const rackReportServices = rpcMethod({
   params: Type.Object(
     {
       services: Type.Array(
-        Type.Object({ name, status: serviceStatus, info: Type.String({ maxLength: 1000 }) }, strict),
+        Type.Object(
+          { name, status: serviceStatus, info: Type.String({ maxLength: 1000, pattern: noNul }) },
+          strict,
+        ),
         { maxItems: 32 },
       ),
     },

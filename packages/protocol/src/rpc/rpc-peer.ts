@@ -10,6 +10,7 @@ import {
   type RpcId,
 } from './json-rpc.js';
 import type { AnsweredBy, CompiledMethod, MethodTable } from './rpc-method.js';
+import { errorCodes } from '@ferrum/domain';
 
 /** What the peer needs of a connection (a WebSocket, or an in-memory pair in tests). */
 export interface RpcTransport {
@@ -271,17 +272,7 @@ export class RpcPeer {
         },
         (error: unknown) => {
           if (controller.signal.aborted) return;
-          reply(
-            error instanceof RpcError
-              ? error.toObject()
-              : {
-                  code: rpcErrorCodes.applicationError,
-                  message: error instanceof Error ? error.message : String(error),
-                  ...(typeof (error as { code?: unknown }).code === 'string'
-                    ? { data: { code: (error as { code: string }).code } }
-                    : {}),
-                },
-          );
+          reply(failureOf(error, name));
         },
       )
       .finally(() => {
@@ -294,4 +285,21 @@ export class RpcPeer {
     this.options.transport.close(code, reason.slice(0, 120));
     this.closed(reason);
   }
+}
+
+/**
+ * The answer to a failed call: an RpcError as it is; one of Ferrum's errors (a code of the
+ * domain's closed set) with its message and code; anything else (a database error, a bug) as an
+ * internal error that tells the peer nothing of its cause, which the handler's end logs.
+ */
+function failureOf(error: unknown, method: string): RpcErrorObject {
+  if (error instanceof RpcError) return error.toObject();
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (errorCodes as readonly string[]).includes(code))
+    return {
+      code: rpcErrorCodes.applicationError,
+      message: error instanceof Error ? error.message : String(error),
+      data: { code },
+    };
+  return { code: rpcErrorCodes.internalError, message: `${method} failed on the answering end.` };
 }
