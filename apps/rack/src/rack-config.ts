@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import {
-  choiceSetting,
+  logSettings,
   defaultDataDir,
   loadConfig,
   optionalStringSetting,
@@ -45,18 +45,7 @@ export const rackConfigSchema = {
     secret: true,
     parse: optionalStringSetting,
   },
-  logLevel: {
-    env: 'FERRUM_LOG_LEVEL',
-    description: 'Log level.',
-    default: 'info',
-    parse: choiceSetting(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const),
-  },
-  logFormat: {
-    env: 'FERRUM_LOG_FORMAT',
-    description: 'json, pretty, or auto (pretty on a terminal).',
-    default: 'auto',
-    parse: choiceSetting(['auto', 'json', 'pretty'] as const),
-  },
+  ...logSettings,
 } as const;
 
 export type RackConfig = ConfigOf<typeof rackConfigSchema>;

@@ -3,6 +3,7 @@ import { isIpAddress } from '@ferrum/domain';
 import { unsafeDataDirCharacters } from './db/data-dir-rules.js';
 import {
   ConfigError,
+  logSettings,
   choiceSetting,
   defaultDataDir,
   intSetting,
@@ -55,18 +56,7 @@ export const regionConfigSchema = {
         : { ok: false as const, message: `expected an IPv4 or IPv6 address, got ${JSON.stringify(r.value)}` };
     },
   },
-  logLevel: {
-    env: 'FERRUM_LOG_LEVEL',
-    description: 'Log level.',
-    default: 'info',
-    parse: choiceSetting(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const),
-  },
-  logFormat: {
-    env: 'FERRUM_LOG_FORMAT',
-    description: 'json, pretty, or auto (pretty on a terminal).',
-    default: 'auto',
-    parse: choiceSetting(['auto', 'json', 'pretty'] as const),
-  },
+  ...logSettings,
   dbPoolSize: {
     env: 'FERRUM_DB_POOL_SIZE',
     description: 'Database connections per region process.',

@@ -136,3 +136,19 @@ export function intSetting(min: number, max: number) {
     return { ok: true, value: n };
   };
 }
+
+/** The log settings every Ferrum process takes (FERRUM_LOG_LEVEL, FERRUM_LOG_FORMAT). */
+export const logSettings = {
+  logLevel: {
+    env: 'FERRUM_LOG_LEVEL',
+    description: 'Log level.',
+    default: 'info',
+    parse: choiceSetting(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const),
+  },
+  logFormat: {
+    env: 'FERRUM_LOG_FORMAT',
+    description: 'json, pretty, or auto (pretty on a terminal).',
+    default: 'auto',
+    parse: choiceSetting(['auto', 'json', 'pretty'] as const),
+  },
+} as const;

@@ -1,6 +1,6 @@
 import { AppError } from '@ferrum/domain';
 import type { Services } from '../../services/services.js';
-import type { Placement } from './render-rack.js';
+import type { Placement } from './render-node-fields.js';
 import type { ActionContext } from './handler.js';
 
 /** The default domain and zone, where controllers are shown (MAAS's defaults until moved). */

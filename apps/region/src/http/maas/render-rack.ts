@@ -1,13 +1,6 @@
-import type { DomainRow, NamedObjectRow } from '../../db/schema.js';
 import type { RackRow } from '../../services/rack-service.js';
-import { renderDomain, renderZone, resourceUri } from './render.js';
-import { unknownHardwareInfo, unknownTestStatuses } from './render-node-fields.js';
-
-/** Where controllers sit: MAAS puts them in the default domain and zone unless moved. */
-export interface Placement {
-  readonly domain: DomainRow;
-  readonly zone: NamedObjectRow;
-}
+import { resourceUri } from './render.js';
+import { controllerFields, type Placement } from './render-node-fields.js';
 
 // What MAAS shows of a disconnected rack's services (its DEAD_STATUSES): these dead, others unknown.
 const deadWhenDisconnected = new Set(['rackd', 'tftp', 'dhcpd', 'dhcpd6', 'ntp_rack']);
@@ -53,37 +46,15 @@ function ipAddresses(rack: RackRow): string[] {
  * commissioning the rack's host would tell (hardware, OS, interface objects) has MAAS's values
  * for an uncommissioned node until the networks issue models the rack's interfaces.
  */
-export function renderRack(rack: RackRow, { domain, zone }: Placement) {
+export function renderRack(rack: RackRow, placement: Placement) {
   return {
-    system_id: rack.system_id,
-    hostname: rack.hostname,
-    description: '',
-    hardware_uuid: null,
-    domain: renderDomain(domain, 0),
-    fqdn: `${rack.hostname}.${domain.name}`,
-    architecture: '',
-    cpu_count: 0,
-    cpu_speed: 0,
-    memory: 0,
-    swap_size: null,
-    osystem: '',
-    distro_series: '',
-    power_type: '',
-    power_state: 'unknown',
+    ...controllerFields(rack, placement),
     ip_addresses: ipAddresses(rack),
-    interface_set: [],
-    zone: renderZone(zone),
     status_action: null,
     node_type: 2,
     node_type_name: 'Rack controller',
     service_set: rackServiceSet(rack),
-    current_commissioning_result_id: null,
-    current_testing_result_id: null,
-    current_installation_result_id: null,
     version: rack.version === '' ? null : rack.version,
-    ...unknownTestStatuses,
-    hardware_info: unknownHardwareInfo(),
-    tag_names: [],
     resource_uri: resourceUri('rackcontrollers', rack.system_id),
   };
 }

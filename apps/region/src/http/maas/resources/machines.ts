@@ -186,23 +186,33 @@ async function streamMachines(ctx: ActionContext, params: ParamLists): Promise<J
 /** Pages of a list being read and serialised at once, ahead of the socket. */
 const LIST_READ_AHEAD = 4;
 
-/** The operations machines/ and nodes/ share: MAC lookups for enlistment, and set_zone. */
-function nodeCollectionOps(): ActionDef[] {
+/**
+ * The anonymous MAC lookups every node collection has (MAAS's AnonNodesHandler): they ask about
+ * every node, whichever collection is asked (machines/, nodes/, rackcontrollers/, regioncontrollers/).
+ */
+export function macLookupOps(): ActionDef[] {
   return [
     operation(
       'is_registered',
       'GET',
       'anonymous',
-      'Returns whether a MAC address is registered.\n\n:param mac_address: The MAC address.\n:type mac_address: String',
+      'Returns whether or not the given MAC address is registered within this MAAS (and attached to a non-retired node).\n\n:param mac_address: The MAC address to be checked.\n:type mac_address: String',
       async (ctx) => ctx.services.machines.isRegistered(ctx.form.required('mac_address')),
     ),
     operation(
       'is_action_in_progress',
       'GET',
       'anonymous',
-      'Returns whether an action is in progress for a MAC address.\n\n:param mac_address: The MAC address.\n:type mac_address: String',
+      "Returns whether or not the given MAC address is a machine that's either 'deploying' or 'commissioning'.\n\n:param mac_address: The MAC address to be checked.\n:type mac_address: String",
       async (ctx) => ctx.services.machines.isActionInProgress(ctx.form.required('mac_address')),
     ),
+  ];
+}
+
+/** The operations machines/ and nodes/ share: MAC lookups for enlistment, and set_zone. */
+function nodeCollectionOps(): ActionDef[] {
+  return [
+    ...macLookupOps(),
     operation(
       'set_zone',
       'POST',

@@ -3,6 +3,7 @@ import { imagesList, powerDescribeTypes, type ResultOf } from '@ferrum/protocol'
 import { crud, currentUser, noContent, operation, type ActionContext, type HandlerDef } from '../handler.js';
 import { controllerFilter, controllerPlacement } from '../controller-placement.js';
 import { renderRack } from '../render-rack.js';
+import { macLookupOps } from './machines.js';
 import type { RackRow } from '../../../services/rack-service.js';
 
 /** How long each rack has to answer describe_power_types / list_boot_images. */
@@ -107,20 +108,7 @@ export const rackControllersHandlers: HandlerDef[] = [
           return mergePowerTypes(answers.flatMap((a) => (a.ok ? [a.result.powerTypes] : [])));
         },
       ),
-      operation(
-        'is_registered',
-        'GET',
-        'anonymous',
-        'Returns whether a MAC address is registered (on a machine or a rack controller).\n\n:param mac_address: The MAC address.\n:type mac_address: String',
-        async (ctx) => ctx.services.machines.isRegistered(ctx.form.required('mac_address')),
-      ),
-      operation(
-        'is_action_in_progress',
-        'GET',
-        'anonymous',
-        'Returns whether an action is in progress for a MAC address.\n\n:param mac_address: The MAC address.\n:type mac_address: String',
-        async (ctx) => ctx.services.machines.isActionInProgress(ctx.form.required('mac_address')),
-      ),
+      ...macLookupOps(),
     ],
   },
   {

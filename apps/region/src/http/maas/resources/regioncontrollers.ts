@@ -1,8 +1,8 @@
-import { crud, currentUser, operation, type ActionContext, type HandlerDef } from '../handler.js';
+import { crud, currentUser, type ActionContext, type HandlerDef } from '../handler.js';
 import { controllerFilter, controllerPlacement } from '../controller-placement.js';
-import { renderDomain, renderZone, resourceUri } from '../render.js';
-import type { Placement } from '../render-rack.js';
-import { unknownHardwareInfo, unknownTestStatuses } from '../render-node-fields.js';
+import { macLookupOps } from './machines.js';
+import { resourceUri } from '../render.js';
+import { controllerFields, type Placement } from '../render-node-fields.js';
 import type { RegionController } from '../../../services/region-controller-service.js';
 
 /**
@@ -11,36 +11,14 @@ import type { RegionController } from '../../../services/region-controller-servi
  * process and has MAAS's empty values. `service_set` is Ferrum's addition (MAAS shows it for
  * racks): `regiond`, running while the process refreshes its row, else dead.
  */
-export function renderRegionController(region: RegionController, { domain, zone }: Placement) {
+export function renderRegionController(region: RegionController, placement: Placement) {
   return {
-    system_id: region.system_id,
-    hostname: region.hostname,
-    description: '',
-    hardware_uuid: null,
-    domain: renderDomain(domain, 0),
-    fqdn: `${region.hostname}.${domain.name}`,
-    architecture: '',
-    cpu_count: 0,
-    cpu_speed: 0,
-    memory: 0,
-    swap_size: null,
-    osystem: '',
-    distro_series: '',
-    power_type: '',
-    power_state: 'unknown',
+    ...controllerFields(region, placement),
     ip_addresses: [],
-    interface_set: [],
-    zone: renderZone(zone),
     status_action: '',
     node_type: 3,
     node_type_name: 'Region controller',
-    current_commissioning_result_id: null,
-    current_testing_result_id: null,
-    current_installation_result_id: null,
     version: region.version,
-    ...unknownTestStatuses,
-    hardware_info: unknownHardwareInfo(),
-    tag_names: [],
     service_set: [
       {
         name: 'regiond',
@@ -64,7 +42,6 @@ async function listRegions(ctx: ActionContext) {
 
 const systemId = (ctx: ActionContext) => ctx.params['system_id'] ?? '';
 const systemIdDoc = ':param system_id: The region controller system_id.\n:type system_id: String';
-const macDoc = ':param mac_address: The MAC address to be checked.\n:type mac_address: String';
 
 export const regionControllersHandlers: HandlerDef[] = [
   {
@@ -81,25 +58,7 @@ export const regionControllersHandlers: HandlerDef[] = [
           ':param id: Only region controllers with this system_id. Repeat for several.\n:type id: String',
         listRegions,
       ),
-      // As in MAAS (nodes.py AnonNodesHandler), the MAC lookups of every node collection ask
-      // about every node: region processes have no MAC addresses recorded, so these are the
-      // answers of nodes/ (machines with that MAC).
-      operation(
-        'is_registered',
-        'GET',
-        'anonymous',
-        'Returns whether or not the given MAC address is registered within this MAAS (and attached to a non-retired node).\n\n' +
-          macDoc,
-        async (ctx) => ctx.services.machines.isRegistered(ctx.form.required('mac_address')),
-      ),
-      operation(
-        'is_action_in_progress',
-        'GET',
-        'anonymous',
-        "Returns whether or not the given MAC address is a machine that's either 'deploying' or 'commissioning'.\n\n" +
-          macDoc,
-        async (ctx) => ctx.services.machines.isActionInProgress(ctx.form.required('mac_address')),
-      ),
+      ...macLookupOps(),
     ],
   },
   {
