@@ -213,6 +213,8 @@ export interface RackControllersTable {
   connected_since: ColumnType<Date | null, Date | null | undefined, Date | null>;
   connected_address: ColumnType<string | null, string | null | undefined, string | null>;
   connected_region: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What the rack offered when it connected (RackOffers), or null before it answered. */
+  offers: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface LicenseKeysTable {

@@ -21,6 +21,8 @@ interface Connection {
  */
 export class RackConnections implements RackCaller {
   private readonly byId = new Map<string, Connection>();
+  /** Set once this process knows its id (region presence), before racks connect. */
+  regionId: string | undefined;
 
   /** Records a rack's connection; an older one of the same rack is closed. */
   add(systemId: string, connection: Connection): void {

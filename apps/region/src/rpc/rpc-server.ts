@@ -4,6 +4,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AppError } from '@ferrum/domain';
 import type { Logger } from '@ferrum/kit';
 import {
+  archList,
+  imagesList,
+  osList,
+  powerDescribeTypes,
   CLOSE_UNAUTHORISED,
   MAX_FRAME_BYTES,
   HandshakeServer,
@@ -77,13 +81,22 @@ export function attachRpcServer(server: Server, deps: RpcServerDeps): RpcServer 
   // (and one that did claims them back at its next refresh).
   const touchEveryMs = deps.touchEveryMs ?? 3_000;
   const silentAfterMs = deps.silentAfterMs ?? 3 * touchEveryMs + DEAD_AFTER_MS;
+  deps.connections.regionId = deps.regionId;
   let refreshing = false;
+  let ticks = 0;
   const liveness = setInterval(() => {
     if (refreshing) return;
     refreshing = true;
+    // Now and then the offers too (a rack's image cache changes).
+    if (++ticks % OFFERS_EVERY_TICKS === 0)
+      for (const id of deps.connections.connectedIds()) track(collectOffers(id, deps));
     deps.racks
       .touch(deps.connections.connectedIds(), deps.regionId)
-      .then(() => deps.racks.sweepSilent(silentAfterMs))
+      .then((gone) => {
+        // Deleted through another region process: this one closes their connections.
+        for (const id of gone) deps.connections.drop(id, 'this rack was deleted');
+        return deps.racks.sweepSilent(silentAfterMs);
+      })
       .catch((error: unknown) => {
         deps.logger.warn({ err: error }, 'refreshing rack liveness failed');
       })
@@ -119,6 +132,34 @@ export function attachRpcServer(server: Server, deps: RpcServerDeps): RpcServer 
       await Promise.all(pending);
     },
   };
+}
+
+/** Offers are asked again every this many liveness refreshes (20 × 3 s: a minute). */
+const OFFERS_EVERY_TICKS = 20;
+
+/**
+ * Asks a connected rack what it offers (OS registry, architectures, images, power types) and
+ * stores it, so every region process can count racks it does not hold. A rack that does not
+ * answer keeps what it offered before; the failure is logged.
+ */
+async function collectOffers(systemId: string, deps: RpcServerDeps): Promise<void> {
+  const options = { deadlineMs: 10_000 };
+  try {
+    const [os, arch, images, power] = await Promise.all([
+      deps.connections.call(systemId, osList, {}, options),
+      deps.connections.call(systemId, archList, {}, options),
+      deps.connections.call(systemId, imagesList, {}, options),
+      deps.connections.call(systemId, powerDescribeTypes, {}, options),
+    ]);
+    await deps.racks.storeOffers(systemId, {
+      osystems: os.osystems,
+      architectures: arch.architectures,
+      images: images.images,
+      powerTypes: power.powerTypes,
+    });
+  } catch (error) {
+    deps.logger.warn({ err: error, rackId: systemId }, 'could not collect what a rack offers');
+  }
 }
 
 /**
@@ -227,6 +268,10 @@ function serve(
       rackId = id;
       deps.connections.add(id, connection);
       await record('the connection', () => deps.racks.connected(id, address, deps.regionId));
+      // Asked once the rack has its answer (it serves nothing before that).
+      setImmediate(() => {
+        track(collectOffers(id, deps));
+      });
       logger.info({ rackId: id }, 'rack connected');
       return registered.credential === undefined
         ? { systemId: id }

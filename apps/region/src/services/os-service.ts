@@ -1,6 +1,7 @@
 import { AppError, invalidChoice } from '@ferrum/domain';
 import { archList, osList, osReleaseTitle, osValidateLicenseKey, type ResultOf } from '@ferrum/protocol';
 import type { RackAnswer, RackCaller } from './rack-caller.js';
+import type { RackOffers } from './rack-service.js';
 
 /** One operating system as the connected racks offer it, merged over all of them. */
 export type OfferedOs = ResultOf<typeof osList>['osystems'][number];
@@ -25,17 +26,25 @@ export class OsService {
   constructor(
     private readonly deps: {
       readonly racks: RackCaller;
+      /** What the racks held by other region processes offered when they connected. */
+      readonly elsewhere?: () => Promise<readonly { systemId: string; offers: RackOffers }[]>;
       readonly deadlineMs?: number;
     },
   ) {}
 
   /** Every OS some connected rack can install, releases merged (the first rack's titles win). */
   async list(): Promise<Merged<OfferedOs[]>> {
-    const answers = await this.deps.racks.callAll(osList, {}, { deadlineMs: this.deadline() });
+    const [answers, remote] = await Promise.all([
+      this.deps.racks.callAll(osList, {}, { deadlineMs: this.deadline() }),
+      this.elsewhere(),
+    ]);
     const byName = new Map<string, { os: OfferedOs; releases: Map<string, OfferedOs['releases'][number]> }>();
-    for (const answer of answers) {
-      if (!answer.ok) continue;
-      for (const os of answer.result.osystems) {
+    const offered = [
+      ...answers.flatMap((a) => (a.ok ? [a.result.osystems] : [])),
+      ...remote.map((r) => r.offers.osystems),
+    ];
+    for (const osystems of offered) {
+      for (const os of osystems) {
         let entry = byName.get(os.name);
         if (!entry) {
           entry = { os, releases: new Map() };
@@ -52,16 +61,20 @@ export class OsService {
     const value = [...byName.values()]
       .map(({ os, releases }) => ({ ...os, releases: [...releases.values()] }))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return { value, ...unanswered(answers) };
+    return { value, ...unanswered(answers, remote.length) };
   }
 
   /** Architectures (`amd64/generic`, …) some connected rack holds images for. */
   async architectures(): Promise<Merged<string[]>> {
-    const answers = await this.deps.racks.callAll(archList, {}, { deadlineMs: this.deadline() });
+    const [answers, remote] = await Promise.all([
+      this.deps.racks.callAll(archList, {}, { deadlineMs: this.deadline() }),
+      this.elsewhere(),
+    ]);
     const all = new Set<string>();
     for (const answer of answers)
       if (answer.ok) for (const arch of answer.result.architectures) all.add(arch);
-    return { value: [...all].sort(), ...unanswered(answers) };
+    for (const r of remote) for (const arch of r.offers.architectures) all.add(arch);
+    return { value: [...all].sort(), ...unanswered(answers, remote.length) };
   }
 
   /** A release's title from the first rack that knows it ('' when none does). */
@@ -87,6 +100,11 @@ export class OsService {
     );
     if (answers.some((a) => a.ok && a.result.valid)) return true;
     if (answers.some((a) => a.ok)) return false;
+    if (answers.length === 0 && (await this.elsewhere()).length > 0)
+      throw new AppError(
+        'rack_unavailable',
+        'Only racks connected to other region processes could validate the license key: ask through one of those.',
+      );
     throw new AppError('rack_unavailable', noRackAnswered(answers, 'validate the license key'));
   }
 
@@ -165,14 +183,19 @@ export class OsService {
     return { osystem: os, distroSeries: release.name };
   }
 
+  private async elsewhere(): Promise<readonly { systemId: string; offers: RackOffers }[]> {
+    return (await this.deps.elsewhere?.()) ?? [];
+  }
+
   private deadline(): number {
     return this.deps.deadlineMs ?? DEADLINE_MS;
   }
 }
 
-function unanswered(answers: readonly RackAnswer<unknown>[]): Omit<Merged<unknown>, 'value'> {
+/** Who was asked and who did not answer; racks counted by their stored offers always answered. */
+function unanswered(answers: readonly RackAnswer<unknown>[], elsewhere = 0): Omit<Merged<unknown>, 'value'> {
   return {
-    asked: answers.length,
+    asked: answers.length + elsewhere,
     unanswered: answers.flatMap((a) => (a.ok ? [] : [{ systemId: a.systemId, message: a.error.message }])),
   };
 }

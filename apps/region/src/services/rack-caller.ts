@@ -7,6 +7,8 @@ export type RackAnswer<R> =
 
 /** Calls the connected racks; what services use (a test gives a fake). */
 export interface RackCaller {
+  /** The region process whose connections these are (undefined: none, e.g. a one-shot command). */
+  readonly regionId?: string | undefined;
   /** The system_ids of the racks connected to this region process now. */
   connectedIds(): string[];
   /** Calls every connected rack at once, each with its own deadline; never rejects. */

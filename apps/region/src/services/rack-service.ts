@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { AppError } from '@ferrum/domain';
-import type { ParamsOf, RackKey, rackRegister, rackReportServices } from '@ferrum/protocol';
+import type {
+  ParamsOf,
+  RackKey,
+  ResultOf,
+  imagesList,
+  osList,
+  powerDescribeTypes,
+  rackRegister,
+  rackReportServices,
+} from '@ferrum/protocol';
 import type { Database } from '../db/schema.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { EventService } from './event-service.js';
@@ -227,10 +236,11 @@ export class RackService {
 
   /**
    * Keeps the racks connected to region process `regionId` shown alive, and claims back those
-   * another region marked disconnected while this one was stalled (with an event).
+   * another region marked disconnected while this one was stalled (with an event). Answers the
+   * racks that no longer exist (deleted through another region process).
    */
-  async touch(systemIds: readonly string[], regionId: string): Promise<void> {
-    if (systemIds.length === 0) return;
+  async touch(systemIds: readonly string[], regionId: string): Promise<string[]> {
+    if (systemIds.length === 0) return [];
     const reclaimed = await this.deps.db
       .updateTable('rack_controllers')
       .set({ connected_since: sql<Date>`now()`, connected_region: regionId, last_seen: sql<Date>`now()` })
@@ -246,11 +256,52 @@ export class RackService {
         nodeSystemId: row.system_id,
         nodeHostname: row.hostname,
       });
-    await this.deps.db
+    const touched = await this.deps.db
       .updateTable('rack_controllers')
       .set({ last_seen: sql<Date>`now()`, connected_region: regionId })
       .where('system_id', 'in', systemIds)
+      .returning('system_id')
       .execute();
+    const found = new Set(touched.map((row) => row.system_id));
+    return systemIds.filter((id) => !found.has(id));
+  }
+
+  /** Stores what a rack offered when it connected (see RackOffers). */
+  async storeOffers(systemId: string, offers: RackOffers): Promise<void> {
+    await this.deps.db
+      .updateTable('rack_controllers')
+      .set({ offers: JSON.stringify(offers) })
+      .where('system_id', '=', systemId)
+      .execute();
+  }
+
+  /**
+   * What the racks connected to other region processes than `regionId` offered (all connected
+   * racks' when it is undefined): a region counts racks it does not hold by what they said.
+   */
+  async offersElsewhere(regionId: string | undefined): Promise<{ systemId: string; offers: RackOffers }[]> {
+    let query = this.deps.db
+      .selectFrom('rack_controllers')
+      .select(['system_id', 'offers'])
+      .where('connected_since', 'is not', null)
+      .where('offers', 'is not', null);
+    if (regionId !== undefined)
+      query = query.where((eb) =>
+        eb.or([eb('connected_region', 'is', null), eb('connected_region', '!=', regionId)]),
+      );
+    const rows = await query.orderBy('id').execute();
+    return rows.map((row) => ({ systemId: row.system_id, offers: row.offers as RackOffers }));
+  }
+
+  /** What one rack offered when it connected, if it is connected and answered. */
+  async offersOf(systemId: string): Promise<RackOffers | undefined> {
+    const row = await this.deps.db
+      .selectFrom('rack_controllers')
+      .select('offers')
+      .where('system_id', '=', systemId)
+      .where('connected_since', 'is not', null)
+      .executeTakeFirst();
+    return (row?.offers as RackOffers | null | undefined) ?? undefined;
   }
 
   /**
@@ -324,6 +375,17 @@ export class RackService {
         'updated',
       ]);
   }
+}
+
+/**
+ * What a rack answered when it connected: the OS registry, architectures, boot images and power
+ * types (the answers of os.list, arch.list, images.list and power.describeTypes).
+ */
+export interface RackOffers {
+  readonly osystems: ResultOf<typeof osList>['osystems'];
+  readonly architectures: readonly string[];
+  readonly images: ResultOf<typeof imagesList>['images'];
+  readonly powerTypes: ResultOf<typeof powerDescribeTypes>['powerTypes'];
 }
 
 /** One service as a rack reported it. */

@@ -76,7 +76,11 @@ export function createServices({
   });
   const common = { db, events };
   const config = new ConfigService(common);
-  const os = new OsService({ racks: rackCaller });
+  const racks = new RackService({ db, events, secrets });
+  const os = new OsService({
+    racks: rackCaller,
+    elsewhere: () => racks.offersElsewhere(rackCaller.regionId),
+  });
   const nodeTimeoutMinutes = async (trx?: Kysely<Database>) => Number(await config.get('node_timeout', trx));
   const machines = new MachineService({
     db,
@@ -128,7 +132,7 @@ export function createServices({
     tags: new TagService(common),
     domains: new DomainService(common),
     sshKeys: new SshKeyService(common),
-    racks: new RackService({ db, events, secrets }),
+    racks,
     regions: new RegionControllerService({ db, events }),
     rackCaller,
     os,

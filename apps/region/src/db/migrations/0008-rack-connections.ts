@@ -8,6 +8,8 @@ import { sql, type Kysely } from 'kysely';
  * `last_seen` (every few seconds, by the region process holding its connection, named in
  * `connected_region`); one whose `last_seen` is older than the dead-peer limit is marked
  * disconnected by any region, so a crashed region process cannot leave racks shown alive.
+ * `offers` is what the rack answered when it connected (OS list, architectures, images, power
+ * types), so a region process that does not hold the rack's connection can still count it.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -16,7 +18,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ADD COLUMN services_updated timestamptz,
       ADD COLUMN connected_since timestamptz,
       ADD COLUMN connected_address text,
-      ADD COLUMN connected_region text`.execute(db);
+      ADD COLUMN connected_region text,
+      ADD COLUMN offers jsonb`.execute(db);
   // A rack is found again by its name when it registers anew (lost data dir), so names are unique.
   // 0007 let a rack that registered twice leave two rows of one name: the newest is kept (an
   // older one's rack is refused at its next handshake and registers again under its name).

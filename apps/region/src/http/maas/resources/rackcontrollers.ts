@@ -100,12 +100,14 @@ export const rackControllersHandlers: HandlerDef[] = [
         'admin',
         'Query all of the rack controllers for power information.\n\nReturns the power drivers the connected racks run, with their settings (fields) and the packages any rack lacks.',
         async (ctx) => {
-          const answers = await ctx.services.rackCaller.callAll(
-            powerDescribeTypes,
-            {},
-            { deadlineMs: RACK_DEADLINE_MS },
-          );
-          return mergePowerTypes(answers.flatMap((a) => (a.ok ? [a.result.powerTypes] : [])));
+          const [answers, elsewhere] = await Promise.all([
+            ctx.services.rackCaller.callAll(powerDescribeTypes, {}, { deadlineMs: RACK_DEADLINE_MS }),
+            ctx.services.racks.offersElsewhere(ctx.services.rackCaller.regionId),
+          ]);
+          return mergePowerTypes([
+            ...answers.flatMap((a) => (a.ok ? [a.result.powerTypes] : [])),
+            ...elsewhere.map((r) => r.offers.powerTypes),
+          ]);
         },
       ),
       ...macLookupOps(),
@@ -140,17 +142,25 @@ export const rackControllersHandlers: HandlerDef[] = [
           systemIdParam,
         async (ctx) => {
           const rack = await rackOr404(ctx);
-          try {
-            const { images } = await ctx.services.rackCaller.call(
-              rack.system_id,
-              imagesList,
-              {},
-              { deadlineMs: RACK_DEADLINE_MS },
-            );
-            return { images: bootImagesJson(images), connected: true, status: 'synced' };
-          } catch {
-            return { images: [], connected: false, status: 'unknown' };
-          }
+          if (ctx.services.rackCaller.connectedIds().includes(rack.system_id))
+            try {
+              const { images } = await ctx.services.rackCaller.call(
+                rack.system_id,
+                imagesList,
+                {},
+                {
+                  deadlineMs: RACK_DEADLINE_MS,
+                },
+              );
+              return { images: bootImagesJson(images), connected: true, status: 'synced' };
+            } catch {
+              return { images: [], connected: false, status: 'unknown' };
+            }
+          // Connected to another region process: what it held when it last said.
+          const offers = await ctx.services.racks.offersOf(rack.system_id);
+          return offers
+            ? { images: bootImagesJson(offers.images), connected: true, status: 'synced' }
+            : { images: [], connected: false, status: 'unknown' };
         },
       ),
     ],
