@@ -59,7 +59,7 @@ export interface RackSession {
 export class RackSessionError extends Error {
   override readonly name = 'RackSessionError';
   constructor(
-    readonly kind: 'refused' | 'unreachable',
+    readonly kind: 'refused' | 'conflict' | 'unreachable',
     message: string,
   ) {
     super(message);
@@ -111,13 +111,15 @@ export async function openRackSession(options: RackSessionOptions): Promise<Rack
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await opened(socket, options);
-    const session = await establish(socket, peer, options, closed);
-    established = true;
-    return session;
+    return await establish(socket, peer, options, closed, () => {
+      established = true;
+    });
   } catch (error) {
     socket.terminate();
     if (error instanceof RpcError && error.code === rpcErrorCodes.unauthorised)
       throw new RackSessionError('refused', `${options.url} refused this rack: ${error.message}`);
+    if (error instanceof RpcError && (error.data as { code?: unknown } | undefined)?.code === 'conflict')
+      throw new RackSessionError('conflict', `${options.url}: ${error.message}`);
     if (error instanceof RpcError)
       throw new RackSessionError('unreachable', `${options.url}: ${error.message}`);
     throw error;
@@ -164,10 +166,14 @@ async function establish(
   peer: RpcPeer,
   options: RackSessionOptions,
   closed: Promise<string>,
+  onProved: () => void,
 ): Promise<RackSession> {
   const client = new HandshakeClient({ min: 1, max: PROTOCOL_VERSION }, options.key);
   const answer = await peer.call(handshakeHello, client.helloParams());
   await peer.call(handshakeProve, client.proveParams(answer));
+  // The region has proved it knows the key: from now on its calls are answered (it asks what
+  // the rack offers as soon as it has registered it, maybe in the same read as that answer).
+  onProved();
   const registered = await peer.call(rackRegister, {
     ...options.registration,
     ...(options.key.systemId === undefined ? {} : { systemId: options.key.systemId }),
@@ -177,12 +183,22 @@ async function establish(
     url: options.url,
     systemId: registered.systemId,
     // A new credential comes sealed under this connection's key; a known rack keeps its own.
-    credential: registered.credential === undefined ? options.key.key : client.open(registered.credential),
+    credential: credentialOf(registered.credential, options.key, client),
     closed,
     close: () => {
       socket.close(1000, 'rack stopping');
     },
   };
+}
+
+/** The credential a registration answered: a rack that proved the shared secret must get one. */
+function credentialOf(sealed: string | undefined, key: RackKey, client: HandshakeClient): string {
+  if (sealed !== undefined) return client.open(sealed);
+  if (key.systemId !== undefined) return key.key;
+  throw new RpcError(
+    rpcErrorCodes.unauthorised,
+    'The region registered this rack without giving it a credential.',
+  );
 }
 
 /** The TLS trust of a wss:// dial: the system's CAs, the configured ones, and a pinned certificate. */

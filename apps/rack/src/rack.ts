@@ -123,6 +123,8 @@ export async function registerRack(input: {
         session.close();
       }
     } catch (error) {
+      if (error instanceof RackSessionError && error.kind === 'conflict')
+        throw new AppError('conflict', error.message);
       if (error instanceof RackSessionError && error.kind === 'refused')
         throw new AppError(
           'unauthenticated',

@@ -18,6 +18,9 @@ import {
 /** One service as the rack reports it (dhcp, tftp, http, power, …). */
 export type ServiceReport = ParamsOf<typeof rackReportServices>['services'][number];
 
+/** The wait after a refusal, a deletion or a replacement (plus up to 5 s of jitter). */
+const LONG_WAIT_MS = 30_000;
+
 export interface RegionLinkOptions {
   /** Region RPC URLs; the rack is connected to one of them at a time. */
   readonly urls: readonly string[];
@@ -30,6 +33,8 @@ export interface RegionLinkOptions {
   readonly ca?: string | Buffer;
   readonly pinnedCertificate?: Buffer;
   readonly backoff?: Backoff;
+  /** The wait after a refusal, a deletion or a replacement (default 30 s, plus up to 5 s). */
+  readonly longWaitMs?: number;
   /** A connection that held this long resets the backoff. */
   readonly stableAfterMs?: number;
   readonly connectTimeoutMs?: number;
@@ -118,6 +123,17 @@ export class RegionLink {
     let index = 0;
     let failedRounds = 0;
     let failedInRound = 0;
+    // After a refusal, a deletion or a copy of this rack taking its place: the longest wait, in
+    // full (a jittered delay may be short), so a rack that cannot succeed does not hammer.
+    let longWait = false;
+    const pause = () => {
+      const long = this.options.longWaitMs ?? LONG_WAIT_MS;
+      const ms = longWait
+        ? long + Math.round(Math.random() * (long / 6))
+        : this.backoff.delayMs(failedRounds++);
+      longWait = false;
+      return this.sleep(ms);
+    };
     while (!this.stopped) {
       const url = urls[index % urls.length] ?? '';
       try {
@@ -146,24 +162,24 @@ export class RegionLink {
             { url, reason },
             'an administrator deleted this rack; register it again to bring it back',
           );
-          failedRounds = 30;
+          longWait = true;
         } else if (reason.includes(`(${String(CLOSE_REPLACED)}`)) {
           // Another process connected with this rack's identity (a copied data dir): the two
-          // would knock each other off forever; this one waits as long as backoff allows.
+          // would knock each other off forever; this one waits the longest.
           logger.error(
             { url, reason },
             'another process uses this rack identity; give each rack its own FERRUM_DATA_DIR',
           );
-          failedRounds = 30;
+          longWait = true;
         } else logger.warn({ url, reason }, 'lost the region connection; reconnecting');
-        await this.sleep(this.backoff.delayMs(failedRounds++));
+        await pause();
         continue;
       } catch (error) {
         if (this.isStopped()) break;
         const message = error instanceof Error ? error.message : String(error);
-        if (error instanceof RackSessionError && error.kind === 'refused') {
+        if (error instanceof RackSessionError && (error.kind === 'refused' || error.kind === 'conflict')) {
           // Refused is not a network blip: retrying fast would only fill the region's event log.
-          failedRounds = Math.max(failedRounds, 30);
+          longWait = true;
           logger.error(
             { url, reason: message },
             'the region refused this rack; if it was deleted or the region was reset, register it again',
@@ -173,9 +189,9 @@ export class RegionLink {
       index++;
       failedInRound++;
       // After every URL failed once, wait; between URLs of one round, go on at once.
-      if (failedInRound >= urls.length) {
+      if (failedInRound >= urls.length || longWait) {
         failedInRound = 0;
-        await this.sleep(this.backoff.delayMs(failedRounds++));
+        await pause();
       }
     }
   }

@@ -118,6 +118,8 @@ export async function startRegion(
   let app: FastifyInstance;
   let machinePages: MachinePageWorkers | undefined;
   try {
+    // The racks' shared secret exists from the region's first start (ferrum rack secret prints it).
+    await context.services.racks.sharedSecret();
     // Long machine lists are read and serialised on worker threads, one per core (at most 4),
     // each with a small pool of its own; on the event loop while none is running.
     machinePages = new MachinePageWorkers({

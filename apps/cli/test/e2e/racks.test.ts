@@ -134,8 +134,9 @@ describe('racks', () => {
     expect(thief.code).not.toBe(0);
     expect(thief.stderr).toMatch(/already named/);
     second = await startSecondRack();
+    // Connected, and its services reported just after.
     const { racks } = await waitForRacks(
-      (r) => r.length === 2 && r.every((x) => rackd(x) === 'running'),
+      (r) => r.length === 2 && r.every((x) => rackd(x) === 'running' && x.service_set.length > 1),
       10_000,
     );
     const two = racks.find((r) => r.hostname === 'rack-two');

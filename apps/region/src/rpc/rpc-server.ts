@@ -64,6 +64,7 @@ export function attachRpcServer(server: Server, deps: RpcServerDeps): RpcServer 
     void work.finally(() => pending.delete(work));
   };
   const writes = new RackWrites(deps.logger, track);
+  let stopping = false;
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '').split('?')[0];
     if (path !== RPC_PATH && path !== RPC_PATH.slice(0, -1)) {
@@ -71,7 +72,7 @@ export function attachRpcServer(server: Server, deps: RpcServerDeps): RpcServer 
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      serve(ws, request.socket.remoteAddress, deps, track, writes);
+      serve(ws, request.socket.remoteAddress, deps, track, writes, () => stopping);
     });
   };
   server.on('upgrade', onUpgrade);
@@ -90,7 +91,7 @@ export function attachRpcServer(server: Server, deps: RpcServerDeps): RpcServer 
     // Now and then the offers too (a rack's image cache changes).
     if (++ticks % OFFERS_EVERY_TICKS === 0)
       for (const id of deps.connections.connectedIds()) track(collectOffers(id, deps));
-    deps.racks
+    const tick = deps.racks
       .touch(deps.connections.connectedIds(), deps.regionId)
       .then((gone) => {
         // Deleted through another region process: this one closes their connections.
@@ -103,11 +104,13 @@ export function attachRpcServer(server: Server, deps: RpcServerDeps): RpcServer 
       .finally(() => {
         refreshing = false;
       });
+    track(tick.then(() => undefined));
   }, touchEveryMs);
   liveness.unref();
   return {
     connected: () => wss.clients.size,
     close: async () => {
+      stopping = true;
       clearInterval(liveness);
       server.off('upgrade', onUpgrade);
       const closing = [...wss.clients].map(
@@ -194,6 +197,7 @@ function serve(
   deps: RpcServerDeps,
   track: (work: Promise<void>) => void,
   writes: RackWrites,
+  stopping: () => boolean,
 ): void {
   const logger = deps.logger.child({ component: 'rpc', ip: address });
   const handshake = new HandshakeServer({ min: 1, max: PROTOCOL_VERSION }, (systemId) =>
@@ -254,9 +258,11 @@ function serve(
         ),
       );
       // A name taken by a connected rack, or a rack deleted since its handshake: refused.
+      // A rack deleted since its handshake is refused; a name taken is a conflict, answered as
+      // such (the secret was right), and the connection stays for the rack to close.
       const registered = await guarded(() =>
         work.catch((error: unknown) => {
-          if (error instanceof AppError && (error.code === 'conflict' || error.code === 'unauthenticated'))
+          if (error instanceof AppError && error.code === 'unauthenticated')
             throw new RpcError(rpcErrorCodes.unauthorised, error.message);
           throw error;
         }),
@@ -270,7 +276,7 @@ function serve(
       await record('the connection', () => deps.racks.connected(id, address, deps.regionId));
       // Asked once the rack has its answer (it serves nothing before that).
       setImmediate(() => {
-        track(collectOffers(id, deps));
+        if (!stopping()) track(collectOffers(id, deps));
       });
       logger.info({ rackId: id }, 'rack connected');
       return registered.credential === undefined

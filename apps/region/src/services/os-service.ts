@@ -142,12 +142,15 @@ export class OsService {
           .join('; ')}`,
       );
     const available = offered.value;
-    // A bare release names its OS (`centos7`, `win2016`, as Juju deploys); else the default OS.
+    // A bare release names its OS (`centos7`, `win2016`, as Juju deploys), the default OS first.
     if (os === '')
       os =
         (series === ''
           ? undefined
-          : available.find((o) => o.releases.some((r) => r.name === series))?.name) ??
+          : [
+              ...available.filter((o) => o.name === options.defaultOsystem),
+              ...available.filter((o) => o.name !== options.defaultOsystem),
+            ].find((o) => o.releases.some((r) => r.name === series))?.name) ??
         options.defaultOsystem ??
         '';
     const match = available.find((o) => o.name === os);

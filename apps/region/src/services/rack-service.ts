@@ -256,13 +256,20 @@ export class RackService {
         nodeSystemId: row.system_id,
         nodeHostname: row.hostname,
       });
-    const touched = await this.deps.db
+    // Only the racks this process holds by the database's account: one that moved to another
+    // region while a stale connection lingers here is not taken back from it.
+    await this.deps.db
       .updateTable('rack_controllers')
-      .set({ last_seen: sql<Date>`now()`, connected_region: regionId })
+      .set({ last_seen: sql<Date>`now()` })
       .where('system_id', 'in', systemIds)
-      .returning('system_id')
+      .where('connected_region', '=', regionId)
       .execute();
-    const found = new Set(touched.map((row) => row.system_id));
+    const existing = await this.deps.db
+      .selectFrom('rack_controllers')
+      .select('system_id')
+      .where('system_id', 'in', systemIds)
+      .execute();
+    const found = new Set(existing.map((row) => row.system_id));
     return systemIds.filter((id) => !found.has(id));
   }
 
