@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '@ferrum/domain';
 import type { Logger } from '@ferrum/kit';
-import { rpcUrlFor } from '@ferrum/protocol';
+import { RpcError, rpcErrorCodes, rpcUrlFor, type RpcHandler } from '@ferrum/protocol';
 import { imageDirOf, type RackConfig } from './rack-config.js';
 import { readIdentity, writeIdentity, type RackIdentity } from './rack-identity.js';
 import { RackSessionError, openRackSession, type RackRegistration } from './rack-session.js';
@@ -104,7 +104,15 @@ export async function registerRack(input: {
         url,
         key: { key: input.secret.trim() },
         registration: registration(name, input.version),
-        handler: () => Promise.reject(new Error('The rack answers nothing while it registers.')),
+        // The region may ask what the rack offers before this session ends: it asks again
+        // when the rack starts.
+        handler: (method) =>
+          Promise.reject(
+            new RpcError(
+              rpcErrorCodes.methodNotFound,
+              `${method.name} is not served while the rack registers.`,
+            ),
+          ),
         logger: input.logger,
         ...(ca === undefined ? {} : { ca }),
         ...(input.pinnedCertificate === undefined ? {} : { pinnedCertificate: input.pinnedCertificate }),
@@ -135,6 +143,16 @@ export async function registerRack(input: {
     }
   }
   throw new AppError('rack_unavailable', `No region could be reached: ${failures.join('; ')}`);
+}
+
+/** The region is told only that a call failed; its cause is logged here, on the rack. */
+function logFailures(handler: RpcHandler, logger: Logger): RpcHandler {
+  return (method, params, signal) =>
+    handler(method, params, signal).catch((error: unknown) => {
+      if (!(error instanceof RpcError) && !(error instanceof AppError))
+        logger.error({ err: error, method: method.name }, 'a call of the region failed on this rack');
+      throw error;
+    });
 }
 
 /** What this rack reports of its services until the DHCP, boot and power issues fill them in. */
@@ -176,7 +194,7 @@ export async function startRack(input: {
     systemId: identity.systemId,
     credential: identity.credential,
     registration: () => registration(identity.name, input.version),
-    handler: rackHandler(knowledge),
+    handler: logFailures(rackHandler(knowledge), logger),
     services,
     logger,
     ...(ca === undefined ? {} : { ca }),

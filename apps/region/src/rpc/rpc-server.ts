@@ -161,7 +161,13 @@ async function collectOffers(systemId: string, deps: RpcServerDeps): Promise<voi
       powerTypes: power.powerTypes,
     });
   } catch (error) {
-    deps.logger.warn({ err: error, rackId: systemId }, 'could not collect what a rack offers');
+    // A rack that only registered (ferrum rack register), or went away meanwhile, is asked
+    // again when it connects to stay.
+    const expected =
+      error instanceof RpcError &&
+      (error.code === rpcErrorCodes.methodNotFound || error.code === rpcErrorCodes.connectionClosed);
+    if (expected) deps.logger.debug({ rackId: systemId, reason: error.message }, 'rack offers not collected');
+    else deps.logger.warn({ err: error, rackId: systemId }, 'could not collect what a rack offers');
   }
 }
 

@@ -76,6 +76,17 @@ describe(OsService, () => {
     });
   });
 
+  it('blames the release when a bare one no rack offers comes with no default OS (allocate)', async () => {
+    const os = new OsService({ racks: racks({ osystems: [ubuntu] }) });
+    await expect(os.checkInstallable(undefined, 'xenial')).rejects.toMatchObject({
+      details: {
+        fields: {
+          distro_series: ["'xenial' is not a valid distro_series.  It should be one of: 'ubuntu/noble'."],
+        },
+      },
+    });
+  });
+
   it('answers rack_unavailable, not a bad-input 400, when no rack answered', async () => {
     const os = new OsService({ racks: racks(new Error('timed out'), new Error('timed out')) });
     await expect(os.checkInstallable('ubuntu', 'noble')).rejects.toMatchObject({ code: 'rack_unavailable' });

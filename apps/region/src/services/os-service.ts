@@ -153,6 +153,12 @@ export class OsService {
             ].find((o) => o.releases.some((r) => r.name === series))?.name) ??
         options.defaultOsystem ??
         '';
+    const releaseChoices = available.flatMap((o) =>
+      o.releases.map((r) => `${o.name}/${r.name}${r.requiresLicenseKey ? '*' : ''}`),
+    );
+    // A bare release no rack offers, with no default OS to blame: the release is what is wrong.
+    if (os === '' && given !== '')
+      throw AppError.invalid({ distro_series: invalidChoice(given, 'distro_series', releaseChoices) });
     const match = available.find((o) => o.name === os);
     // MAAS's wording (compose_invalid_choice_text), two spaces and all; the choices are what racks hold.
     if (!match)
@@ -170,13 +176,7 @@ export class OsService {
         : match.releases.find((r) => r.name === series);
     if (!release)
       throw AppError.invalid({
-        distro_series: invalidChoice(
-          given === '' ? os : given,
-          'distro_series',
-          available.flatMap((o) =>
-            o.releases.map((r) => `${o.name}/${r.name}${r.requiresLicenseKey ? '*' : ''}`),
-          ),
-        ),
+        distro_series: invalidChoice(given === '' ? os : given, 'distro_series', releaseChoices),
       });
     // As MAAS: a release that needs a key may deploy without one (it may be in the image, or KMS
     // activates it); a key given must be valid.
