@@ -2,13 +2,15 @@
 // to one of them, and the other still counts it (by what it offered when it connected) in the
 // OS check, describe_power_types and list_boot_images, and closes its connection when the rack
 // is deleted through it.
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '@ferrum/kit';
 import { startRegion, type RunningRegion } from '../../src/region.js';
 import { oauthHeader } from '../support/oauth.js';
-import { startListeningRegion, type ListeningRegion } from './support/listening-region.js';
+import {
+  e2eLogger,
+  e2eRegionConfig,
+  startListeningRegion,
+  type ListeningRegion,
+} from './support/listening-region.js';
 import { connectTestRack } from './support/test-rack.js';
 
 let a: ListeningRegion;
@@ -17,22 +19,7 @@ let rack: Awaited<ReturnType<typeof connectTestRack>>;
 
 beforeAll(async () => {
   a = await startListeningRegion();
-  b = await startRegion(
-    {
-      dataDir: join(tmpdir(), 'ferrum-e2e-unused'),
-      databaseUrl: a.database.url,
-      httpPort: 0,
-      bindAddress: '127.0.0.1',
-      logLevel: 'silent',
-      logFormat: 'json',
-      dbPoolSize: 5,
-      dbPreparedStatements: 'on',
-      tlsCertFile: undefined,
-      tlsKeyFile: undefined,
-    },
-    createLogger({ level: process.env['FERRUM_TEST_LOG'] ?? 'silent', pretty: false }),
-    '0.0.0-e2e',
-  );
+  b = await startRegion(e2eRegionConfig(a.database.url), e2eLogger(), '0.0.0-e2e');
   rack = await connectTestRack(a, 'rack-on-a');
   // The region holding the rack asks what it offers once it is registered.
   for (let i = 0; i < 100 && !(await a.region.services.racks.offersOf(rack.systemId)); i++)

@@ -25,12 +25,12 @@ export interface ListeningRegion {
  * A real region, as `ferrum start` runs it, listening on an ephemeral port of 127.0.0.1, on a
  * fresh database cloned from the migrated template; with an admin and a normal user.
  */
-export async function startListeningRegion(): Promise<ListeningRegion> {
-  const database: TestDatabase = await createTestDatabase();
-  const config: RegionConfig = {
+/** A region's configuration for e2e tests: on `databaseUrl`, an ephemeral port of 127.0.0.1. */
+export function e2eRegionConfig(databaseUrl: string): RegionConfig {
+  return {
     // Unused: with a databaseUrl the region runs no embedded PostgreSQL.
     dataDir: join(tmpdir(), 'ferrum-e2e-unused'),
-    databaseUrl: database.url,
+    databaseUrl,
     httpPort: 0,
     bindAddress: '127.0.0.1',
     logLevel: 'silent',
@@ -40,13 +40,18 @@ export async function startListeningRegion(): Promise<ListeningRegion> {
     tlsCertFile: undefined,
     tlsKeyFile: undefined,
   };
+}
+
+/** The logger of e2e regions: silent unless FERRUM_TEST_LOG names a level. */
+export const e2eLogger = () =>
+  createLogger({ level: process.env['FERRUM_TEST_LOG'] ?? 'silent', pretty: false });
+
+export async function startListeningRegion(): Promise<ListeningRegion> {
+  const database: TestDatabase = await createTestDatabase();
+  const config = e2eRegionConfig(database.url);
   let region: RunningRegion;
   try {
-    region = await startRegion(
-      config,
-      createLogger({ level: process.env['FERRUM_TEST_LOG'] ?? 'silent', pretty: false }),
-      '0.0.0-e2e',
-    );
+    region = await startRegion(config, e2eLogger(), '0.0.0-e2e');
   } catch (error) {
     await database.drop();
     throw error;
