@@ -27,6 +27,8 @@ export interface RunningRegion {
   readonly app: FastifyInstance;
   readonly services: Services;
   readonly url: string;
+  /** The same, by address, as a process on this host reaches it (a wildcard bind by loopback). */
+  readonly loopbackUrl: string;
   stop(): Promise<void>;
 }
 
@@ -110,11 +112,16 @@ export async function startRegion(
   const tls = await readTls(config);
   const connections = new RackConnections();
   const context = await openRegionContext(config, logger, true, { jobs: true, rackCaller: connections });
-  // A wildcard bind is reached as localhost from this machine.
-  const host =
-    config.bindAddress === '0.0.0.0' || config.bindAddress === '::' ? 'localhost' : config.bindAddress;
+  // A wildcard bind is reached as localhost from this machine (by loopback, for a process).
+  const wildcard = config.bindAddress === '0.0.0.0' || config.bindAddress === '::';
+  const host = wildcard ? 'localhost' : config.bindAddress;
+  const loopbackHost =
+    config.bindAddress === '0.0.0.0' ? '127.0.0.1' : config.bindAddress === '::' ? '::1' : host;
   const scheme = tls ? 'https' : 'http';
-  let url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${config.httpPort}/MAAS/`;
+  const urlOf = (name: string, port: number | string) =>
+    `${scheme}://${name.includes(':') ? `[${name}]` : name}:${String(port)}/MAAS/`;
+  let url = urlOf(host, config.httpPort);
+  let port: number = config.httpPort;
   let app: FastifyInstance;
   let machinePages: MachinePageWorkers | undefined;
   try {
@@ -142,8 +149,10 @@ export async function startRegion(
     });
     await app.listen({ port: config.httpPort, host: config.bindAddress });
     const address = app.server.address();
-    if (address && typeof address === 'object')
-      url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}/MAAS/`;
+    if (address && typeof address === 'object') {
+      port = address.port;
+      url = urlOf(host, port);
+    }
   } catch (error) {
     await machinePages?.close();
     await context.close();
@@ -193,6 +202,7 @@ export async function startRegion(
     app,
     services: context.services,
     url,
+    loopbackUrl: urlOf(loopbackHost, port),
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(purge);

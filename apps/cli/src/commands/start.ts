@@ -34,16 +34,6 @@ export async function startCommand(ctx: CliContext, options: { regionOnly?: bool
   });
 }
 
-/** The region's address as seen from this machine: a wildcard bind is reached over loopback. */
-function loopbackUrl(ctx: CliContext, region: RunningRegion): string {
-  const bind = ctx.config.bindAddress;
-  const host =
-    bind === '0.0.0.0' ? '127.0.0.1' : bind === '::' ? '[::1]' : bind.includes(':') ? `[${bind}]` : bind;
-  const address = region.app.server.address();
-  const port = address && typeof address === 'object' ? address.port : ctx.config.httpPort;
-  return `${ctx.config.tlsCertFile === undefined ? 'http' : 'https'}://${host}:${String(port)}/MAAS/`;
-}
-
 /**
  * The all-in-one rack: registered with the region's own shared secret the first time (or when
  * the region no longer knows it, e.g. a new database), then started like any rack.
@@ -54,7 +44,7 @@ async function startLocalRack(ctx: CliContext, region: RunningRegion): Promise<R
   const pinned =
     ctx.config.tlsCertFile === undefined ? {} : { pinnedCertificate: await readFile(ctx.config.tlsCertFile) };
   const logger: Logger = ctx.logger.child({ component: 'rack' });
-  const url = loopbackUrl(ctx, region);
+  const url = region.loopbackUrl;
   // A damaged identity, one the region no longer knows (a new database), or one whose
   // credential it no longer holds: the all-in-one rack knows the secret, so it registers again.
   const known = await readIdentity(config.dataDir).catch((error: unknown) => {

@@ -20,6 +20,16 @@ export function ferrum(args: string[], env: NodeJS.ProcessEnv): CliResult {
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Creates the administrator `ops` with `ferrum createadmin` and answers an API key of theirs. */
+export function opsApiKey(env: NodeJS.ProcessEnv): string {
+  const created = ferrum(
+    ['createadmin', '--username', 'ops', '--email', 'ops@example.com', '--password', 'x'],
+    env,
+  );
+  if (created.code !== 0) throw new Error(`ferrum createadmin failed: ${created.stderr}`);
+  return ferrum(['apikey', '--username', 'ops'], env).stdout.trim();
+}
+
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { createEmptyDatabase, type TestDatabase } from '../../../region/test/support/test-database.js';
 import { oauthHeader } from '../../../region/test/support/oauth.js';
-import { ferrum, freePort, startFerrum, startServer, type RunningServer } from './cli-process.js';
+import { ferrum, freePort, opsApiKey, startFerrum, startServer, type RunningServer } from './cli-process.js';
 
 let database: TestDatabase;
 let dir: string;
@@ -57,11 +57,7 @@ beforeAll(async () => {
     FERRUM_TLS_CERT_FILE: certFile,
     FERRUM_TLS_KEY_FILE: keyFile,
   };
-  expect(
-    ferrum(['createadmin', '--username', 'ops', '--email', 'ops@example.com', '--password', 'x'], regionEnv)
-      .code,
-  ).toBe(0);
-  apiKey = ferrum(['apikey', '--username', 'ops'], regionEnv).stdout.trim();
+  apiKey = opsApiKey(regionEnv);
   region = await startServer(regionEnv);
 }, 120_000);
 

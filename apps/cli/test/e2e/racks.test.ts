@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmptyDatabase, type TestDatabase } from '../../../region/test/support/test-database.js';
 import { oauthHeader } from '../../../region/test/support/oauth.js';
-import { ferrum, freePort, startFerrum, startServer, type RunningServer } from './cli-process.js';
+import { ferrum, freePort, opsApiKey, startFerrum, startServer, type RunningServer } from './cli-process.js';
 
 const fixtureImages = fileURLToPath(new URL('../../../rack/test/fixtures/images', import.meta.url));
 
@@ -69,11 +69,7 @@ beforeAll(async () => {
     FERRUM_BIND_ADDRESS: '127.0.0.1',
   };
   rackEnv = { FERRUM_DATA_DIR: rackDir, FERRUM_RACK_IMAGE_DIR: fixtureImages };
-  expect(
-    ferrum(['createadmin', '--username', 'ops', '--email', 'ops@example.com', '--password', 'x'], regionEnv)
-      .code,
-  ).toBe(0);
-  apiKey = ferrum(['apikey', '--username', 'ops'], regionEnv).stdout.trim();
+  apiKey = opsApiKey(regionEnv);
   region = await startServer(regionEnv);
 }, 120_000);
 

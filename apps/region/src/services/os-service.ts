@@ -1,5 +1,5 @@
 import { AppError, invalidChoice } from '@ferrum/domain';
-import { archList, osList, osReleaseTitle, osValidateLicenseKey, type ResultOf } from '@ferrum/protocol';
+import { osList, osValidateLicenseKey, type ResultOf } from '@ferrum/protocol';
 import type { RackAnswer, RackCaller } from './rack-caller.js';
 import type { RackOffers } from './rack-service.js';
 
@@ -62,30 +62,6 @@ export class OsService {
       .map(({ os, releases }) => ({ ...os, releases: [...releases.values()] }))
       .sort((a, b) => a.name.localeCompare(b.name));
     return { value, ...unanswered(answers, remote.length) };
-  }
-
-  /** Architectures (`amd64/generic`, …) some connected rack holds images for. */
-  async architectures(): Promise<Merged<string[]>> {
-    const [answers, remote] = await Promise.all([
-      this.deps.racks.callAll(archList, {}, { deadlineMs: this.deadline() }),
-      this.elsewhere(),
-    ]);
-    const all = new Set<string>();
-    for (const answer of answers)
-      if (answer.ok) for (const arch of answer.result.architectures) all.add(arch);
-    for (const r of remote) for (const arch of r.offers.architectures) all.add(arch);
-    return { value: [...all].sort(), ...unanswered(answers, remote.length) };
-  }
-
-  /** A release's title from the first rack that knows it ('' when none does). */
-  async releaseTitle(osystem: string, release: string): Promise<string> {
-    const answers = await this.deps.racks.callAll(
-      osReleaseTitle,
-      { osystem, release },
-      { deadlineMs: this.deadline() },
-    );
-    for (const answer of answers) if (answer.ok && answer.result.title !== '') return answer.result.title;
-    return '';
   }
 
   /**
