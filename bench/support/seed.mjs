@@ -75,7 +75,7 @@ export async function seedMachines(client, { count, mode, ownerId, events = 3 })
   // Machine g has id firstId + g - 1 (one serial sequence, a single INSERT in order).
   await client.query(
     `
-    INSERT INTO machine_interfaces (machine_id, name, type, mac_address, enabled, is_boot, vendor, product,
+    INSERT INTO interfaces (machine_id, name, type, mac_address, enabled, is_boot, vendor, product,
       firmware_version, link_speed, interface_speed, link_connected, numa_node)
     SELECT m.id, 'eth' || i, 'physical',
       ('5254' || lpad(to_hex((g - 1) * 4 + i), 8, '0'))::macaddr,
@@ -139,7 +139,7 @@ export async function seedMachines(client, { count, mode, ownerId, events = 3 })
   await client.query('COMMIT');
   for (const table of [
     'machines',
-    'machine_interfaces',
+    'interfaces',
     'block_devices',
     'machine_tags',
     'tags',
@@ -150,7 +150,7 @@ export async function seedMachines(client, { count, mode, ownerId, events = 3 })
   const counts = (
     await client.query(`
       SELECT (SELECT count(*) FROM machines)::int AS machines,
-             (SELECT count(*) FROM machine_interfaces)::int AS interfaces,
+             (SELECT count(*) FROM interfaces)::int AS interfaces,
              (SELECT count(*) FROM block_devices)::int AS block_devices,
              (SELECT count(*) FROM machine_tags)::int AS machine_tags,
              (SELECT count(*) FROM events)::int AS events`)

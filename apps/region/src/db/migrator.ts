@@ -8,6 +8,7 @@ import * as m0006 from './migrations/0006-storage-total-deltas.js';
 import * as m0007 from './migrations/0007-rack-controllers.js';
 import * as m0008 from './migrations/0008-rack-connections.js';
 import * as m0009 from './migrations/0009-region-controllers.js';
+import * as m0010 from './migrations/0010-networks.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007-rack-controllers': m0007,
   '0008-rack-connections': m0008,
   '0009-region-controllers': m0009,
+  '0010-networks': m0010,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema

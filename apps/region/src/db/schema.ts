@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 export interface UsersTable {
   id: Generated<number>;
@@ -134,6 +135,9 @@ export interface MachinesTable {
   is_dpu: Generated<boolean>;
   /** Bytes: the sum of the block devices' sizes, kept by triggers (migration 0005). */
   storage_total: Generated<number>;
+  /** The link (ip_addresses row) whose subnet's gateway is the default route, per family. */
+  gateway_link_ipv4_id: Nullable<string>;
+  gateway_link_ipv6_id: Nullable<string>;
   created: Timestamp;
   updated: Timestamp;
 }
@@ -145,10 +149,13 @@ export interface NumaNode {
   readonly memory: number;
 }
 
-export interface MachineInterfacesTable {
+/** A machine's or a device's NIC (exactly one of machine_id, device_id is set). */
+export interface InterfacesTable {
   id: Generated<number>;
-  machine_id: number;
+  machine_id: number | null;
+  device_id: ColumnType<number | null, number | null | undefined, number | null>;
   name: string;
+  /** physical, bond, bridge, vlan, alias, unknown. */
   type: Generated<string>;
   mac_address: string;
   enabled: Generated<boolean>;
@@ -161,7 +168,18 @@ export interface MachineInterfacesTable {
   interface_speed: Generated<number>;
   link_connected: Generated<boolean>;
   numa_node: Generated<number>;
+  vlan_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** MAAS's interface params (mtu, accept_ra, bond_*, bridge_*). */
+  params: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** Created for the current allocation: removed at release. */
+  for_allocation: Generated<boolean>;
   created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface InterfaceParentsTable {
+  child_id: number;
+  parent_id: number;
 }
 
 export interface BlockDevicesTable {
@@ -224,6 +242,156 @@ export interface LicenseKeysTable {
   license_key: string;
 }
 
+export interface SpacesTable {
+  id: Generated<number>;
+  name: string;
+  description: Generated<string>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface FabricsTable {
+  id: Generated<number>;
+  name: string;
+  description: Generated<string>;
+  class_type: string | null;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface VlansTable {
+  id: Generated<number>;
+  fabric_id: number;
+  /** 0 is the fabric's untagged VLAN. */
+  vid: number;
+  name: string | null;
+  description: Generated<string>;
+  mtu: Generated<number>;
+  dhcp_on: Generated<boolean>;
+  external_dhcp: Nullable<string>;
+  primary_rack_id: Nullable<number>;
+  secondary_rack_id: Nullable<number>;
+  relay_vlan_id: Nullable<number>;
+  space_id: Nullable<number>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface SubnetsTable {
+  id: Generated<number>;
+  name: string;
+  description: Generated<string>;
+  vlan_id: number;
+  /** PostgreSQL cidr, as text: `10.0.0.0/24`, `2001:db8::/64`. */
+  cidr: string;
+  gateway_ip: Nullable<string>;
+  dns_servers: Generated<string[]>;
+  /** 0 disabled, 1 enabled, 2 RFC 2317. */
+  rdns_mode: Generated<number>;
+  allow_dns: Generated<boolean>;
+  allow_proxy: Generated<boolean>;
+  managed: Generated<boolean>;
+  active_discovery: Generated<boolean>;
+  disabled_boot_architectures: Generated<string[]>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface IpRangesTable {
+  id: Generated<number>;
+  subnet_id: number;
+  /** dynamic or reserved. */
+  type: string;
+  start_ip: string;
+  end_ip: string;
+  comment: Generated<string>;
+  user_id: Nullable<number>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface StaticRoutesTable {
+  id: Generated<number>;
+  source_id: number;
+  destination_id: number;
+  gateway_ip: string;
+  metric: Generated<number>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface ReservedIpsTable {
+  id: Generated<number>;
+  subnet_id: number;
+  ip: string;
+  mac_address: Nullable<string>;
+  comment: Generated<string>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface DevicesTable {
+  id: Generated<number>;
+  system_id: string;
+  hostname: string;
+  domain_id: number;
+  description: Generated<string>;
+  owner_id: Nullable<number>;
+  owner_data: ColumnType<Record<string, string>, string | undefined, string>;
+  workload_annotations: ColumnType<Record<string, string>, string | undefined, string>;
+  parent_machine_id: Nullable<number>;
+  zone_id: number;
+  gateway_link_ipv4_id: Nullable<string>;
+  gateway_link_ipv6_id: Nullable<string>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface DeviceTagsTable {
+  device_id: number;
+  tag_id: number;
+}
+
+/** MAAS's IPADDRESS_TYPE numbers. */
+export const AllocType = { auto: 0, sticky: 1, userReserved: 4, dhcp: 5, discovered: 6 } as const;
+export type AllocType = (typeof AllocType)[keyof typeof AllocType];
+
+export interface IpAddressesTable {
+  /** bigserial: pg returns it as a string. */
+  id: Generated<string>;
+  ip: Nullable<string>;
+  subnet_id: Nullable<number>;
+  alloc_type: number;
+  interface_id: Nullable<number>;
+  owner_id: Nullable<number>;
+  owner_username: Nullable<string>;
+  mac_address: Nullable<string>;
+  hostname: Nullable<string>;
+  /** Class 2: claimed for the current allocation, collected at release. */
+  for_allocation: Generated<boolean>;
+  lease_time: Nullable<number>;
+  last_seen: Nullable<Date>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface NetworkChangesTable {
+  id: Generated<string>;
+  /** xid8 of the writing transaction, as text. */
+  tx: Generated<string>;
+  kind: string;
+  subnet_id: Nullable<number>;
+  vlan_id: Nullable<number>;
+  payload: ColumnType<unknown, string, string>;
+  created: Timestamp;
+}
+
+export interface NetworkChangePositionsTable {
+  consumer: string;
+  tx: string;
+  updated: Timestamp;
+}
+
 export interface RegionControllersTable {
   id: Generated<number>;
   system_id: string;
@@ -251,7 +419,20 @@ export interface Database {
   license_keys: LicenseKeysTable;
   region_controllers: RegionControllersTable;
   machines: MachinesTable;
-  machine_interfaces: MachineInterfacesTable;
+  interfaces: InterfacesTable;
+  interface_parents: InterfaceParentsTable;
+  spaces: SpacesTable;
+  fabrics: FabricsTable;
+  vlans: VlansTable;
+  subnets: SubnetsTable;
+  ip_ranges: IpRangesTable;
+  static_routes: StaticRoutesTable;
+  reserved_ips: ReservedIpsTable;
+  devices: DevicesTable;
+  device_tags: DeviceTagsTable;
+  ip_addresses: IpAddressesTable;
+  network_changes: NetworkChangesTable;
+  network_change_positions: NetworkChangePositionsTable;
   block_devices: BlockDevicesTable;
   machine_tags: MachineTagsTable;
   machine_status_history: MachineStatusHistoryTable;
@@ -265,5 +446,14 @@ export type DomainRow = Selectable<DomainsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type SshKeyRow = Selectable<SshKeysTable>;
 export type MachineRow = Selectable<MachinesTable>;
-export type MachineInterfaceRow = Selectable<MachineInterfacesTable>;
+export type InterfaceRow = Selectable<InterfacesTable>;
+export type SpaceRow = Selectable<SpacesTable>;
+export type FabricRow = Selectable<FabricsTable>;
+export type VlanRow = Selectable<VlansTable>;
+export type SubnetRow = Selectable<SubnetsTable>;
+export type IpRangeRow = Selectable<IpRangesTable>;
+export type StaticRouteRow = Selectable<StaticRoutesTable>;
+export type ReservedIpRow = Selectable<ReservedIpsTable>;
+export type DeviceRow = Selectable<DevicesTable>;
+export type IpAddressRow = Selectable<IpAddressesTable>;
 export type BlockDeviceRow = Selectable<BlockDevicesTable>;

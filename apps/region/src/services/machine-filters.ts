@@ -120,12 +120,12 @@ export function machineListConditions(params: ParamLists): Condition[] {
         'machines.id',
         'in',
         eb
-          .selectFrom('machine_interfaces')
-          .select('machine_interfaces.machine_id')
+          .selectFrom('interfaces')
+          .select('interfaces.machine_id')
           .where(
             macs.length === 1
-              ? sql<SqlBool>`machine_interfaces.mac_address = ${macs[0]}::macaddr`
-              : sql<SqlBool>`machine_interfaces.mac_address = ANY(${sql.val(macs)}::macaddr[])`,
+              ? sql<SqlBool>`interfaces.mac_address = ${macs[0]}::macaddr`
+              : sql<SqlBool>`interfaces.mac_address = ANY(${sql.val(macs)}::macaddr[])`,
           ),
       ),
     );

@@ -181,7 +181,7 @@ export class MachineService {
     } catch (error) {
       // A concurrent create took one of the MACs between the check and the insert: the
       // unique constraint caught it. It has committed, so the check now finds it.
-      if (isUniqueViolation(error, 'machine_interfaces_mac_address_key'))
+      if (isUniqueViolation(error, 'interfaces_physical_mac'))
         throw (
           (await macsInUse(this.deps.db, macs)) ??
           AppError.invalid({ mac_addresses: 'A MAC address is already in use.' })
@@ -246,7 +246,7 @@ export class MachineService {
         }
       }
       await trx
-        .insertInto('machine_interfaces')
+        .insertInto('interfaces')
         .values(
           macs.map((mac, i) => ({
             machine_id: machine.id,
@@ -409,7 +409,7 @@ export class MachineService {
     const normalised = macParameter(mac);
     // Any node's: a machine's interface, or one a rack controller reported when it registered.
     const row = await this.deps.db
-      .selectFrom('machine_interfaces')
+      .selectFrom('interfaces')
       .select('id')
       .where(sql<boolean>`mac_address = ${normalised}::macaddr`)
       .unionAll(
@@ -426,10 +426,10 @@ export class MachineService {
   async isActionInProgress(mac: string): Promise<boolean> {
     const normalised = macParameter(mac);
     const row = await this.deps.db
-      .selectFrom('machine_interfaces')
-      .innerJoin('machines', 'machines.id', 'machine_interfaces.machine_id')
+      .selectFrom('interfaces')
+      .innerJoin('machines', 'machines.id', 'interfaces.machine_id')
       .select('machines.status')
-      .where(sql<boolean>`machine_interfaces.mac_address = ${normalised}::macaddr`)
+      .where(sql<boolean>`interfaces.mac_address = ${normalised}::macaddr`)
       .executeTakeFirst();
     const status = row ? statusFromValue(row.status) : undefined;
     return status !== undefined && inProgress.has(status);
@@ -576,10 +576,10 @@ export class MachineService {
 /** The refusal for MACs that belong to a machine already, or undefined when none does. */
 async function macsInUse(db: Kysely<Database>, macs: readonly string[]): Promise<AppError | undefined> {
   const taken = await db
-    .selectFrom('machine_interfaces')
-    .innerJoin('machines', 'machines.id', 'machine_interfaces.machine_id')
-    .select([sql<string>`machine_interfaces.mac_address::text`.as('mac'), 'machines.hostname'])
-    .where(sql<boolean>`machine_interfaces.mac_address = ANY(${sql.val(macs)}::macaddr[])`)
+    .selectFrom('interfaces')
+    .innerJoin('machines', 'machines.id', 'interfaces.machine_id')
+    .select([sql<string>`interfaces.mac_address::text`.as('mac'), 'machines.hostname'])
+    .where(sql<boolean>`interfaces.mac_address = ANY(${sql.val(macs)}::macaddr[])`)
     .limit(1)
     .executeTakeFirst();
   return taken

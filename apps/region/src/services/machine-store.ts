@@ -3,7 +3,7 @@ import type {
   BlockDeviceRow,
   Database,
   DomainRow,
-  MachineInterfaceRow,
+  InterfaceRow,
   MachineRow,
   NamedObjectRow,
 } from '../db/schema.js';
@@ -16,11 +16,21 @@ import type { MachineCondition } from './machine-filters.js';
  */
 export type MachineViewRow = Omit<
   MachineRow,
-  'power_parameters' | 'power_secrets' | 'created' | 'updated' | 'status_expires' | 'power_state_updated'
+  | 'power_parameters'
+  | 'power_secrets'
+  | 'created'
+  | 'updated'
+  | 'status_expires'
+  | 'power_state_updated'
+  | 'gateway_link_ipv4_id'
+  | 'gateway_link_ipv6_id'
 >;
 
 /** An interface as a view carries it (the columns its JSON shows). */
-export type InterfaceView = Omit<MachineInterfaceRow, 'created'>;
+export type InterfaceView = Omit<
+  InterfaceRow,
+  'created' | 'updated' | 'device_id' | 'params' | 'for_allocation' | 'vlan_id'
+>;
 /** A block device as a view carries it (the columns its JSON shows). */
 export type BlockDeviceView = Omit<BlockDeviceRow, 'created'>;
 
@@ -111,7 +121,7 @@ export async function loadMachineViews(
   const ids = machines.map((m) => m.id);
   const [interfaces, devices] = await Promise.all([
     db
-      .selectFrom('machine_interfaces')
+      .selectFrom('interfaces')
       .select(interfaceColumns)
       .where('machine_id', '=', (eb) => eb.fn.any(eb.val(ids)))
       .orderBy('id')
@@ -152,7 +162,7 @@ export async function loadFewMachineViews(
     .select([
       sql<InterfaceView[]>`coalesce((
         SELECT json_agg(json_build_object(${sql.raw(jsonFields('i', interfaceColumns, { mac_address: '::text' }))}) ORDER BY i.id)
-        FROM machine_interfaces i WHERE i.machine_id = machines.id), '[]')`.as('interface_set'),
+        FROM interfaces i WHERE i.machine_id = machines.id), '[]')`.as('interface_set'),
       sql<BlockDeviceView[]>`coalesce((
         SELECT json_agg(json_build_object(${sql.raw(jsonFields('d', blockDeviceColumns, { size: '::text' }))}) ORDER BY d.id)
         FROM block_devices d WHERE d.machine_id = machines.id), '[]')`.as('blockdevice_set'),
@@ -317,9 +327,10 @@ const blockDeviceColumns = [
   'numa_node',
 ] as const satisfies readonly (keyof BlockDeviceView)[];
 
-function groupByMachine<T extends { machine_id: number }>(rows: readonly T[]): Map<number, T[]> {
+function groupByMachine<T extends { machine_id: number | null }>(rows: readonly T[]): Map<number, T[]> {
   const map = new Map<number, T[]>();
   for (const row of rows) {
+    if (row.machine_id === null) continue;
     const bucket = map.get(row.machine_id);
     if (bucket) bucket.push(row);
     else map.set(row.machine_id, [row]);
