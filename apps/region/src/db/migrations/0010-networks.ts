@@ -144,7 +144,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
 
   await sql`ALTER TABLE machine_interfaces RENAME TO interfaces`.execute(db);
-  await sql`ALTER TABLE interfaces RENAME CONSTRAINT machine_interfaces_name TO interfaces_machine_name`.execute(db);
+  await sql`ALTER TABLE interfaces RENAME CONSTRAINT machine_interfaces_name TO interfaces_machine_name`.execute(
+    db,
+  );
   await sql`ALTER INDEX machine_interfaces_machine RENAME TO interfaces_machine`.execute(db);
   await sql`ALTER TABLE interfaces DROP CONSTRAINT machine_interfaces_mac_address_key`.execute(db);
   await sql`
@@ -208,7 +210,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE INDEX ip_addresses_interface ON ip_addresses (interface_id) WHERE interface_id IS NOT NULL`.execute(
     db,
   );
-  await sql`CREATE INDEX ip_addresses_owner ON ip_addresses (owner_id) WHERE owner_id IS NOT NULL`.execute(db);
+  await sql`CREATE INDEX ip_addresses_owner ON ip_addresses (owner_id) WHERE owner_id IS NOT NULL`.execute(
+    db,
+  );
 
   for (const table of ['machines', 'devices']) {
     await sql`
