@@ -19,6 +19,7 @@ import { migrateToLatest } from './db/migrator.js';
 import { openDatabaseTarget, type DatabaseTarget } from './database-target.js';
 import { loadOrCreateSecretKey, SecretBox } from './services/secret-box.js';
 import { TimeoutMonitor } from './jobs/timeout-monitor.js';
+import { NetworkChangePruner } from './jobs/network-change-pruner.js';
 import { JobQueue } from './jobs/job-queue.js';
 import { POWER_QUEUE, type PowerJob } from './services/power-service.js';
 import { createServices, type Services } from './services/services.js';
@@ -196,6 +197,8 @@ export async function startRegion(
   purge.unref();
   const monitor = new TimeoutMonitor(context.services.lifecycle, logger);
   monitor.start();
+  const pruner = new NetworkChangePruner(context.services.networkChanges, logger);
+  pruner.start();
   logger.info({ url, database: context.target.kind, ms: Date.now() - startedAt }, 'region ready');
   let stopping: Promise<void> | undefined;
   return {
@@ -207,6 +210,7 @@ export async function startRegion(
       (stopping ??= (async () => {
         clearInterval(purge);
         await monitor.stop();
+        await pruner.stop();
         await rpc.close();
         await presence.stop();
         await closeServer(app, logger);

@@ -9,3 +9,4 @@ export * from './db-id.js';
 export * from './url-credentials.js';
 export * from './machine/index.js';
 export * from './invalid-choice.js';
+export * from './network/index.js';

@@ -16,7 +16,11 @@
 //	                            MACHINES_SPEC says: Machines(filters),
 //	                            AllocateMachine(constraints), a no-match
 //	                            AllocateMachine, ReleaseMachines
+//	                  "networks": Spaces, Fabrics, StaticRoutes, then a
+//	                            container device as Juju makes one (see
+//	                            networks.go)
 //	MACHINES_SPEC     MODE=machines only: a JSON object, see machinesSpec
+//	NETWORKS_SPEC     MODE=networks only: a JSON object, see networksSpec
 //	MAAS_BAD_API_KEY  key used in badkey mode; default: MAAS_API_KEY with its
 //	                  token_secret replaced, or "bad:bad:bad" if no key given
 //	CALLS             comma list of extra list calls in ok mode; default
@@ -179,12 +183,12 @@ func main() {
 		apiKey = badKeyFrom(apiKey)
 	case "badformat":
 		apiKey = "not-a-maas-key"
-	case "machines":
+	case "machines", "networks":
 		if apiKey == "" {
 			fail(r, fmt.Errorf("MAAS_API_KEY is not set"))
 		}
 	default:
-		fail(r, fmt.Errorf("unknown MODE %q (want ok, badkey, badformat or machines)", mode))
+		fail(r, fmt.Errorf("unknown MODE %q (want ok, badkey, badformat, machines or networks)", mode))
 	}
 
 	// NewController: GET api/2.0/version/ then GET api/2.0/users/?op=whoami.
@@ -221,6 +225,9 @@ func main() {
 
 	if mode == "machines" {
 		runMachines(controller, r)
+	}
+	if mode == "networks" {
+		runNetworks(controller)
 	}
 
 	caps := controller.Capabilities().Values()

@@ -21,6 +21,10 @@ import { LicenseKeyService } from './license-key-service.js';
 import { noRacks, type RackCaller } from './rack-caller.js';
 import { manualDriver } from '../power/manual-driver.js';
 import { PowerDriverRegistry } from '../power/power-driver-registry.js';
+import { NetworkChanges } from './network-changes.js';
+import { FabricService } from './fabric-service.js';
+import { VlanService } from './vlan-service.js';
+import { SpaceService } from './space-service.js';
 
 export interface Services {
   readonly databaseStatus: DatabaseStatusService;
@@ -43,6 +47,11 @@ export interface Services {
   readonly rackCaller: RackCaller;
   readonly os: OsService;
   readonly licenseKeys: LicenseKeyService;
+  /** The outbox of changes that affect DHCP host entries and DNS records. */
+  readonly networkChanges: NetworkChanges;
+  readonly fabrics: FabricService;
+  readonly vlans: VlanService;
+  readonly spaces: SpaceService;
 }
 
 /** Encrypts secrets (BMC passwords) at rest; the region's is keyed by a file in the data dir. */
@@ -75,6 +84,7 @@ export function createServices({
     return eb('events.node_system_id', 'in', visible ? machines.where(visible) : machines);
   });
   const common = { db, events };
+  const networkChanges = new NetworkChanges(db);
   const config = new ConfigService(common);
   const racks = new RackService({ db, events, secrets });
   const os = new OsService({
@@ -137,5 +147,9 @@ export function createServices({
     rackCaller,
     os,
     licenseKeys: new LicenseKeyService({ db, events, os }),
+    networkChanges,
+    fabrics: new FabricService({ db, events, networkChanges }),
+    vlans: new VlanService({ db, events, networkChanges }),
+    spaces: new SpaceService(common),
   };
 }

@@ -12,6 +12,9 @@ import { tagsHandlers } from './tags.js';
 import { usersHandlers } from './users.js';
 import { versionHandlers } from './version.js';
 import { poolsHandlers, zonesHandlers } from './zones.js';
+import { fabricsHandlers } from './fabrics.js';
+import { vlansHandlers } from './vlans.js';
+import { spacesHandlers } from './spaces.js';
 
 /** Every MAAS API 2.0 handler: the one registry that routes requests and generates describe/. */
 export function allMaasHandlers(ferrumVersion: string): HandlerDef[] {
@@ -29,6 +32,9 @@ export function allMaasHandlers(ferrumVersion: string): HandlerDef[] {
     ...rackControllersHandlers,
     ...licenseKeysHandlers,
     ...regionControllersHandlers,
+    ...fabricsHandlers,
+    ...vlansHandlers,
+    ...spacesHandlers,
     ...compatHandlers,
   ];
 }
