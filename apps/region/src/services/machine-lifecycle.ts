@@ -17,6 +17,7 @@ import { isForeignKeyViolation } from '../db/pg-errors.js';
 import { eventRow, type EventService, type NewEvent } from './event-service.js';
 import { loadMachineView, loadMachineViews, type MachineQuery, type MachineView } from './machine-store.js';
 import { machineRow, notFound, statusOf } from './machine-service.js';
+import type { NodeAddresses } from './node-addresses.js';
 
 /** What a status change asks the power side to do once it has committed. */
 export type PowerWork = 'on' | 'off' | 'cycle';
@@ -44,6 +45,8 @@ export interface LifecycleDeps {
   readonly deployDefaults: () => Promise<{ osystem: string; distroSeries: string }>;
   /** Refuses (400) what no connected rack can install; answers the OS and release resolved. */
   readonly checkInstallable: InstallableCheck;
+  /** The machine's addresses: claimed at deploy, returned at release (in the status change's transaction). */
+  readonly addresses: NodeAddresses;
   readonly now?: () => Date;
 }
 
@@ -257,6 +260,10 @@ export class MachineLifecycle {
           'invalid_transition',
           `Machine ${row.hostname} is ${statusLabel(status)}: there is nothing in progress to report on.`,
         );
+      // Off and Ready after a release: the addresses of the allocation go back (MAAS's
+      // release_auto_ips once the power is off), written before the status event.
+      if (to === 'READY' && (status === 'RELEASING' || status === 'DISK_ERASING'))
+        await this.deps.addresses.releaseFinished(trx, row);
       await this.move(trx, row, to, null, statusLabel(to), description, {
         ...(outcome === 'failed' && description ? { error_description: description } : {}),
         ...(to === 'READY' ? releasedOwnership : {}),
@@ -322,6 +329,8 @@ export class MachineLifecycle {
         const back: NodeStatus =
           status === 'DEPLOYING' ? 'ALLOCATED' : status === 'DISK_ERASING' ? 'FAILED_DISK_ERASING' : 'NEW';
         const to = status === 'TESTING' || status === 'COMMISSIONING' ? previousOr(row, 'NEW') : back;
+        // An aborted deployment returns the addresses it claimed; the next deploy claims again.
+        if (status === 'DEPLOYING') await this.deps.addresses.releaseAuto(trx, row);
         return { to, event: `Aborted ${statusLabel(status).toLowerCase()}`, power: ['off'] };
       }
       case 'acquire':
@@ -339,13 +348,14 @@ export class MachineLifecycle {
           // From Ready, deploy allocates first, as MAAS does.
           await this.move(trx, row, 'ALLOCATED', user.username, 'Allocated', options.comment);
           set['owner_id'] = user.id;
-          if (options.agentName !== undefined) set['agent_name'] = options.agentName;
-          return { to: 'DEPLOYING', set, power: ['cycle'] };
         }
         if (options.agentName !== undefined) set['agent_name'] = options.agentName;
+        // The AUTO links get their addresses; none free on a subnet is a 503 and no deploy.
+        await this.deps.addresses.claimAuto(trx, row);
         return { to: 'DEPLOYING', set, power: ['cycle'] };
       }
       case 'release':
+        await this.deps.addresses.releaseStarted(trx, row);
         return { to: 'RELEASING', power: ['off'] };
       case 'mark-broken':
         return { to: 'BROKEN', ...(options.comment ? { set: { error_description: options.comment } } : {}) };

@@ -13,6 +13,7 @@ import {
 import type { Database, MachineRow, UserRow } from '../db/schema.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { EventService } from './event-service.js';
+import type { NodeAddresses } from './node-addresses.js';
 import {
   loadFewMachineViews,
   loadMachineView,
@@ -69,6 +70,8 @@ export interface MachineServiceDeps {
   readonly random?: () => number;
   /** node_timeout in minutes: the deadline of a machine created straight into Commissioning. */
   readonly nodeTimeoutMinutes: () => Promise<number>;
+  /** The machine's addresses, deleted with it (with their DHCP and DNS entries). */
+  readonly addresses: NodeAddresses;
 }
 
 const inProgress = new Set<NodeStatus>([
@@ -245,6 +248,8 @@ export class MachineService {
           await sql`ROLLBACK TO SAVEPOINT machine_insert`.execute(trx);
         }
       }
+      // As MAAS's add_physical_interface: on no VLAN (disconnected) until commissioning or an
+      // administrator says which it is on.
       await trx
         .insertInto('interfaces')
         .values(
@@ -390,6 +395,7 @@ export class MachineService {
         row.hostname,
         row.locked,
       );
+      await this.deps.addresses.machineDeleted(trx, row);
       await trx.deleteFrom('machines').where('id', '=', row.id).execute();
       await this.deps.events.record(
         {

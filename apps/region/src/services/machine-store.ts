@@ -1,13 +1,12 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
-import type {
-  BlockDeviceRow,
-  Database,
-  DomainRow,
-  InterfaceRow,
-  MachineRow,
-  NamedObjectRow,
-} from '../db/schema.js';
+import type { BlockDeviceRow, Database, DomainRow, MachineRow, NamedObjectRow } from '../db/schema.js';
 import type { MachineCondition } from './machine-filters.js';
+import {
+  attachNetworking,
+  interfaceRowColumns,
+  type InterfaceRowView,
+  type InterfaceViewWithLinks,
+} from './interface-store.js';
 
 /**
  * The machine columns a view carries: what the machine JSON shows. Not the power parameters,
@@ -16,21 +15,11 @@ import type { MachineCondition } from './machine-filters.js';
  */
 export type MachineViewRow = Omit<
   MachineRow,
-  | 'power_parameters'
-  | 'power_secrets'
-  | 'created'
-  | 'updated'
-  | 'status_expires'
-  | 'power_state_updated'
-  | 'gateway_link_ipv4_id'
-  | 'gateway_link_ipv6_id'
+  'power_parameters' | 'power_secrets' | 'created' | 'updated' | 'status_expires' | 'power_state_updated'
 >;
 
-/** An interface as a view carries it (the columns its JSON shows). */
-export type InterfaceView = Omit<
-  InterfaceRow,
-  'created' | 'updated' | 'device_id' | 'params' | 'for_allocation' | 'vlan_id'
->;
+/** An interface as a view carries it: its columns, VLAN, relations and links (interface-store.ts). */
+export type InterfaceView = InterfaceViewWithLinks;
 /** A block device as a view carries it (the columns its JSON shows). */
 export type BlockDeviceView = Omit<BlockDeviceRow, 'created'>;
 
@@ -102,14 +91,17 @@ const viewColumns = [
   'enable_ssh',
   'is_dpu',
   'storage_total',
+  'gateway_link_ipv4_id',
+  'gateway_link_ipv6_id',
 ] as const satisfies readonly (keyof MachineViewRow)[];
 
 /**
- * Reads machine views in three queries whatever the number of machines (no N+1): the machines
- * with their domain, zone, pool, owner, tags and latest event; then, side by side, their
- * interfaces and block devices by machine id. For pages of long lists: building those as JSON
- * in PostgreSQL instead costs it several times what selecting the rows does, and in all
- * (PostgreSQL and parsing here) more than the rows.
+ * Reads machine views in a fixed number of queries whatever the number of machines (no N+1):
+ * the machines with their domain, zone, pool, owner, tags and latest event; then, side by side,
+ * their interfaces (with, in two more round trips, their relations, links and VLANs) and block
+ * devices by machine id. For pages of long lists: building those as JSON in PostgreSQL instead
+ * costs it several times what selecting the rows does, and in all (PostgreSQL and parsing
+ * here) more than the rows.
  */
 export async function loadMachineViews(
   db: Kysely<Database>,
@@ -122,10 +114,11 @@ export async function loadMachineViews(
   const [interfaces, devices] = await Promise.all([
     db
       .selectFrom('interfaces')
-      .select(interfaceColumns)
+      .select(interfaceRowColumns)
       .where('machine_id', '=', (eb) => eb.fn.any(eb.val(ids)))
       .orderBy('id')
-      .execute(),
+      .execute()
+      .then((rows) => attachNetworking(db, rows)),
     db
       .selectFrom('block_devices')
       .select(blockDeviceColumns)
@@ -150,8 +143,9 @@ export async function selectMachineIds(db: Kysely<Database>, selection: MachineS
 
 /**
  * Reads the views of a few machines in a single statement, their interfaces and block devices
- * built as JSON by PostgreSQL: for a few machines that costs less than the two further round
- * trips `loadMachineViews` makes (for a page of 250 it costs PostgreSQL several times more).
+ * built as JSON by PostgreSQL: for a few machines that costs less than the further round trips
+ * `loadMachineViews` makes (for a page of 250 it costs PostgreSQL several times more). The
+ * interfaces' relations, links and VLANs then take two more (one when nothing is on a VLAN).
  */
 export async function loadFewMachineViews(
   db: Kysely<Database>,
@@ -160,16 +154,22 @@ export async function loadFewMachineViews(
   if (isIdList(selection) && selection.length === 0) return [];
   const rows = await selectMachines(db, selection)
     .select([
-      sql<InterfaceView[]>`coalesce((
-        SELECT json_agg(json_build_object(${sql.raw(jsonFields('i', interfaceColumns, { mac_address: '::text' }))}) ORDER BY i.id)
+      sql<InterfaceRowView[]>`coalesce((
+        SELECT json_agg(json_build_object(${sql.raw(jsonFields('i', interfaceRowColumns, { mac_address: '::text' }))}) ORDER BY i.id)
         FROM interfaces i WHERE i.machine_id = machines.id), '[]')`.as('interface_set'),
       sql<BlockDeviceView[]>`coalesce((
         SELECT json_agg(json_build_object(${sql.raw(jsonFields('d', blockDeviceColumns, { size: '::text' }))}) ORDER BY d.id)
         FROM block_devices d WHERE d.machine_id = machines.id), '[]')`.as('blockdevice_set'),
     ])
     .execute();
-  const views = rows.map(({ interface_set: interfaces, blockdevice_set: devices, ...machine }) =>
-    toView(machine, interfaces, devices),
+  const interfaces = groupByMachine(
+    await attachNetworking(
+      db,
+      rows.flatMap((r) => r.interface_set),
+    ),
+  );
+  const views = rows.map(({ interface_set: _rows, blockdevice_set: devices, ...machine }) =>
+    toView(machine, interfaces.get(machine.id) ?? [], devices),
   );
   return isIdList(selection) ? inIdOrder(views, selection) : views;
 }
@@ -293,24 +293,6 @@ function selectMachines(db: Kysely<Database>, selection: MachineSelection) {
     ]);
   return restrict(query, selection);
 }
-
-const interfaceColumns = [
-  'id',
-  'machine_id',
-  'name',
-  'type',
-  'mac_address',
-  'enabled',
-  'is_boot',
-  'tags',
-  'vendor',
-  'product',
-  'firmware_version',
-  'link_speed',
-  'interface_speed',
-  'link_connected',
-  'numa_node',
-] as const satisfies readonly (keyof InterfaceView)[];
 
 const blockDeviceColumns = [
   'id',

@@ -25,6 +25,17 @@ import { NetworkChanges } from './network-changes.js';
 import { FabricService } from './fabric-service.js';
 import { VlanService } from './vlan-service.js';
 import { SpaceService } from './space-service.js';
+import { IpAllocator } from './ip-allocator.js';
+import { IpAddressService } from './ip-address-service.js';
+import { AddressOverview } from './address-overview.js';
+import { SubnetAddressService } from './subnet-address-service.js';
+import { SubnetService } from './subnet-service.js';
+import { IpRangeService } from './ip-range-service.js';
+import { StaticRouteService } from './static-route-service.js';
+import { ReservedIpService } from './reserved-ip-service.js';
+import { DeviceService } from './device-service.js';
+import { NodeAddresses } from './node-addresses.js';
+import { InterfaceService } from './interface-service.js';
 
 export interface Services {
   readonly databaseStatus: DatabaseStatusService;
@@ -52,6 +63,19 @@ export interface Services {
   readonly fabrics: FabricService;
   readonly vlans: VlanService;
   readonly spaces: SpaceService;
+  /** Picks free addresses of subnets (deploy, link_subnet, ipaddresses/?op=reserve). */
+  readonly ipAllocator: IpAllocator;
+  readonly ipAddresses: IpAddressService;
+  readonly addressOverview: AddressOverview;
+  readonly subnetAddresses: SubnetAddressService;
+  readonly subnets: SubnetService;
+  readonly ipRanges: IpRangeService;
+  readonly staticRoutes: StaticRouteService;
+  readonly reservedIps: ReservedIpService;
+  /** Devices: nodes that hold addresses but are not deployed (Juju's containers). */
+  readonly devices: DeviceService;
+  /** Interfaces of machines and devices and their links to subnets. */
+  readonly interfaces: InterfaceService;
 }
 
 /** Encrypts secrets (BMC passwords) at rest; the region's is keyed by a file in the data dir. */
@@ -85,6 +109,8 @@ export function createServices({
   });
   const common = { db, events };
   const networkChanges = new NetworkChanges(db);
+  const ipAllocator = new IpAllocator({ db });
+  const nodeAddresses = new NodeAddresses({ events, networkChanges, allocator: ipAllocator });
   const config = new ConfigService(common);
   const racks = new RackService({ db, events, secrets });
   const os = new OsService({
@@ -95,6 +121,7 @@ export function createServices({
   const machines = new MachineService({
     db,
     events,
+    addresses: nodeAddresses,
     nodeTimeoutMinutes,
     sealSecrets: (values) =>
       Object.keys(values).length === 0 ? null : secrets.encrypt(JSON.stringify(values)),
@@ -115,6 +142,7 @@ export function createServices({
   const lifecycle: MachineLifecycle = new MachineLifecycle({
     db,
     events,
+    addresses: nodeAddresses,
     power,
     nodeTimeoutMinutes,
     deployDefaults: async () => ({
@@ -151,5 +179,15 @@ export function createServices({
     fabrics: new FabricService({ db, events, networkChanges }),
     vlans: new VlanService({ db, events, networkChanges }),
     spaces: new SpaceService(common),
+    ipAllocator,
+    ipAddresses: new IpAddressService({ db, allocator: ipAllocator, networkChanges }),
+    addressOverview: new AddressOverview({ db }),
+    subnetAddresses: new SubnetAddressService({ db }),
+    subnets: new SubnetService({ db, events, networkChanges }),
+    ipRanges: new IpRangeService({ db, events, networkChanges }),
+    staticRoutes: new StaticRouteService(common),
+    reservedIps: new ReservedIpService({ db, events, networkChanges }),
+    devices: new DeviceService({ db, events, networkChanges }),
+    interfaces: new InterfaceService({ db, events, networkChanges, allocator: ipAllocator }),
   };
 }

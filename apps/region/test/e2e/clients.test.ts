@@ -295,6 +295,8 @@ describe('maas CLI replay (maascli encoding on python3-oauthlib + python3-httpli
     expect(result, run.stdout).toMatchObject({ ok: true });
     // As current maascli does: a resource with an anon face is listed with its auth face's actions.
     expect(Object.keys(result['commands'] as Record<string, string[]>)).toEqual([
+      // devices/ answers is_registered and is_action_in_progress anonymously, as MAAS's does.
+      'devices',
       'machines',
       'nodes',
       'rack-controllers',

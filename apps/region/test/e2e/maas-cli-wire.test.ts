@@ -267,6 +267,8 @@ describe('maas login, byte for byte', () => {
     const tree = buildCommandTree(description, false, origin);
     // As MAAS: controllers answer is_registered anonymously (AnonNodesHandler's), so they are listed.
     expect([...tree.keys()]).toEqual([
+      // devices/ answers is_registered and is_action_in_progress anonymously, as MAAS's does.
+      'devices',
       'machines',
       'nodes',
       'rack-controllers',

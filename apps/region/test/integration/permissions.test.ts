@@ -28,6 +28,42 @@ beforeAll(async () => {
   expect(added.statusCode).toBe(201);
   adminKeyId = added.json<{ id: number }>().id;
   await region.request('POST', `${api}/tags/`, { key: region.adminKey, form: { name: 'existing-tag' } });
+  // The administrator's network objects alice meets: subnets, a range, a route, a reserved IP,
+  // a device, and an unowned New machine (nobody can allocate it) with an interface.
+  const admin = async (path: string, form: Record<string, string>) => {
+    const response = await region.request('POST', `${api}/${path}`, { key: region.adminKey, form });
+    expect(response.statusCode, response.body).toBe(200);
+    return String(
+      response.json<{ id?: number; system_id?: string }>().id ??
+        response.json<{ system_id: string }>().system_id,
+    );
+  };
+  made['subnet'] = await admin('subnets/', { cidr: '10.99.0.0/24', gateway_ip: '10.99.0.1' });
+  await admin('subnets/', { cidr: '10.98.0.0/24' });
+  made['range'] = await admin('ipranges/', {
+    type: 'reserved',
+    start_ip: '10.99.0.100',
+    end_ip: '10.99.0.110',
+  });
+  made['route'] = await admin('static-routes/', {
+    source: '10.99.0.0/24',
+    destination: '10.98.0.0/24',
+    gateway_ip: '10.99.0.254',
+  });
+  made['reserved'] = await admin('reservedips/', { ip: '10.99.0.50' });
+  await admin('ipaddresses/?op=reserve', { ip: '10.99.0.70' });
+  made['device'] = await admin('devices/', { mac_addresses: '52:54:00:dd:00:01', hostname: 'admin-device' });
+  const machine = await region.services.machines.create(
+    {
+      hostname: 'perm-machine',
+      architecture: 'amd64/generic',
+      macAddresses: ['52:54:00:dd:00:03'],
+      powerType: 'manual',
+    },
+    { status: 'NEW', actor: 'admin' },
+  );
+  made['machine'] = machine.machine.system_id;
+  made['iface'] = String(machine.interfaces[0]?.id);
 });
 afterAll(async () => {
   await region.close();
@@ -655,6 +691,403 @@ const aliceMeets: readonly (Case & { readonly status: number })[] = [
     url: `${api}/regioncontrollers/nosuch/`,
     status: 403,
   },
+  { handler: 'SubnetsHandler', action: 'read', method: 'GET', url: `${api}/subnets/`, status: 200 },
+  {
+    handler: 'SubnetsHandler',
+    action: 'create',
+    method: 'POST',
+    url: `${api}/subnets/`,
+    form: { cidr: '10.97.0.0/24' },
+    status: 403,
+  },
+  { handler: 'SubnetHandler', action: 'read', method: 'GET', url: `${api}/subnets/{subnet}/`, status: 200 },
+  {
+    handler: 'SubnetHandler',
+    action: 'update',
+    method: 'PUT',
+    url: `${api}/subnets/{subnet}/`,
+    form: { name: 'alice-subnet' },
+    status: 403,
+  },
+  {
+    handler: 'SubnetHandler',
+    action: 'delete',
+    method: 'DELETE',
+    url: `${api}/subnets/{subnet}/`,
+    status: 403,
+  },
+  {
+    handler: 'SubnetHandler',
+    action: 'ip_addresses',
+    method: 'GET',
+    url: `${api}/subnets/{subnet}/?op=ip_addresses`,
+    status: 200,
+  },
+  {
+    handler: 'SubnetHandler',
+    action: 'reserved_ip_ranges',
+    method: 'GET',
+    url: `${api}/subnets/{subnet}/?op=reserved_ip_ranges`,
+    status: 200,
+  },
+  {
+    handler: 'SubnetHandler',
+    action: 'unreserved_ip_ranges',
+    method: 'GET',
+    url: `${api}/subnets/{subnet}/?op=unreserved_ip_ranges`,
+    status: 200,
+  },
+  {
+    handler: 'SubnetHandler',
+    action: 'statistics',
+    method: 'GET',
+    url: `${api}/subnets/{subnet}/?op=statistics`,
+    status: 200,
+  },
+  { handler: 'IPRangesHandler', action: 'read', method: 'GET', url: `${api}/ipranges/`, status: 200 },
+  {
+    handler: 'IPRangesHandler',
+    action: 'create',
+    method: 'POST',
+    url: `${api}/ipranges/`,
+    form: { type: 'dynamic', start_ip: '10.99.0.200', end_ip: '10.99.0.210' },
+    status: 403,
+  },
+  { handler: 'IPRangeHandler', action: 'read', method: 'GET', url: `${api}/ipranges/{range}/`, status: 200 },
+  {
+    handler: 'IPRangeHandler',
+    action: 'update',
+    method: 'PUT',
+    url: `${api}/ipranges/{range}/`,
+    form: { comment: 'alice' },
+    status: 403,
+  },
+  {
+    handler: 'IPRangeHandler',
+    action: 'delete',
+    method: 'DELETE',
+    url: `${api}/ipranges/{range}/`,
+    status: 403,
+  },
+  {
+    handler: 'StaticRoutesHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/static-routes/`,
+    status: 200,
+  },
+  {
+    handler: 'StaticRoutesHandler',
+    action: 'create',
+    method: 'POST',
+    url: `${api}/static-routes/`,
+    form: { source: '10.98.0.0/24', destination: '10.99.0.0/24', gateway_ip: '10.98.0.254' },
+    status: 403,
+  },
+  {
+    handler: 'StaticRouteHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/static-routes/{route}/`,
+    status: 200,
+  },
+  {
+    handler: 'StaticRouteHandler',
+    action: 'update',
+    method: 'PUT',
+    url: `${api}/static-routes/{route}/`,
+    form: { metric: '5' },
+    status: 403,
+  },
+  {
+    handler: 'StaticRouteHandler',
+    action: 'delete',
+    method: 'DELETE',
+    url: `${api}/static-routes/{route}/`,
+    status: 403,
+  },
+  { handler: 'ReservedIpsHandler', action: 'read', method: 'GET', url: `${api}/reservedips/`, status: 200 },
+  {
+    handler: 'ReservedIpsHandler',
+    action: 'create',
+    method: 'POST',
+    url: `${api}/reservedips/`,
+    form: { ip: '10.99.0.60' },
+    status: 403,
+  },
+  {
+    handler: 'ReservedIpHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/reservedips/{reserved}/`,
+    status: 200,
+  },
+  {
+    handler: 'ReservedIpHandler',
+    action: 'update',
+    method: 'PUT',
+    url: `${api}/reservedips/{reserved}/`,
+    form: { comment: 'alice' },
+    status: 403,
+  },
+  {
+    handler: 'ReservedIpHandler',
+    action: 'delete',
+    method: 'DELETE',
+    url: `${api}/reservedips/{reserved}/`,
+    status: 403,
+  },
+  { handler: 'IPAddressesHandler', action: 'read', method: 'GET', url: `${api}/ipaddresses/`, status: 200 },
+  {
+    handler: 'IPAddressesHandler',
+    action: 'reserve',
+    method: 'POST',
+    url: `${api}/ipaddresses/?op=reserve`,
+    form: { subnet: '10.99.0.0/24' },
+    status: 200,
+  },
+  {
+    handler: 'IPAddressesHandler',
+    action: 'release',
+    method: 'POST',
+    url: `${api}/ipaddresses/?op=release`,
+    form: { ip: '10.99.0.70' },
+    status: 400,
+  },
+  {
+    handler: 'IPAddressesHandler',
+    action: 'overview',
+    method: 'GET',
+    url: `${api}/ipaddresses/?op=overview`,
+    status: 403,
+  },
+  { handler: 'DevicesHandler', action: 'read', method: 'GET', url: `${api}/devices/`, status: 200 },
+  {
+    handler: 'DevicesHandler',
+    action: 'create',
+    method: 'POST',
+    url: `${api}/devices/`,
+    form: { mac_addresses: '52:54:00:dd:00:02', hostname: 'alice-device' },
+    status: 200,
+  },
+  {
+    handler: 'DevicesHandler',
+    action: 'is_registered',
+    method: 'GET',
+    url: `${api}/devices/?op=is_registered&mac_address=52:54:00:dd:00:01`,
+    status: 200,
+  },
+  {
+    handler: 'DevicesHandler',
+    action: 'is_action_in_progress',
+    method: 'GET',
+    url: `${api}/devices/?op=is_action_in_progress&mac_address=52:54:00:dd:00:01`,
+    status: 200,
+  },
+  {
+    handler: 'DevicesHandler',
+    action: 'set_zone',
+    method: 'POST',
+    url: `${api}/devices/?op=set_zone`,
+    form: { zone: 'default', nodes: '{device}' },
+    status: 403,
+  },
+  { handler: 'DeviceHandler', action: 'read', method: 'GET', url: `${api}/devices/{device}/`, status: 404 },
+  {
+    handler: 'DeviceHandler',
+    action: 'update',
+    method: 'PUT',
+    url: `${api}/devices/{device}/`,
+    form: { hostname: 'alice-was-here' },
+    status: 404,
+  },
+  {
+    handler: 'DeviceHandler',
+    action: 'delete',
+    method: 'DELETE',
+    url: `${api}/devices/{device}/`,
+    status: 404,
+  },
+  {
+    handler: 'DeviceHandler',
+    action: 'details',
+    method: 'GET',
+    url: `${api}/devices/{device}/?op=details`,
+    status: 404,
+  },
+  {
+    handler: 'DeviceHandler',
+    action: 'power_parameters',
+    method: 'GET',
+    url: `${api}/devices/{device}/?op=power_parameters`,
+    status: 403,
+  },
+  {
+    handler: 'DeviceHandler',
+    action: 'restore_default_configuration',
+    method: 'POST',
+    url: `${api}/devices/{device}/?op=restore_default_configuration`,
+    status: 403,
+  },
+  {
+    handler: 'DeviceHandler',
+    action: 'restore_networking_configuration',
+    method: 'POST',
+    url: `${api}/devices/{device}/?op=restore_networking_configuration`,
+    status: 403,
+  },
+  {
+    handler: 'DeviceHandler',
+    action: 'set_owner_data',
+    method: 'POST',
+    url: `${api}/devices/{device}/?op=set_owner_data`,
+    status: 404,
+  },
+  {
+    handler: 'DeviceHandler',
+    action: 'set_workload_annotations',
+    method: 'POST',
+    url: `${api}/devices/{device}/?op=set_workload_annotations`,
+    status: 404,
+  },
+  {
+    handler: 'TagHandler',
+    action: 'devices',
+    method: 'GET',
+    url: `${api}/tags/existing-tag/?op=devices`,
+    status: 200,
+  },
+  {
+    handler: 'InterfacesHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/nodes/{machine}/interfaces/`,
+    status: 200,
+  },
+  {
+    handler: 'InterfacesHandler',
+    action: 'create_physical',
+    method: 'POST',
+    url: `${api}/nodes/{machine}/interfaces/?op=create_physical`,
+    form: {
+      name: 'alice0',
+      mac_address: '52:54:00:dd:00:09',
+      parents: '{iface}',
+      parent: '{iface}',
+      vlan: '5001',
+    },
+    status: 403,
+  },
+  {
+    handler: 'InterfacesHandler',
+    action: 'create_bond',
+    method: 'POST',
+    url: `${api}/nodes/{machine}/interfaces/?op=create_bond`,
+    form: {
+      name: 'alice0',
+      mac_address: '52:54:00:dd:00:09',
+      parents: '{iface}',
+      parent: '{iface}',
+      vlan: '5001',
+    },
+    status: 403,
+  },
+  {
+    handler: 'InterfacesHandler',
+    action: 'create_bridge',
+    method: 'POST',
+    url: `${api}/nodes/{machine}/interfaces/?op=create_bridge`,
+    form: {
+      name: 'alice0',
+      mac_address: '52:54:00:dd:00:09',
+      parents: '{iface}',
+      parent: '{iface}',
+      vlan: '5001',
+    },
+    status: 403,
+  },
+  {
+    handler: 'InterfacesHandler',
+    action: 'create_vlan',
+    method: 'POST',
+    url: `${api}/nodes/{machine}/interfaces/?op=create_vlan`,
+    form: {
+      name: 'alice0',
+      mac_address: '52:54:00:dd:00:09',
+      parents: '{iface}',
+      parent: '{iface}',
+      vlan: '5001',
+    },
+    status: 403,
+  },
+  {
+    handler: 'InterfaceHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/nodes/{machine}/interfaces/{iface}/`,
+    status: 200,
+  },
+  {
+    handler: 'InterfaceHandler',
+    action: 'update',
+    method: 'PUT',
+    url: `${api}/nodes/{machine}/interfaces/{iface}/`,
+    form: { name: 'alice0' },
+    status: 403,
+  },
+  {
+    handler: 'InterfaceHandler',
+    action: 'delete',
+    method: 'DELETE',
+    url: `${api}/nodes/{machine}/interfaces/{iface}/`,
+    status: 403,
+  },
+  {
+    handler: 'InterfaceHandler',
+    action: 'link_subnet',
+    method: 'POST',
+    url: `${api}/nodes/{machine}/interfaces/{iface}/?op=link_subnet`,
+    form: { mode: 'DHCP', subnet: '{subnet}' },
+    status: 403,
+  },
+  {
+    handler: 'InterfaceHandler',
+    action: 'unlink_subnet',
+    method: 'POST',
+    url: `${api}/nodes/{machine}/interfaces/{iface}/?op=unlink_subnet`,
+    form: { id: '1' },
+    status: 403,
+  },
+  {
+    handler: 'InterfaceHandler',
+    action: 'set_default_gateway',
+    method: 'POST',
+    url: `${api}/nodes/{machine}/interfaces/{iface}/?op=set_default_gateway`,
+    status: 403,
+  },
+  {
+    handler: 'InterfaceHandler',
+    action: 'disconnect',
+    method: 'POST',
+    url: `${api}/nodes/{machine}/interfaces/{iface}/?op=disconnect`,
+    status: 403,
+  },
+  {
+    handler: 'InterfaceHandler',
+    action: 'add_tag',
+    method: 'POST',
+    url: `${api}/nodes/{machine}/interfaces/{iface}/?op=add_tag`,
+    form: { tag: 'alice' },
+    status: 403,
+  },
+  {
+    handler: 'InterfaceHandler',
+    action: 'remove_tag',
+    method: 'POST',
+    url: `${api}/nodes/{machine}/interfaces/{iface}/?op=remove_tag`,
+    form: { tag: 'alice' },
+    status: 403,
+  },
   // Network model: anyone reads, only administrators change it.
   { handler: 'FabricsHandler', action: 'read', method: 'GET', url: `${api}/fabrics/`, status: 200 },
   {
@@ -727,8 +1160,13 @@ const aliceMeets: readonly (Case & { readonly status: number })[] = [
   },
 ];
 
-function resolve(url: string): string {
-  return url.replace('{admin-key}', String(adminKeyId));
+/** Ids of the objects beforeAll makes, by their placeholder in the cases' URLs and forms. */
+const made: Record<string, string> = {};
+
+function resolve(text: string): string {
+  return text.replace(/\{([a-z-]+)\}/g, (whole, name: string) =>
+    name === 'admin-key' ? String(adminKeyId) : (made[name] ?? whole),
+  );
 }
 
 interface DescribedHandler {
@@ -754,7 +1192,9 @@ describe('who may do what', () => {
     async (_name, c) => {
       const response = await region.request(c.method, resolve(c.url), {
         key: region.userKey,
-        ...(c.form ? { form: c.form } : {}),
+        ...(c.form
+          ? { form: Object.fromEntries(Object.entries(c.form).map(([k, v]) => [k, resolve(v)])) }
+          : {}),
       });
       expect(response.statusCode, response.body).toBe(c.status);
       if (c.status === 403) expect(response.body).not.toBe('');

@@ -1,6 +1,44 @@
 import { describe, expect, it } from 'vitest';
 import type { BlockDeviceView, InterfaceView, MachineView } from '../../services/machine-store.js';
+import type { VlanView } from '../../services/vlan-views.js';
 import { machineJson, renderMachine } from './render-machine.js';
+
+const vlan: VlanView = {
+  id: 5001,
+  vid: 0,
+  name: 'untagged',
+  description: '',
+  fabric_id: 0,
+  mtu: 9000,
+  dhcp_on: true,
+  external_dhcp: null,
+  space_id: null,
+  fabricName: 'fabric-0',
+  isFabricDefault: true,
+  primaryRack: 'rack01',
+  secondaryRack: null,
+  spaceName: null,
+  relayVlan: null,
+};
+
+const subnet = {
+  subnet: {
+    id: 3,
+    name: '10.0.0.0/24',
+    description: '',
+    vlan_id: 5001,
+    cidr: '10.0.0.0/24',
+    gateway_ip: '10.0.0.1',
+    dns_servers: ['10.0.0.2'],
+    rdns_mode: 2,
+    allow_dns: true,
+    allow_proxy: true,
+    managed: true,
+    active_discovery: false,
+    disabled_boot_architectures: [],
+  },
+  vlan,
+};
 
 function iface(id: number, overrides: Partial<InterfaceView> = {}): InterfaceView {
   return {
@@ -19,8 +57,32 @@ function iface(id: number, overrides: Partial<InterfaceView> = {}): InterfaceVie
     interface_speed: 10000,
     link_connected: true,
     numa_node: 0,
+    device_id: null,
+    vlan_id: null,
+    params: {},
+    for_allocation: false,
+    vlan: null,
+    parents: [],
+    children: [],
+    links: [],
+    discovered: [],
+    effectiveMtu: 1500,
     ...overrides,
   };
+}
+
+/** An interface on the untagged VLAN with an AUTO link holding an address and a LINK_UP link. */
+function linked(id: number): InterfaceView {
+  return iface(id, {
+    vlan,
+    vlan_id: vlan.id,
+    params: { mtu: 9000 },
+    effectiveMtu: 9000,
+    links: [
+      { id: 41, allocType: 0, ip: '10.0.0.7', subnet, forAllocation: false },
+      { id: 42, allocType: 1, ip: null, subnet: null, forAllocation: false },
+    ],
+  });
 }
 
 function disk(id: number, overrides: Partial<BlockDeviceView> = {}): BlockDeviceView {
@@ -85,6 +147,8 @@ function view(
       enable_ssh: false,
       is_dpu: false,
       storage_total: 0,
+      gateway_link_ipv4_id: null,
+      gateway_link_ipv6_id: null,
       ...machine,
     },
     domain: {
@@ -112,6 +176,10 @@ describe(machineJson, () => {
       view(),
       view({ interfaces: [], blockDevices: [], tags: [], statusMessage: '' }, { numa_nodes: [] }),
       view({ ownerName: 'alice' }, { owner_id: 3, swap_size: '2147483648', status: 10 }),
+      view(
+        { interfaces: [linked(1), iface(2, { is_boot: true, vlan, vlan_id: 5001 })] },
+        { gateway_link_ipv4_id: '41' },
+      ),
     ])
       expect(JSON.parse(machineJson(v))).toEqual(JSON.parse(JSON.stringify(renderMachine(v))));
   });
@@ -127,6 +195,30 @@ describe(machineJson, () => {
     expect(m.boot_disk.id).toBe(1);
     expect(m.physicalblockdevice_set.map((d) => d.id)).toEqual([1, 3]);
     expect(m.virtualblockdevice_set.map((d) => d.id)).toEqual([2]);
+  });
+
+  it('shows the links, addresses and default gateway of its interfaces', () => {
+    const m = JSON.parse(machineJson(view({ interfaces: [linked(1)] }, { gateway_link_ipv4_id: '41' }))) as {
+      ip_addresses: string[];
+      default_gateways: { ipv4: { gateway_ip: string | null; link_id: number | null } };
+      boot_interface: {
+        links: { id: number; mode: string; ip_address?: string; subnet?: { space: string } }[];
+      };
+      interface_set: { vlan: { name: string } | null; effective_mtu: number; params: unknown }[];
+    };
+    expect(m.ip_addresses).toEqual(['10.0.0.7']);
+    expect(m.default_gateways.ipv4).toEqual({ gateway_ip: '10.0.0.1', link_id: 41 });
+    expect(m.boot_interface.links).toMatchObject([
+      { id: 41, mode: 'auto', ip_address: '10.0.0.7', subnet: { space: 'undefined' } },
+      { id: 42, mode: 'link_up' },
+    ]);
+    expect(m.boot_interface.links[1]).not.toHaveProperty('ip_address');
+    expect(m.boot_interface.links[1]).not.toHaveProperty('subnet');
+    expect(m.interface_set[0]).toMatchObject({
+      vlan: { name: 'untagged' },
+      effective_mtu: 9000,
+      params: { mtu: 9000 },
+    });
   });
 
   it('answers null boot interface and disk for a machine with neither', () => {

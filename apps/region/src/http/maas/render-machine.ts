@@ -1,7 +1,9 @@
 import { statusFromValue, statusLabel, type NodeStatus } from '@ferrum/domain';
-import type { BlockDeviceView, InterfaceView, MachineView } from '../../services/machine-store.js';
+import type { BlockDeviceView, MachineView } from '../../services/machine-store.js';
 import { renderDomain, renderPool, renderZone, resourceUri } from './render.js';
 import { hardwareInfoKeys, unknownTestStatuses } from './render-node-fields.js';
+import { nodeIpAddresses, renderInterface } from './render-interface.js';
+import { defaultGateways } from './default-gateways.js';
 
 /**
  * Fields whose value is the same for every object of a kind (until later issues fill them in),
@@ -35,44 +37,6 @@ function withConstants<T extends object, C extends object>(variable: T, constant
 /** `JSON.stringify({ ...variable, ...constants.fields })`, for a non-empty `variable`. */
 function stringifyWith(variable: object, constants: ConstantFields<object>): string {
   return `${JSON.stringify(variable).slice(0, -1)},${constants.json}}`;
-}
-
-const interfaceConstants = constantFields({
-  // VLANs, subnets and links come with the networks issue.
-  vlan: null,
-  parents: [],
-  children: [],
-  links: [],
-  params: '',
-  discovered: null,
-  effective_mtu: 1500,
-  sriov_max_vf: 0,
-});
-
-/** An interface's fields that vary; `nodeUri` is its machine's `nodes/{system_id}/` URI. */
-function interfaceFields(view: MachineView, iface: InterfaceView, nodeUri: string) {
-  return {
-    system_id: view.machine.system_id,
-    id: iface.id,
-    name: iface.name,
-    type: iface.type,
-    mac_address: iface.mac_address,
-    tags: iface.tags,
-    enabled: iface.enabled,
-    vendor: iface.vendor,
-    product: iface.product,
-    firmware_version: iface.firmware_version,
-    link_connected: iface.link_connected,
-    interface_speed: iface.interface_speed,
-    link_speed: iface.link_speed,
-    numa_node: iface.numa_node,
-    resource_uri: `${nodeUri}interfaces/${String(iface.id)}/`,
-  };
-}
-
-/** MAAS's interface JSON; `nodeUri` is the machine's `nodes/{system_id}/` resource URI. */
-export function renderInterface(view: MachineView, iface: InterfaceView, nodeUri: string) {
-  return withConstants(interfaceFields(view, iface, nodeUri), interfaceConstants);
 }
 
 const blockDeviceConstants = constantFields({
@@ -116,7 +80,6 @@ const machineConstants = constantFields({
   cache_sets: [],
   bcaches: [],
   address_ttl: null,
-  ip_addresses: [],
   disable_ipv4: false,
   constraints_by_type: {},
   volume_groups: [],
@@ -127,10 +90,6 @@ const machineConstants = constantFields({
   node_type_name: 'Machine',
   special_filesystems: [],
   parent: null,
-  default_gateways: {
-    ipv4: { gateway_ip: null, link_id: null },
-    ipv6: { gateway_ip: null, link_id: null },
-  },
   current_commissioning_result_id: null,
   current_testing_result_id: null,
   current_installation_result_id: null,
@@ -194,6 +153,8 @@ function machineScalars(view: MachineView) {
     ),
     workload_annotations: m.workload_annotations,
     is_dpu: m.is_dpu,
+    ip_addresses: nodeIpAddresses(view.interfaces),
+    default_gateways: defaultGateways(view),
     resource_uri: resourceUri('machines', m.system_id),
   };
 }
@@ -221,7 +182,7 @@ export function renderMachine(view: MachineView) {
   const nodeUri = resourceUri('nodes', view.machine.system_id);
   const sets = machineSets(
     view,
-    view.interfaces.map((i) => renderInterface(view, i, nodeUri)),
+    view.interfaces.map((i) => renderInterface(view.machine.system_id, i)),
     view.blockDevices.map((d) => renderBlockDevice(view, d, nodeUri)),
   );
   return Object.assign(withConstants(machineScalars(view), machineConstants), sets);
@@ -235,7 +196,7 @@ export function machineJson(view: MachineView): string {
   const nodeUri = resourceUri('nodes', view.machine.system_id);
   const sets = machineSets(
     view,
-    view.interfaces.map((i) => stringifyWith(interfaceFields(view, i, nodeUri), interfaceConstants)),
+    view.interfaces.map((i) => JSON.stringify(renderInterface(view.machine.system_id, i))),
     view.blockDevices.map((d) => stringifyWith(blockDeviceFields(view, d, nodeUri), blockDeviceConstants)),
   );
   const list = (items: readonly string[]) => `[${items.join(',')}]`;

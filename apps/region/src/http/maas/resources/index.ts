@@ -15,6 +15,13 @@ import { poolsHandlers, zonesHandlers } from './zones.js';
 import { fabricsHandlers } from './fabrics.js';
 import { vlansHandlers } from './vlans.js';
 import { spacesHandlers } from './spaces.js';
+import { ipAddressesHandlers } from './ipaddresses.js';
+import { subnetsHandlers } from './subnets.js';
+import { ipRangesHandlers } from './ipranges.js';
+import { staticRoutesHandlers } from './static-routes.js';
+import { reservedIpsHandlers } from './reservedips.js';
+import { devicesHandlers } from './devices.js';
+import { interfacesHandlers } from './interfaces.js';
 
 /** Every MAAS API 2.0 handler: the one registry that routes requests and generates describe/. */
 export function allMaasHandlers(ferrumVersion: string): HandlerDef[] {
@@ -35,6 +42,13 @@ export function allMaasHandlers(ferrumVersion: string): HandlerDef[] {
     ...fabricsHandlers,
     ...vlansHandlers,
     ...spacesHandlers,
+    ...ipAddressesHandlers,
+    ...subnetsHandlers,
+    ...ipRangesHandlers,
+    ...staticRoutesHandlers,
+    ...reservedIpsHandlers,
+    ...devicesHandlers,
+    ...interfacesHandlers,
     ...compatHandlers,
   ];
 }

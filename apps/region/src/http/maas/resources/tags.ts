@@ -1,5 +1,6 @@
 import { crud, currentUser, operation, type HandlerDef } from '../handler.js';
 import { renderMachine } from '../render-machine.js';
+import { renderDevice } from '../render-device.js';
 import { renderTag } from '../render.js';
 import type { FormParams } from '../form-params.js';
 import type { TagInput } from '../../../services/tag-service.js';
@@ -78,6 +79,18 @@ export const tagsHandlers: HandlerDef[] = [
             return views.map(renderMachine);
           },
         ),
+      ),
+      operation(
+        'devices',
+        'GET',
+        'user',
+        'Get a list of devices that have this tag.\n\n:param name: A tag name.\n:type name: String',
+        async (ctx) => {
+          await ctx.services.tags.get(ctx.params['name'] ?? '');
+          return (await ctx.services.devices.tagged(currentUser(ctx), ctx.params['name'] ?? '')).map(
+            renderDevice,
+          );
+        },
       ),
       crud(
         'delete',
