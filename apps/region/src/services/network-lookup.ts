@@ -16,16 +16,31 @@ function notFound(label: string): AppError {
   return new AppError('not_found', `No ${label} matches the given query.`);
 }
 
-/** A fabric by id or name. */
-export async function findFabric(db: Kysely<Database>, key: string): Promise<FabricRow> {
+/**
+ * A row of `table` by id or name; an id wins over a row named like one (a fabric named "1"
+ * does not hide fabric 1).
+ */
+function findByIdOrName(
+  db: Kysely<Database>,
+  table: 'fabrics',
+  key: string,
+  label: string,
+): Promise<FabricRow>;
+function findByIdOrName(db: Kysely<Database>, table: 'spaces', key: string, label: string): Promise<SpaceRow>;
+async function findByIdOrName(
+  db: Kysely<Database>,
+  table: 'fabrics' | 'spaces',
+  key: string,
+  label: string,
+): Promise<FabricRow | SpaceRow> {
   const id = parseNetworkId(key);
   const row = await db
-    .selectFrom('fabrics')
+    // The two tables share id and name; Kysely types one of them for the query.
+    .selectFrom(table as 'spaces')
     .selectAll()
     .where((eb) =>
       id !== undefined ? eb.or([eb('id', '=', id), eb('name', '=', key)]) : eb('name', '=', key),
     )
-    // An id wins over a fabric named like one.
     .orderBy((eb) =>
       eb
         .case()
@@ -35,8 +50,13 @@ export async function findFabric(db: Kysely<Database>, key: string): Promise<Fab
         .end(),
     )
     .executeTakeFirst();
-  if (!row) throw notFound('Fabric');
+  if (!row) throw notFound(label);
   return row;
+}
+
+/** A fabric by id or name. */
+export function findFabric(db: Kysely<Database>, key: string): Promise<FabricRow> {
+  return findByIdOrName(db, 'fabrics', key, 'Fabric');
 }
 
 /** A VLAN by its id (`vlans/{id}/`). */
@@ -72,25 +92,8 @@ export async function findVlanOnFabric(
 }
 
 /** A space by id or name. */
-export async function findSpace(db: Kysely<Database>, key: string): Promise<SpaceRow> {
-  const id = parseNetworkId(key);
-  const row = await db
-    .selectFrom('spaces')
-    .selectAll()
-    .where((eb) =>
-      id !== undefined ? eb.or([eb('id', '=', id), eb('name', '=', key)]) : eb('name', '=', key),
-    )
-    .orderBy((eb) =>
-      eb
-        .case()
-        .when('id', '=', id ?? -1)
-        .then(0)
-        .else(1)
-        .end(),
-    )
-    .executeTakeFirst();
-  if (!row) throw notFound('Space');
-  return row;
+export function findSpace(db: Kysely<Database>, key: string): Promise<SpaceRow> {
+  return findByIdOrName(db, 'spaces', key, 'Space');
 }
 
 /**
