@@ -10,6 +10,10 @@ export const errorCodes = [
   'unavailable',
   'power_auth_failed',
   'power_unreachable',
+  'power_settings_invalid',
+  'power_tool_missing',
+  'power_bmc_busy',
+  'power_failed',
   'rack_unavailable',
   'internal',
 ] as const;

@@ -6,6 +6,8 @@ export const PROTOCOL_VERSION = 1;
 
 export { RPC_PATH } from './rpc-path.js';
 export type * from './power-driver.js';
+export * from './power-parameters.js';
+export * from './power-types.js';
 export * from './rpc/json-rpc.js';
 export * from './rpc/handshake.js';
 export * from './rpc/rpc-method.js';

@@ -57,10 +57,16 @@ export interface PowerContext {
   readonly signal: AbortSignal;
   /** The machine being switched, for messages. */
   readonly systemId?: string;
+  /** `off` only: `soft` asks the OS to shut down (ACPI), `hard` cuts power. Default: the driver's own setting. */
+  readonly stopMode?: 'soft' | 'hard';
 }
 
-/** A way of switching machines on and off and asking their state. */
-export interface PowerDriver {
+/**
+ * A power type as both ends know it without running it: its settings (MAAS's
+ * `power_parameters` names), the programs it needs, and how to find its BMC's address. The
+ * region validates parameters with it; the rack's driver adds the actions.
+ */
+export interface PowerTypeDeclaration {
   /** The power type, as MAAS names it (`manual`, `ipmi`, `redfish`, …). */
   readonly name: string;
   /** Shown to users, e.g. `IPMI`. */
@@ -68,7 +74,27 @@ export interface PowerDriver {
   readonly settings: readonly PowerSetting[];
   /** Programs the driver runs (found on PATH), e.g. `ipmitool`; reported when missing. */
   readonly requiredTools: readonly string[];
+  /** Whether its state can be asked (MAAS's `queryable`; false for manual and wakeonlan). */
+  readonly queryable: boolean;
+  /**
+   * The setting holding the BMC's address (an IP, a host name, `host:port`, or a URL), which
+   * routes power work to a rack that reaches it; absent when the type has no BMC (manual).
+   */
+  readonly addressSetting?: string;
+}
+
+/**
+ * A way of switching machines on and off and asking their state. Drivers do one thing per
+ * call and throw `AppError` with a `power_*` code (auth, unreachable, settings, tool missing,
+ * BMC busy, failed) naming what went wrong; retries, the PXE-then-on sequence, confirmation of
+ * the new state, timeouts and concurrency limits live once, outside the drivers.
+ */
+export interface PowerDriver extends PowerTypeDeclaration {
   on(params: PowerParameters, ctx: PowerContext): Promise<void>;
   off(params: PowerParameters, ctx: PowerContext): Promise<void>;
   query(params: PowerParameters, ctx: PowerContext): Promise<PowerState>;
+  /** A hard reset of a machine that is on; when absent, the caller does off then on. */
+  cycle?(params: PowerParameters, ctx: PowerContext): Promise<void>;
+  /** Makes the next boot, once, a network boot (EFI or legacy as the parameters say). */
+  setNextBootPxe?(params: PowerParameters, ctx: PowerContext): Promise<void>;
 }

@@ -32,6 +32,7 @@ const fakeIpmi: PowerDriver = {
     },
   ],
   requiredTools: ['ipmipower', 'no-such-tool-ferrum', 'ipmipower'],
+  queryable: true,
   on: () => Promise.resolve(),
   off: () => Promise.resolve(),
   query: () => Promise.resolve('on'),

@@ -6,9 +6,6 @@ export { toolOnPath } from './tool-on-path.js';
 export type PowerTypesResult = ResultOf<typeof powerDescribeTypes>;
 type PowerField = PowerTypesResult['powerTypes'][number]['fields'][number];
 
-// Power types whose state can never be asked (MAAS: `queryable = False` on the manual driver).
-const NOT_QUERYABLE = new Set(['manual']);
-
 /**
  * The drivers as `power.describeTypes` lists them, in the order given: their settings in the
  * RPC's field shape, and the programs each needs that `hasTool` does not find.
@@ -33,7 +30,7 @@ export async function describePowerTypes(
         description: driver.description,
         fields: driver.settings.map(toField),
         missingPackages: tools.filter((_, i) => present[i] !== true),
-        queryable: !NOT_QUERYABLE.has(driver.name),
+        queryable: driver.queryable,
       };
     }),
   );

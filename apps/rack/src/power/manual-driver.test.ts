@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { manualDriver } from './manual-driver.js';
+import { runPowerDriverContract } from './power-driver-contract.js';
+
+runPowerDriverContract('manual', () => ({ driver: manualDriver, parameters: {} }));
 
 describe('manualDriver', () => {
   it('is MAAS’s manual power type', () => {

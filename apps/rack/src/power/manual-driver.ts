@@ -1,14 +1,11 @@
-import type { PowerContext, PowerDriver, PowerState } from '@ferrum/protocol';
+import { manualPowerType, type PowerContext, type PowerDriver, type PowerState } from '@ferrum/protocol';
 
 /**
  * MAAS's `manual` power type: the operator switches the machine by hand, so on and off do
  * nothing and succeed, and the state is never known. (MAAS marks it `queryable: false`.)
  */
 export const manualDriver: PowerDriver = {
-  name: 'manual',
-  description: 'Manual',
-  settings: [],
-  requiredTools: [],
+  ...manualPowerType,
   on: (_params, ctx) => settle(ctx, undefined),
   off: (_params, ctx) => settle(ctx, undefined),
   query: (_params, ctx) => settle<PowerState>(ctx, 'unknown'),

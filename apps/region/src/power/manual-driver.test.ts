@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { manualDriver } from './manual-driver.js';
-import { runPowerDriverContract } from './power-driver-contract.js';
-
-runPowerDriverContract('manual', () => ({ driver: manualDriver, parameters: {} }));
 
 describe('manualDriver', () => {
   it('never knows the power state: the operator switches the machine by hand', async () => {

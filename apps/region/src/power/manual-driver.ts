@@ -9,6 +9,7 @@ export const manualDriver: PowerDriver = {
   description: 'Manual',
   settings: [],
   requiredTools: [],
+  queryable: false,
   on: (_params, ctx) => settle(ctx, undefined),
   off: (_params, ctx) => settle(ctx, undefined),
   query: (_params, ctx) => settle<PowerState>(ctx, 'unknown'),

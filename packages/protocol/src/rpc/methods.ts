@@ -247,6 +247,70 @@ export const powerDescribeTypes = rpcMethod({
   errors: [],
 });
 
+const powerState = Type.Union([
+  Type.Literal('on'),
+  Type.Literal('off'),
+  Type.Literal('unknown'),
+  Type.Literal('error'),
+]);
+
+/** The machine and BMC a power call is about; parameters as the region stored them (secrets opened). */
+const powerTarget = {
+  systemId: Type.String({ pattern: '^[a-z0-9]{6,}$' }),
+  powerType: Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }),
+  parameters: Type.Record(
+    Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }),
+    Type.String({ maxLength: 4096, pattern: noNul }),
+    {
+      maxProperties: 64,
+    },
+  ),
+};
+
+/** Errors a power call answers with: what the BMC or the driver's tool said, classified. */
+const powerErrors = [
+  'validation_failed',
+  'power_auth_failed',
+  'power_unreachable',
+  'power_settings_invalid',
+  'power_tool_missing',
+  'power_bmc_busy',
+  'power_failed',
+] as const;
+
+export const powerChange = rpcMethod({
+  name: 'power.change',
+  answeredBy: 'rack',
+  since: 1,
+  doc:
+    'Switches a machine through its BMC and answers the state then confirmed (`unknown` when the type cannot be ' +
+    'asked). `on` with `pxe` first sets a one-time network boot where the driver can, and `cycleIfOn` resets a ' +
+    'machine that is already on (MAAS: power on, or cycle when on, for commissioning, deployment, testing and ' +
+    'rescue). `off` takes an optional `stopMode` (soft: ACPI shutdown).',
+  params: Type.Object(
+    {
+      ...powerTarget,
+      action: Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('cycle')]),
+      pxe: Type.Boolean(),
+      cycleIfOn: Type.Boolean(),
+      stopMode: Type.Optional(Type.Union([Type.Literal('soft'), Type.Literal('hard')])),
+    },
+    strict,
+  ),
+  result: Type.Object({ state: powerState }, strict),
+  errors: [...powerErrors],
+});
+
+export const powerQuery = rpcMethod({
+  name: 'power.query',
+  answeredBy: 'rack',
+  since: 1,
+  doc: "Asks a machine's BMC its power state (MAAS's `PowerQuery`).",
+  params: Type.Object(powerTarget, strict),
+  result: Type.Object({ state: powerState }, strict),
+  errors: [...powerErrors],
+});
+
 /** Every region⇄rack method, for both ends. */
 export const rpcMethods = new MethodTable([
   handshakeHello,
@@ -259,4 +323,6 @@ export const rpcMethods = new MethodTable([
   archList,
   imagesList,
   powerDescribeTypes,
+  powerChange,
+  powerQuery,
 ]);

@@ -14,6 +14,10 @@ export const maasStatusByCode = {
   unavailable: 503,
   power_auth_failed: 503,
   power_unreachable: 503,
+  power_settings_invalid: 503,
+  power_tool_missing: 503,
+  power_bmc_busy: 503,
+  power_failed: 503,
   rack_unavailable: 503,
   internal: 500,
 } as const satisfies Record<ErrorCode, number>;
@@ -23,6 +27,8 @@ const defaultRetryAfter: Partial<Record<ErrorCode, number>> = {
   unavailable: 10,
   rack_unavailable: 10,
   power_unreachable: 10,
+  power_bmc_busy: 10,
+  power_failed: 10,
 };
 
 /**
