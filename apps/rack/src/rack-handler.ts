@@ -10,6 +10,8 @@ import {
   type osReleaseTitle,
   type osValidateLicenseKey,
   type powerDescribeTypes,
+  type powerChange,
+  type powerQuery,
 } from '@ferrum/protocol';
 
 /** What the rack answers the region from: its OS registry, image cache and power drivers. */
@@ -20,11 +22,17 @@ export interface RackKnowledge {
   architectures(): Promise<string[]>;
   images(): Promise<ResultOf<typeof imagesList>['images']>;
   powerTypes(): Promise<ResultOf<typeof powerDescribeTypes>>;
+  /** Switches a machine through its BMC (the power runner). */
+  powerChange(
+    params: ParamsOf<typeof powerChange>,
+    signal: AbortSignal,
+  ): Promise<ResultOf<typeof powerChange>>;
+  powerQuery(params: ParamsOf<typeof powerQuery>, signal: AbortSignal): Promise<ResultOf<typeof powerQuery>>;
 }
 
 /** The rack's end of the methods the region calls; params arrive checked against their schemas. */
 export function rackHandler(knowledge: RackKnowledge): RpcHandler {
-  return async (method, params) => {
+  return async (method, params, signal) => {
     switch (method.name) {
       case 'os.list':
         return knowledge.osList();
@@ -42,6 +50,10 @@ export function rackHandler(knowledge: RackKnowledge): RpcHandler {
         return { images: await knowledge.images() };
       case 'power.describeTypes':
         return knowledge.powerTypes();
+      case 'power.change':
+        return knowledge.powerChange(params as ParamsOf<typeof powerChange>, signal);
+      case 'power.query':
+        return knowledge.powerQuery(params as ParamsOf<typeof powerQuery>, signal);
       default:
         throw new RpcError(rpcErrorCodes.methodNotFound, `${method.name} is not served by this rack.`);
     }

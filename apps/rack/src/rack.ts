@@ -11,6 +11,7 @@ import { RegionLink, type ServiceReport } from './region-link.js';
 import { hostInterfaces } from './host-interfaces.js';
 import { rackHandler, type RackKnowledge } from './rack-handler.js';
 import { builtInKnowledge } from './built-in-knowledge.js';
+import { powerDrivers } from './power/power-drivers.js';
 
 /** Tunables of the link to the region (tests shorten them). */
 export interface RackTimings {
@@ -162,7 +163,13 @@ function services(): ServiceReport[] {
     { name: 'dhcpd6', status: 'off', info: 'DHCPv6 is not managed by this rack yet.' },
     { name: 'tftp', status: 'off', info: 'TFTP boot is not served by this rack yet.' },
     { name: 'http', status: 'off', info: 'HTTP boot is not served by this rack yet.' },
-    { name: 'power', status: 'running', info: 'Power drivers: manual.' },
+    {
+      name: 'power',
+      status: 'running',
+      info: `Power drivers: ${powerDrivers()
+        .map((d) => d.name)
+        .join(', ')}.`,
+    },
   ];
 }
 
@@ -187,7 +194,7 @@ export async function startRack(input: {
       rack: `This rack is not registered (no rack.json in ${input.config.dataDir}): run ferrum rack register --url URL --secret SECRET first.`,
     });
   const ca = await readCa(input.config);
-  const knowledge = input.knowledge ?? builtInKnowledge(imageDirOf(input.config));
+  const knowledge = input.knowledge ?? builtInKnowledge(imageDirOf(input.config), input.logger);
   const logger = input.logger.child({ rackId: identity.systemId });
   const link = new RegionLink({
     urls: input.urls ? rpcUrls(input.urls) : identity.urls,

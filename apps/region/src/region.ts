@@ -21,7 +21,7 @@ import { loadOrCreateSecretKey, SecretBox } from './services/secret-box.js';
 import { TimeoutMonitor } from './jobs/timeout-monitor.js';
 import { NetworkChangePruner } from './jobs/network-change-pruner.js';
 import { JobQueue } from './jobs/job-queue.js';
-import { POWER_QUEUE, type PowerJob } from './services/power-service.js';
+import { POWER_ATTEMPTS, POWER_QUEUE, type PowerJob } from './services/power-service.js';
 import { createServices, type Services } from './services/services.js';
 
 export interface RunningRegion {
@@ -72,7 +72,12 @@ export async function openRegionContext(
     if (options.jobs) {
       jobs = new JobQueue({ pool: database.pool, logger });
       await jobs.start();
-      await jobs.defineQueue(POWER_QUEUE, { retryLimit: 3, expireInSeconds: 120 });
+      await jobs.defineQueue(POWER_QUEUE, {
+        retryLimit: POWER_ATTEMPTS - 1,
+        retryDelaySeconds: 5,
+        retryBackoff: true,
+        expireInSeconds: 300,
+      });
     }
     services = createServices({
       db: database.db,
@@ -80,9 +85,13 @@ export async function openRegionContext(
       ...(jobs ? { powerQueue: jobs } : {}),
       ...(options.rackCaller ? { rackCaller: options.rackCaller } : {}),
     });
-    await jobs?.work<PowerJob>(POWER_QUEUE, (job) => services.power.run(job.systemId, job.work), {
-      concurrency: 8,
-    });
+    // Power work waits on racks, not on this process: many run at once (the racks bound their own).
+    await jobs?.work<PowerJob>(
+      POWER_QUEUE,
+      (job, context) =>
+        services.power.run(job.systemId, job.work, { number: context.retryCount + 1, of: POWER_ATTEMPTS }),
+      { concurrency: 32 },
+    );
   } catch (error) {
     await jobs?.stop();
     await database.close();

@@ -28,6 +28,8 @@ export interface LoggerSettings {
   readonly name?: string;
   /** File descriptor to write to: 1 (stdout, servers) or 2 (stderr, commands whose stdout is data). */
   readonly fd?: 1 | 2;
+  /** A stream to write JSON lines to instead (tests read what was logged). */
+  readonly destination?: NodeJS.WritableStream;
 }
 
 export function createLogger(settings: LoggerSettings): Logger {
@@ -50,5 +52,6 @@ export function createLogger(settings: LoggerSettings): Logger {
       },
     });
   }
+  if (settings.destination) return pino(options, settings.destination);
   return pino(options, pino.destination({ fd: settings.fd ?? 1, sync: true }));
 }

@@ -14,6 +14,7 @@ import type { Database, MachineRow, UserRow } from '../db/schema.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import type { EventService } from './event-service.js';
 import type { NodeAddresses } from './node-addresses.js';
+import type { PowerTypeRegistry } from '../power/power-type-registry.js';
 import {
   loadFewMachineViews,
   loadMachineView,
@@ -37,6 +38,8 @@ export interface MachineInput {
   readonly macAddresses?: readonly string[] | undefined;
   readonly powerType?: string | undefined;
   readonly powerParameters?: Readonly<Record<string, string>> | undefined;
+  /** MAAS's `power_parameters_skip_check`: store the parameters without checking them. */
+  readonly powerParametersSkipCheck?: boolean | undefined;
   readonly zone?: string | undefined;
   readonly pool?: string | undefined;
   readonly cpuCount?: number | undefined;
@@ -67,6 +70,8 @@ export interface MachineServiceDeps {
   readonly sealSecrets: (secrets: Readonly<Record<string, string>>) => string | null;
   /** Decrypts what sealSecrets stored. */
   readonly openSecrets: (sealed: string) => Record<string, string>;
+  /** The power types parameters are checked against. */
+  readonly powerTypes: PowerTypeRegistry;
   readonly random?: () => number;
   /** node_timeout in minutes: the deadline of a machine created straight into Commissioning. */
   readonly nodeTimeoutMinutes: () => Promise<number>;
@@ -205,7 +210,7 @@ export class MachineService {
       const domainId = await this.domainId(trx, input.domain);
       const zoneId = await this.namedId(trx, 'zones', input.zone ?? 'default', 'zone');
       const poolId = await this.namedId(trx, 'resource_pools', input.pool ?? 'default', 'pool');
-      const { plain, secrets } = splitPowerParameters(input.powerParameters ?? {});
+      const { plain, secrets } = this.checkedPower(input.powerType ?? '', input.powerParameters ?? {}, input);
       let machine: MachineRow | undefined;
       for (let attempt = 0; !machine; attempt++) {
         const hostname = input.hostname ? hostPart(input.hostname) : generateHostname(this.random);
@@ -316,8 +321,11 @@ export class MachineService {
       if (input.memory !== undefined) changes['memory'] = input.memory;
       if (input.swapSize !== undefined) changes['swap_size'] = input.swapSize;
       if (input.powerType !== undefined) changes['power_type'] = input.powerType;
-      if (input.powerParameters !== undefined) {
-        const { plain, secrets } = splitPowerParameters(input.powerParameters);
+      if (input.powerParameters !== undefined || input.powerType !== undefined) {
+        // Given parameters join those stored, unless the power type changes (then they start afresh).
+        const type = input.powerType ?? row.power_type;
+        const base = type === row.power_type ? this.powerParameters(row) : {};
+        const { plain, secrets } = this.checkedPower(type, { ...base, ...input.powerParameters }, input);
         changes['power_parameters'] = JSON.stringify(plain);
         changes['power_secrets'] = this.deps.sealSecrets(secrets);
       }
@@ -500,6 +508,26 @@ export class MachineService {
   }
 
   /** Plain and secret power parameters together, for administrators only. */
+  /**
+   * A machine's power parameters checked against its power type (400 with field errors), split
+   * into those stored in clear and the secrets (sealed). No power type, or MAAS's skip_check:
+   * stored as given, the secrets found by name.
+   */
+  private checkedPower(
+    type: string,
+    params: Readonly<Record<string, string>>,
+    input: MachineInput,
+  ): { plain: Record<string, string>; secrets: Record<string, string> } {
+    if (type === '') return splitPowerParameters(params);
+    if (input.powerParametersSkipCheck) {
+      if (!this.deps.powerTypes.has(type)) this.deps.powerTypes.validateParameters(type, {});
+      const split = this.deps.powerTypes.splitSecrets(type, params);
+      const byName = splitPowerParameters(split.plain);
+      return { plain: byName.plain, secrets: { ...byName.secrets, ...split.secrets } };
+    }
+    return this.deps.powerTypes.splitSecrets(type, this.deps.powerTypes.validateParameters(type, params));
+  }
+
   powerParameters(row: MachineRow): Record<string, string> {
     return {
       ...row.power_parameters,
@@ -661,7 +689,7 @@ function hostPart(hostname: string): string {
   return hostname.split('.')[0] ?? hostname;
 }
 
-/** Parameters whose names say they are secret (MAAS power drivers flag password-like fields). */
+/** Parameters whose names say they are secret (for a machine without a power type, or unchecked) (MAAS power drivers flag password-like fields). */
 const secretParameter = /pass|secret|key|token|community/i;
 
 export function splitPowerParameters(params: Readonly<Record<string, string>>): {

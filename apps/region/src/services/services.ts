@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { AppError } from '@ferrum/domain';
 import type { Database } from '../db/schema.js';
 import { ConfigService } from './config-service.js';
 import { DatabaseStatusService } from './database-status-service.js';
@@ -19,8 +20,7 @@ import { RegionControllerService } from './region-controller-service.js';
 import { OsService } from './os-service.js';
 import { LicenseKeyService } from './license-key-service.js';
 import { noRacks, type RackCaller } from './rack-caller.js';
-import { manualDriver } from '../power/manual-driver.js';
-import { PowerDriverRegistry } from '../power/power-driver-registry.js';
+import { PowerTypeRegistry } from '../power/power-type-registry.js';
 import { NetworkChanges } from './network-changes.js';
 import { FabricService } from './fabric-service.js';
 import { VlanService } from './vlan-service.js';
@@ -118,8 +118,10 @@ export function createServices({
     elsewhere: () => racks.offersElsewhere(rackCaller.regionId),
   });
   const nodeTimeoutMinutes = async (trx?: Kysely<Database>) => Number(await config.get('node_timeout', trx));
+  const powerTypes = new PowerTypeRegistry();
   const machines = new MachineService({
     db,
+    powerTypes,
     events,
     addresses: nodeAddresses,
     nodeTimeoutMinutes,
@@ -127,16 +129,25 @@ export function createServices({
       Object.keys(values).length === 0 ? null : secrets.encrypt(JSON.stringify(values)),
     openSecrets: (sealed) => JSON.parse(secrets.decrypt(sealed)) as Record<string, string>,
   });
-  // Only the manual driver until the power issue; the rack will serve the same interface.
-  const drivers = new PowerDriverRegistry([manualDriver]);
-  // The lifecycle queues power work; the power service reports back when a status waits for it.
+  // The lifecycle queues power work; a rack that reaches the BMC does it, and the power
+  // service reports back when a status waits for it.
   const power: PowerService = new PowerService({
     db,
     queue: powerQueue,
-    driver: (type) => (drivers.has(type) ? drivers.get(type) : undefined),
+    events,
+    types: powerTypes,
+    racks: rackCaller,
     parameters: (row) => machines.powerParameters(row),
     confirmed: async (systemId) => {
       await lifecycle.complete(systemId, 'succeeded');
+    },
+    failed: async (systemId, description) => {
+      try {
+        await lifecycle.complete(systemId, 'failed', description);
+      } catch (error) {
+        // The machine moved on meanwhile (aborted, released): nothing waits for this work now.
+        if (!(error instanceof AppError && error.code === 'invalid_transition')) throw error;
+      }
     },
   });
   const lifecycle: MachineLifecycle = new MachineLifecycle({

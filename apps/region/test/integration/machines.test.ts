@@ -169,7 +169,7 @@ describe('machines/ create and enlist', () => {
 
   it('keeps secret power parameters encrypted at rest and shows them to admins only', async () => {
     const machine = await createMachine({
-      power_type: 'manual',
+      power_type: 'ipmi',
       power_parameters_power_address: '10.0.0.9',
       power_parameters_power_pass: 's3cret-pw',
     });
@@ -181,11 +181,92 @@ describe('machines/ create and enlist', () => {
     const asAdmin = await region.request('GET', `${machines}${machine.system_id}/?op=power_parameters`, {
       key: region.adminKey,
     });
-    expect(asAdmin.json()).toEqual({ power_address: '10.0.0.9', power_pass: 's3cret-pw' });
+    expect(asAdmin.json()).toMatchObject({ power_address: '10.0.0.9', power_pass: 's3cret-pw' });
     const asUser = await region.request('GET', `${machines}${machine.system_id}/?op=power_parameters`, {
       key: region.userKey,
     });
     expect(asUser.statusCode).toBe(403);
+  });
+});
+
+describe('machines/ power parameters', () => {
+  const post = (form: Record<string, string>) =>
+    region.request('POST', machines, {
+      key: region.adminKey,
+      form: { architecture: 'amd64', mac_addresses: nextMac(), commission: 'false', ...form },
+    });
+
+  it('refuses an unknown power type, listing the known ones', async () => {
+    const answer = await post({ power_type: 'telepathy' });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toEqual({
+      power_type: [expect.stringMatching(/"telepathy" is not one of the available choices: .*ipmi.*redfish/)],
+    });
+  });
+
+  it('names every bad parameter of the power type at once', async () => {
+    const answer = await post({
+      power_type: 'ipmi',
+      power_parameters_power_driver: 'SERIAL',
+      power_parameters_power_port: '623',
+    });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json()).toEqual({
+      power_parameters_power_address: ['This field is required.'],
+      power_parameters_power_driver: [
+        'Select a valid choice. "SERIAL" is not one of the available choices: LAN, LAN_2_0.',
+      ],
+      power_parameters_power_port: ["Unknown parameter for power type 'ipmi'."],
+    });
+  });
+
+  it('fills in the defaults of the power type', async () => {
+    const created = await post({ power_type: 'ipmi', power_parameters_power_address: '10.0.0.7' });
+    expect(created.statusCode, created.body).toBe(200);
+    const id = created.json<{ system_id: string }>().system_id;
+    const params = await region.request('GET', `${machines}${id}/?op=power_parameters`, {
+      key: region.adminKey,
+    });
+    expect(params.json()).toMatchObject({
+      power_address: '10.0.0.7',
+      power_driver: 'LAN_2_0',
+      cipher_suite_id: '3',
+      privilege_level: 'OPERATOR',
+    });
+  });
+
+  it('stores unchecked parameters with power_parameters_skip_check, secrets still sealed', async () => {
+    const created = await post({
+      power_type: 'ipmi',
+      power_parameters_skip_check: 'true',
+      power_parameters_custom_thing: 'x',
+      power_parameters_power_pass: 'pw-unchecked',
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    const id = created.json<{ system_id: string }>().system_id;
+    const row = await sql<{ power_parameters: unknown }>`
+      SELECT power_parameters FROM machines WHERE system_id = ${id}`.execute(region.database.db);
+    expect(row.rows[0]?.power_parameters).toEqual({ custom_thing: 'x' });
+  });
+
+  it('checks parameters merged with those stored on update', async () => {
+    const created = await post({ power_type: 'ipmi', power_parameters_power_address: '10.0.0.8' });
+    const id = created.json<{ system_id: string }>().system_id;
+    const bad = await region.request('PUT', `${machines}${id}/`, {
+      key: region.adminKey,
+      form: { power_parameters_privilege_level: 'ROOT' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(Object.keys(bad.json<object>())).toEqual(['power_parameters_privilege_level']);
+    const good = await region.request('PUT', `${machines}${id}/`, {
+      key: region.adminKey,
+      form: { power_parameters_privilege_level: 'ADMIN' },
+    });
+    expect(good.statusCode, good.body).toBe(200);
+    const params = await region.request('GET', `${machines}${id}/?op=power_parameters`, {
+      key: region.adminKey,
+    });
+    expect(params.json()).toMatchObject({ power_address: '10.0.0.8', privilege_level: 'ADMIN' });
   });
 });
 

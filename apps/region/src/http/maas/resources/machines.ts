@@ -99,6 +99,7 @@ function machineInput(form: FormParams): MachineInput {
     macAddresses: form.has('mac_addresses') ? form.getAll('mac_addresses') : undefined,
     powerType: form.get('power_type'),
     powerParameters: powerParameters(form),
+    powerParametersSkipCheck: form.bool('power_parameters_skip_check', false),
     zone: form.get('zone'),
     pool: form.get('pool'),
     cpuCount: intField(form, 'cpu_count'),

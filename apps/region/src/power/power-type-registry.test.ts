@@ -1,49 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@ferrum/domain';
-import type { PowerDriver, PowerState } from '@ferrum/protocol';
-import { manualDriver } from './manual-driver.js';
-import { PowerDriverRegistry } from './power-driver-registry.js';
+import { manualPowerType, powerTypeDeclarations, type PowerTypeDeclaration } from '@ferrum/protocol';
+import { PowerTypeRegistry } from './power-type-registry.js';
 
-/** An IPMI-shaped driver with every kind of setting, switching an in-memory machine. */
-function fakeIpmi(): PowerDriver {
-  let state: PowerState = 'off';
-  // Async so that an aborted signal rejects the promise rather than throwing at the call.
-  const act = async (signal: AbortSignal, next: PowerState) => {
-    await Promise.resolve();
-    signal.throwIfAborted();
-    state = next;
-  };
-  return {
-    name: 'fake_ipmi',
-    description: 'Fake IPMI',
-    requiredTools: ['ipmitool'],
-    queryable: true,
-    settings: [
-      {
-        name: 'power_driver',
-        label: 'Power driver',
-        kind: 'choice',
-        required: true,
-        secret: false,
-        default: 'LAN_2_0',
-        choices: [
-          { value: 'LAN', label: 'LAN [IPMI 1.5]' },
-          { value: 'LAN_2_0', label: 'LAN_2_0 [IPMI 2.0]' },
-        ],
-      },
-      { name: 'power_address', label: 'IP address', kind: 'string', required: true, secret: false },
-      { name: 'power_user', label: 'Power user', kind: 'string', required: false, secret: false },
-      { name: 'power_pass', label: 'Power password', kind: 'password', required: false, secret: true },
-    ],
-    on: (_p, { signal }) => act(signal, 'on'),
-    off: (_p, { signal }) => act(signal, 'off'),
-    query: async (_p, { signal }) => {
-      await Promise.resolve();
-      signal.throwIfAborted();
-      return state;
+/** An IPMI-shaped power type with every kind of setting. */
+const fakeIpmi: PowerTypeDeclaration = {
+  name: 'fake_ipmi',
+  description: 'Fake IPMI',
+  requiredTools: ['ipmitool'],
+  queryable: true,
+  addressSetting: 'power_address',
+  settings: [
+    {
+      name: 'power_driver',
+      label: 'Power driver',
+      kind: 'choice',
+      required: true,
+      secret: false,
+      default: 'LAN_2_0',
+      choices: [
+        { value: 'LAN', label: 'LAN [IPMI 1.5]' },
+        { value: 'LAN_2_0', label: 'LAN_2_0 [IPMI 2.0]' },
+      ],
     },
-  };
-}
+    { name: 'power_address', label: 'IP address', kind: 'string', required: true, secret: false },
+    { name: 'power_user', label: 'Power user', kind: 'string', required: false, secret: false },
+    { name: 'power_pass', label: 'Power password', kind: 'password', required: false, secret: true },
+  ],
+};
 
 function fieldsOf(run: () => unknown): Readonly<Record<string, readonly string[]>> {
   try {
@@ -55,19 +39,32 @@ function fieldsOf(run: () => unknown): Readonly<Record<string, readonly string[]
   throw new Error('expected a validation error');
 }
 
-describe(PowerDriverRegistry, () => {
-  const registry = new PowerDriverRegistry([manualDriver, fakeIpmi()]);
+describe(PowerTypeRegistry, () => {
+  const registry = new PowerTypeRegistry([manualPowerType, fakeIpmi]);
 
-  it('looks drivers up by power type and lists them by name', () => {
-    expect(registry.get('manual')).toBe(manualDriver);
+  it('looks power types up by name and lists them by name', () => {
+    expect(registry.get('manual')).toBe(manualPowerType);
     expect(registry.list().map((d) => d.name)).toEqual(['fake_ipmi', 'manual']);
     expect(() => registry.get('nope')).toThrow(expect.objectContaining({ code: 'not_found' }) as Error);
   });
 
-  it('refuses a second driver of the same name', () => {
-    expect(() => {
-      registry.register(manualDriver);
-    }).toThrow(expect.objectContaining({ code: 'conflict' }) as Error);
+  it('refuses two power types of the same name', () => {
+    expect(() => new PowerTypeRegistry([manualPowerType, manualPowerType])).toThrow(
+      expect.objectContaining({ code: 'conflict' }) as Error,
+    );
+  });
+
+  it('knows every power type Ferrum declares by default', () => {
+    expect(new PowerTypeRegistry().list().map((d) => d.name)).toEqual(
+      powerTypeDeclarations.map((d) => d.name),
+    );
+  });
+
+  it('keeps secrets apart by the declaration, not by the name', () => {
+    expect(registry.splitSecrets('fake_ipmi', { power_address: '10.0.0.5', power_pass: 'pw' })).toEqual({
+      plain: { power_address: '10.0.0.5' },
+      secrets: { power_pass: 'pw' },
+    });
   });
 
   it('fills in defaults and empty optional values', () => {
