@@ -8,17 +8,6 @@ import { virshPowerType } from './power-types/virsh.js';
 import { wakeonlanPowerType } from './power-types/wakeonlan.js';
 import { webhookPowerType } from './power-types/webhook.js';
 
-export {
-  fencePowerType,
-  ipmiPowerType,
-  manualPowerType,
-  redfishPowerType,
-  simPowerType,
-  virshPowerType,
-  wakeonlanPowerType,
-  webhookPowerType,
-};
-
 /** Every power type Ferrum knows, sorted by name: what the region validates against. */
 export const powerTypeDeclarations: readonly PowerTypeDeclaration[] = [
   fencePowerType,
@@ -30,3 +19,12 @@ export const powerTypeDeclarations: readonly PowerTypeDeclaration[] = [
   wakeonlanPowerType,
   webhookPowerType,
 ];
+
+export * from './power-types/fence.js';
+export * from './power-types/ipmi.js';
+export * from './power-types/manual.js';
+export * from './power-types/redfish.js';
+export * from './power-types/sim.js';
+export * from './power-types/virsh.js';
+export * from './power-types/wakeonlan.js';
+export * from './power-types/webhook.js';
