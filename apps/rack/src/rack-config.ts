@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import {
   logSettings,
   defaultDataDir,
+  intSetting,
   loadConfig,
   optionalStringSetting,
   stringSetting,
@@ -44,6 +45,20 @@ export const rackConfigSchema = {
     default: undefined,
     secret: true,
     parse: optionalStringSetting,
+  },
+  powerMaxConcurrent: {
+    env: 'FERRUM_RACK_POWER_MAX_CONCURRENT',
+    description:
+      'Power sequences (on, off, cycle, query) this rack runs at once, over all BMCs (1-64: a region connection carries at most 64 calls at once).',
+    default: 32,
+    parse: intSetting(1, 64),
+  },
+  powerMaxPerBmc: {
+    env: 'FERRUM_RACK_POWER_MAX_PER_BMC',
+    description:
+      'Power sequences run at once against one BMC (1-16); more wait their turn, so a chassis is not hammered.',
+    default: 1,
+    parse: intSetting(1, 16),
   },
   ...logSettings,
 } as const;

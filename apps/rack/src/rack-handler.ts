@@ -1,3 +1,4 @@
+import { AppError } from '@ferrum/domain';
 import {
   RpcError,
   rpcErrorCodes,
@@ -50,12 +51,30 @@ export function rackHandler(knowledge: RackKnowledge): RpcHandler {
         return { images: await knowledge.images() };
       case 'power.describeTypes':
         return knowledge.powerTypes();
+      // `signal` aborts when the connection closes; the region's deadline is not sent, so the
+      // power runner keeps each call within its own limit, under the region's.
       case 'power.change':
-        return knowledge.powerChange(params as ParamsOf<typeof powerChange>, signal);
+        return withFieldErrors(knowledge.powerChange(params as ParamsOf<typeof powerChange>, signal));
       case 'power.query':
-        return knowledge.powerQuery(params as ParamsOf<typeof powerQuery>, signal);
+        return withFieldErrors(knowledge.powerQuery(params as ParamsOf<typeof powerQuery>, signal));
       default:
         throw new RpcError(rpcErrorCodes.methodNotFound, `${method.name} is not served by this rack.`);
     }
   };
+}
+
+/**
+ * An AppError with field errors (validation_failed) crosses the RPC with them: the peer's
+ * default answer of an AppError carries its code and message only. Other details stay on
+ * the rack (they may hold a tool's output), and messages name no secret.
+ */
+function withFieldErrors<T>(pending: Promise<T>): Promise<T> {
+  return pending.catch((error: unknown) => {
+    if (error instanceof AppError && error.details.fields !== undefined)
+      throw new RpcError(rpcErrorCodes.applicationError, error.message, {
+        code: error.code,
+        fields: error.details.fields,
+      });
+    throw error;
+  });
 }

@@ -11,7 +11,7 @@ import { RegionLink, type ServiceReport } from './region-link.js';
 import { hostInterfaces } from './host-interfaces.js';
 import { rackHandler, type RackKnowledge } from './rack-handler.js';
 import { builtInKnowledge } from './built-in-knowledge.js';
-import { powerDrivers } from './power/power-drivers.js';
+import type { PowerTypesResult } from './power/describe-power-types.js';
 
 /** Tunables of the link to the region (tests shorten them). */
 export interface RackTimings {
@@ -156,21 +156,45 @@ function logFailures(handler: RpcHandler, logger: Logger): RpcHandler {
     });
 }
 
-/** What this rack reports of its services until the DHCP, boot and power issues fill them in. */
-function services(): ServiceReport[] {
+/** What this rack reports of its services until the DHCP and boot issues fill them in. */
+function services(power: ServiceReport): ServiceReport[] {
   return [
     { name: 'dhcpd', status: 'off', info: 'DHCP is not managed by this rack yet.' },
     { name: 'dhcpd6', status: 'off', info: 'DHCPv6 is not managed by this rack yet.' },
     { name: 'tftp', status: 'off', info: 'TFTP boot is not served by this rack yet.' },
     { name: 'http', status: 'off', info: 'HTTP boot is not served by this rack yet.' },
-    {
-      name: 'power',
-      status: 'running',
-      info: `Power drivers: ${powerDrivers()
-        .map((d) => d.name)
-        .join(', ')}.`,
-    },
+    power,
   ];
+}
+
+/**
+ * The power service as the rack reports it: running, with the power types it runs and the
+ * programs it lacks (each with the types that need it), from its `power.describeTypes` answer.
+ */
+export function powerServiceReport(types: PowerTypesResult): ServiceReport {
+  const names = types.powerTypes.map((t) => t.name);
+  const needing = new Map<string, string[]>();
+  for (const type of types.powerTypes)
+    for (const tool of type.missingPackages) needing.set(tool, [...(needing.get(tool) ?? []), type.name]);
+  const missing = [...needing].map(([tool, users]) => `${tool} (${users.join(', ')})`);
+  const info = `${String(names.length)} power type${names.length === 1 ? '' : 's'}: ${names.join(', ')}; ${
+    missing.length === 0 ? 'no tools missing' : `missing tools: ${missing.join(', ')}`
+  }.`;
+  // The RPC takes 1,000 characters of information.
+  return { name: 'power', status: 'running', info: info.length > 1000 ? `${info.slice(0, 999)}…` : info };
+}
+
+/** The power service's report, or why the rack could not list its drivers. */
+async function powerService(knowledge: RackKnowledge): Promise<ServiceReport> {
+  try {
+    return powerServiceReport(await knowledge.powerTypes());
+  } catch (error) {
+    return {
+      name: 'power',
+      status: 'degraded',
+      info: `The power drivers could not be listed: ${(error as Error).message}`.slice(0, 1000),
+    };
+  }
 }
 
 /**
@@ -194,15 +218,33 @@ export async function startRack(input: {
       rack: `This rack is not registered (no rack.json in ${input.config.dataDir}): run ferrum rack register --url URL --secret SECRET first.`,
     });
   const ca = await readCa(input.config);
-  const knowledge = input.knowledge ?? builtInKnowledge(imageDirOf(input.config), input.logger);
+  const knowledge =
+    input.knowledge ??
+    builtInKnowledge(imageDirOf(input.config), input.logger, {
+      power: {
+        maxConcurrent: input.config.powerMaxConcurrent,
+        maxPerBmc: input.config.powerMaxPerBmc,
+      },
+    });
   const logger = input.logger.child({ rackId: identity.systemId });
-  const link = new RegionLink({
+  let power = await powerService(knowledge);
+  const link: RegionLink = new RegionLink({
     urls: input.urls ? rpcUrls(input.urls) : identity.urls,
     systemId: identity.systemId,
     credential: identity.credential,
     registration: () => registration(identity.name, input.version),
     handler: logFailures(rackHandler(knowledge), logger),
-    services,
+    services: () => services(power),
+    // A program installed (or removed) while the rack runs shows at its next connection.
+    onConnected: () => {
+      void powerService(knowledge).then((now) => {
+        if (now.status === power.status && now.info === power.info) return;
+        power = now;
+        link.reportServices().catch((error: unknown) => {
+          logger.warn({ err: error }, 'reporting services failed');
+        });
+      });
+    },
     logger,
     ...(ca === undefined ? {} : { ca }),
     ...(input.pinnedCertificate === undefined ? {} : { pinnedCertificate: input.pinnedCertificate }),

@@ -1,8 +1,10 @@
 // The contract every power driver passes: its own test file calls runPowerDriverContract.
 // It lives beside the drivers (not in test/) so that a driver's unit test can import it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '@ferrum/domain';
 import {
   checkPowerParameters,
+  type PowerContext,
   type PowerDriver,
   type PowerParameters,
   type PowerState,
@@ -14,9 +16,53 @@ export interface PowerDriverFixture {
   readonly parameters: PowerParameters;
   /** Stops whatever the fixture started (a BMC simulator, say). */
   close?(): Promise<void>;
+  /**
+   * The machine's power as the peer itself holds it (the simulator's chassis, not the
+   * driver's query), so the contract sees that on and off really switched it.
+   */
+  readonly peerState?: () => Promise<'on' | 'off'>;
+  /**
+   * Parameters the peer refuses (a wrong password or token): the contract expects
+   * power_auth_failed, with no secret value of either set of parameters in the message.
+   */
+  readonly wrongCredentials?: PowerParameters;
+  /** How long the peer may take to report a new state (default 5 s). */
+  readonly settleMs?: number;
 }
 
 const powerStates: readonly PowerState[] = ['on', 'off', 'unknown', 'error'];
+
+const live = (): PowerContext => ({ signal: new AbortController().signal, systemId: 'contract' });
+
+/** Queries until the driver reports `expected` or `ms` pass; answers the last state read. */
+async function queryUntil(
+  driver: PowerDriver,
+  parameters: PowerParameters,
+  expected: PowerState,
+  ms: number,
+): Promise<PowerState> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const state = await driver.query(parameters, live());
+    if (state === expected || Date.now() >= deadline) return state;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The parameters as the runner hands them to a driver: checked, with the defaults filled in. */
+function asRun(driver: PowerDriver, parameters: PowerParameters): PowerParameters {
+  const checked = checkPowerParameters(driver, parameters);
+  if (!checked.ok) throw new Error(`fixture parameters refused: ${JSON.stringify(checked.errors)}`);
+  return checked.value;
+}
+
+/** The secret values of `parameters` (by the driver's declaration), non-empty ones only. */
+function secretValues(driver: PowerDriver, parameters: PowerParameters): string[] {
+  return driver.settings
+    .filter((s) => s.secret || s.kind === 'password')
+    .map((s) => parameters[s.name] ?? '')
+    .filter((v) => v !== '');
+}
 const identifier = /^[a-z][a-z0-9_]*$/;
 // Names that hold credentials in MAAS's drivers: power_pass, power_password, power_token_secret…
 const secretLooking = /(^|_)(pass|password|passphrase|secret|token)(_|$)/;
@@ -30,6 +76,11 @@ export function runPowerDriverContract(
     const current = (): PowerDriverFixture => {
       if (!fixture) throw new Error('the power driver fixture is used before beforeAll made it');
       return fixture;
+    };
+    /** The fixture with its parameters as the runner passes them (the actions' tests use these). */
+    const running = (): PowerDriverFixture => {
+      const f = current();
+      return { ...f, parameters: asRun(f.driver, f.parameters) };
     };
     beforeAll(async () => {
       fixture = await makeDriver();
@@ -89,21 +140,81 @@ export function runPowerDriverContract(
     });
 
     it('answers a query with a valid power state', async () => {
-      const { driver, parameters } = current();
+      const { driver, parameters } = running();
       const state = await driver.query(parameters, { signal: new AbortController().signal });
       expect(powerStates).toContain(state);
     });
 
     it('powers on and off', async () => {
-      const { driver, parameters } = current();
+      const { driver, parameters } = running();
       const signal = new AbortController().signal;
       await expect(driver.on(parameters, { signal })).resolves.toBeUndefined();
       await expect(driver.off(parameters, { signal })).resolves.toBeUndefined();
     });
 
+    it('names its BMC address setting among its settings, as a plain string', () => {
+      const { driver } = current();
+      if (driver.addressSetting === undefined) return;
+      const setting = driver.settings.find((s) => s.name === driver.addressSetting);
+      expect(setting, `addressSetting ${driver.addressSetting}`).toBeDefined();
+      expect(setting?.kind).toBe('string');
+      expect(setting?.secret).toBe(false);
+    });
+
+    it('reports the state it switched to (queryable), or unknown (not queryable)', async () => {
+      const { driver, parameters, peerState, settleMs = 5000 } = running();
+      await driver.on(parameters, live());
+      if (!driver.queryable) {
+        expect(await driver.query(parameters, live())).toBe('unknown');
+      } else {
+        expect(await queryUntil(driver, parameters, 'on', settleMs), 'query after on').toBe('on');
+      }
+      if (peerState) expect(await peerState(), 'the peer after on').toBe('on');
+      await driver.off(parameters, live());
+      if (!driver.queryable) {
+        expect(await driver.query(parameters, live())).toBe('unknown');
+      } else {
+        expect(await queryUntil(driver, parameters, 'off', settleMs), 'query after off').toBe('off');
+      }
+      if (peerState) expect(await peerState(), 'the peer after off').toBe('off');
+    }, 30_000);
+
+    it('leaves a machine on after a cycle, when it can cycle', async () => {
+      const { driver, parameters, peerState, settleMs = 5000 } = running();
+      if (!driver.cycle) return;
+      await driver.on(parameters, live());
+      if (driver.queryable) await queryUntil(driver, parameters, 'on', settleMs);
+      await expect(driver.cycle(parameters, live())).resolves.toBeUndefined();
+      if (driver.queryable)
+        expect(await queryUntil(driver, parameters, 'on', settleMs), 'query after cycle').toBe('on');
+      if (peerState) expect(await peerState(), 'the peer after cycle').toBe('on');
+      await driver.off(parameters, live());
+    }, 30_000);
+
+    it('sets a one-time network boot, when it can', async () => {
+      const { driver, parameters } = running();
+      if (!driver.setNextBootPxe) return;
+      await expect(driver.setNextBootPxe(parameters, live())).resolves.toBeUndefined();
+    });
+
+    it('reports credentials the peer refuses as power_auth_failed, naming no secret', async () => {
+      const { driver, parameters, wrongCredentials } = running();
+      if (!wrongCredentials) return;
+      const act = driver.queryable ? driver.query.bind(driver) : driver.on.bind(driver);
+      const error = await act(asRun(driver, wrongCredentials), live()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, 'the refused credentials were accepted').toBeInstanceOf(AppError);
+      expect(error).toMatchObject({ code: 'power_auth_failed' });
+      const text = `${(error as AppError).message} ${JSON.stringify((error as AppError).details)}`;
+      for (const secret of [...secretValues(driver, parameters), ...secretValues(driver, wrongCredentials)])
+        expect(text, 'a secret in the error').not.toContain(secret);
+    });
+
     for (const action of ['on', 'off', 'query'] as const) {
       it(`rejects ${action} when its signal is already aborted`, async () => {
-        const { driver, parameters } = current();
+        const { driver, parameters } = running();
         const controller = new AbortController();
         const reason = new Error('caller gave up');
         controller.abort(reason);

@@ -1,5 +1,12 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import { AppError, errorCodes, failedStatusOf, statusFromValue, type ErrorCode } from '@ferrum/domain';
+import {
+  AppError,
+  errorCodes,
+  failedStatusOf,
+  statusFromValue,
+  type ErrorCode,
+  type FieldErrors,
+} from '@ferrum/domain';
 import {
   RpcError,
   rpcErrorCodes,
@@ -80,18 +87,32 @@ const verbs: Record<PowerWork, { starting: string; failed: string; noun: string 
   off: { starting: 'Powering off', failed: 'Failed to power off node', noun: 'power off' },
 };
 
+/** A rack's field errors (`{field: [message…]}`), or undefined when the rack sent none or a bad shape. */
+function fieldErrorsOf(value: unknown): FieldErrors | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const fields: Record<string, readonly string[]> = {};
+  for (const [field, messages] of Object.entries(value)) {
+    if (!Array.isArray(messages) || !messages.every((m): m is string => typeof m === 'string'))
+      return undefined;
+    fields[field] = messages;
+  }
+  return Object.keys(fields).length > 0 ? fields : undefined;
+}
+
 /** A rack's rejection as the region's error: its Ferrum code when it sent one. */
 export function powerErrorOf(error: unknown, rack: string): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof RpcError) {
-    const data = error.data as { code?: unknown } | undefined;
+    const data = error.data as { code?: unknown; fields?: unknown } | undefined;
     const code = data?.code;
     if (
       error.code === rpcErrorCodes.applicationError &&
       typeof code === 'string' &&
       (errorCodes as readonly string[]).includes(code)
-    )
-      return new AppError(code as ErrorCode, error.message);
+    ) {
+      const fields = fieldErrorsOf(data?.fields);
+      return new AppError(code as ErrorCode, error.message, fields ? { fields } : {});
+    }
     if (error.code === rpcErrorCodes.deadlineExceeded)
       return new AppError('power_unreachable', `Rack ${rack} did not answer in time: ${error.message}`);
     return new AppError('rack_unavailable', `Rack ${rack} could not do the power work: ${error.message}`, {
