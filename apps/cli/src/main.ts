@@ -27,9 +27,9 @@ Commands:
   version                       Print Ferrum's version
 
 Environment: FERRUM_DATA_DIR, DATABASE_URL, FERRUM_HTTP_PORT, FERRUM_BIND_ADDRESS,
-FERRUM_LOG_LEVEL, FERRUM_LOG_FORMAT, FERRUM_DB_POOL_SIZE, FERRUM_DB_PREPARED_STATEMENTS, FERRUM_CONFIG (JSON file),
-FERRUM_ADMIN_PASSWORD (for createadmin), FERRUM_RACK_SECRET, FERRUM_RACK_IMAGE_DIR,
-FERRUM_RACK_CA_FILE (racks). Secrets may come from <VAR>_FILE. See docs/operations.md.`;
+FERRUM_LOG_LEVEL, FERRUM_LOG_FORMAT, FERRUM_DB_POOL_SIZE, FERRUM_DB_PREPARED_STATEMENTS,
+FERRUM_POWER_POLL_INTERVAL, FERRUM_CONFIG (JSON file), FERRUM_ADMIN_PASSWORD (for createadmin),
+FERRUM_RACK_SECRET, FERRUM_RACK_IMAGE_DIR, FERRUM_RACK_CA_FILE (racks). Secrets may come from <VAR>_FILE. See docs/operations.md.`;
 
 /** Runs the CLI and returns its exit code. */
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -70,6 +70,17 @@ export const regionConfigSchema = {
     default: 'on',
     parse: choiceSetting(['on', 'off'] as const),
   },
+  powerPollInterval: {
+    env: 'FERRUM_POWER_POLL_INTERVAL',
+    description:
+      'Seconds between two power-state polls of a queryable machine, spread over the interval (0: no polling).',
+    default: 300,
+    parse: (raw: unknown) => {
+      const r = intSetting(0, 86_400)(raw);
+      if (!r.ok || r.value === 0 || r.value >= 10) return r;
+      return { ok: false as const, message: 'must be 0 (no polling) or at least 10 seconds' };
+    },
+  },
   tlsCertFile: {
     env: 'FERRUM_TLS_CERT_FILE',
     description:

@@ -8,6 +8,7 @@ import { MachinePageWorkers } from './http/maas/machine-page-workers.js';
 import { inlineMachinePages } from './http/maas/machine-pages.js';
 import { attachRpcServer } from './rpc/rpc-server.js';
 import { RackConnections } from './rpc/rack-connections.js';
+import { PowerPoller } from './jobs/power-poller.js';
 import type { RackCaller } from './services/rack-caller.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -208,6 +209,15 @@ export async function startRegion(
   monitor.start();
   const pruner = new NetworkChangePruner(context.services.networkChanges, logger);
   pruner.start();
+  const poller = new PowerPoller({
+    db: context.database.db,
+    power: context.services.power,
+    types: context.services.powerTypes,
+    racks: connections,
+    logger: logger.child({ service: 'power-poller' }),
+    intervalMs: config.powerPollInterval * 1000,
+  });
+  poller.start();
   logger.info({ url, database: context.target.kind, ms: Date.now() - startedAt }, 'region ready');
   let stopping: Promise<void> | undefined;
   return {
@@ -220,6 +230,7 @@ export async function startRegion(
         clearInterval(purge);
         await monitor.stop();
         await pruner.stop();
+        await poller.stop();
         await rpc.close();
         await presence.stop();
         await closeServer(app, logger);

@@ -112,6 +112,8 @@ beforeAll(async () => {
     FERRUM_DATA_DIR: regionDir,
     FERRUM_HTTP_PORT: String(await freePort()),
     FERRUM_BIND_ADDRESS: '127.0.0.1',
+    // Polled every 10 s (a tick a second), so the last test sees a change made behind Ferrum's back.
+    FERRUM_POWER_POLL_INTERVAL: '10',
   };
   apiKey = opsApiKey(regionEnv);
   region = await startFerrum(['start', '--region-only'], regionEnv, /region is ready at (\S+)/, 60_000);
@@ -199,6 +201,23 @@ describe('IPMI power through the rack process', () => {
     expect(log.map((e) => e.type).join('\n')).toMatch(/cycl/i);
     await ok('POST', `machines/${id}/op-abort`);
     await chassis('off');
+  }, 60_000);
+
+  it('notices, by polling, a machine switched on outside Ferrum, and says so in an event', async () => {
+    await recorded(id, 'off');
+    await bmc.press('on');
+    await until(
+      'the poll to see the machine on',
+      () => machine(id),
+      (m) => m.power_state === 'on',
+      30_000,
+    );
+    const log = await events(id);
+    const changed = log.filter((e) => e.type === 'Power state changed');
+    expect(changed.length, JSON.stringify(log)).toBe(1);
+    expect(changed[0]?.description).toMatch(/Found powered on by rack power-rack; Ferrum last knew it off/);
+    await bmc.press('off');
+    await recorded(id, 'off');
   }, 60_000);
 
   it('reports a wrong password as an authentication error, in the API and the events, without retrying', async () => {

@@ -12,6 +12,8 @@ export interface IpmiSim {
   readonly port: number;
   /** The simulated chassis's power. */
   powerState(): Promise<'on' | 'off'>;
+  /** Switches the chassis as someone at the machine would: not through the BMC's LAN. */
+  press(state: 'on' | 'off'): Promise<void>;
   /** The boot device last set (`pxe`, `default`, …). */
   bootDevice(): Promise<string>;
   /** How many times the chassis went from on to off (a cycle counts once). */
@@ -135,6 +137,7 @@ set_working_mc 0x20
     host,
     port,
     powerState: async () => ((await read('power', '0')) === '1' ? 'on' : 'off'),
+    press: (state) => writeFile(join(dir, 'power'), state === 'on' ? '1\n' : '0\n'),
     bootDevice: () => read('boot', 'default'),
     shutdowns: async () => (await read('shutdowns', '')).split('\n').filter(Boolean).length,
     close: async () => {

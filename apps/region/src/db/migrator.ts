@@ -10,6 +10,7 @@ import * as m0008 from './migrations/0008-rack-connections.js';
 import * as m0009 from './migrations/0009-region-controllers.js';
 import * as m0010 from './migrations/0010-networks.js';
 import * as m0011devices from './migrations/0011-devices.js';
+import * as m0012 from './migrations/0012-power-polling.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009-region-controllers': m0009,
   '0010-networks': m0010,
   '0011-devices': m0011devices,
+  '0012-power-polling': m0012,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema

@@ -120,6 +120,8 @@ export interface MachinesTable {
   power_secrets: string | null;
   power_state: Generated<string>;
   power_state_updated: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** When the power poller last claimed the machine (0012). */
+  power_state_polled: ColumnType<Date | null, Date | null | undefined, Date | null>;
   owner_id: number | null;
   owner_data: ColumnType<Record<string, string>, string | undefined, string>;
   workload_annotations: ColumnType<Record<string, string>, string | undefined, string>;

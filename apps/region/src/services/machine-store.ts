@@ -15,7 +15,13 @@ import {
  */
 export type MachineViewRow = Omit<
   MachineRow,
-  'power_parameters' | 'power_secrets' | 'created' | 'updated' | 'status_expires' | 'power_state_updated'
+  | 'power_parameters'
+  | 'power_secrets'
+  | 'created'
+  | 'updated'
+  | 'status_expires'
+  | 'power_state_updated'
+  | 'power_state_polled'
 >;
 
 /** An interface as a view carries it: its columns, VLAN, relations and links (interface-store.ts). */

@@ -11,6 +11,18 @@ export interface PowerRoute {
   readonly rackId: string;
   readonly rackHostname: string;
   readonly reason: RouteReason;
+  /** Whether this region process holds the rack's connection (and so can call it). */
+  readonly local: boolean;
+}
+
+export interface RouteOptions {
+  /**
+   * `local` (default): choose among the racks connected to this process, the ones it can call.
+   * `all`: choose among every connected rack, whichever process holds it, so a caller that
+   * may leave the work to another process (the poller) learns whether the best rack is here;
+   * when only "any rack" is left, a local one is taken if there is one.
+   */
+  readonly among?: 'local' | 'all';
 }
 
 /** A rack that can take power work now, with the networks it is on. */
@@ -100,19 +112,18 @@ export class PowerRouter {
     row: MachineRow,
     declaration: PowerTypeDeclaration,
     params: PowerParameters,
+    options: RouteOptions = {},
   ): Promise<PowerRoute> {
     const address = declaration.addressSetting ? params[declaration.addressSetting] : undefined;
-    const local = this.deps.racks.connectedIds();
-    const racks =
-      local.length === 0
-        ? []
-        : await this.deps.db
-            .selectFrom('rack_controllers')
-            .select(['id', 'system_id', 'hostname', 'interfaces'])
-            .where('system_id', 'in', local)
-            .where('connected_since', 'is not', null)
-            .orderBy('id')
-            .execute();
+    const local = new Set(this.deps.racks.connectedIds());
+    const all = options.among === 'all';
+    let query = this.deps.db
+      .selectFrom('rack_controllers')
+      .select(['id', 'system_id', 'hostname', 'interfaces'])
+      .where('connected_since', 'is not', null)
+      .orderBy('id');
+    if (!all) query = query.where('system_id', 'in', [...local]);
+    const racks = all || local.size > 0 ? await query.execute() : [];
     const candidates = racks.map((r) => ({
       id: r.id,
       systemId: r.system_id,
@@ -130,7 +141,11 @@ export class PowerRouter {
     const bootRackIds = [boot?.primary_rack_id, boot?.secondary_rack_id].filter(
       (id): id is number => typeof id === 'number',
     );
-    const chosen = chooseRack(candidates, bmcIp(address), bootRackIds, row.system_id);
+    let chosen = chooseRack(candidates, bmcIp(address), bootRackIds, row.system_id);
+    if (all && chosen?.reason === 'any-rack' && !local.has(chosen.systemId)) {
+      const here = candidates.filter((rack) => local.has(rack.systemId));
+      chosen = chooseRack(here, undefined, [], row.system_id) ?? chosen;
+    }
     if (!chosen) {
       const where = address ? ` (${address})` : '';
       const elsewhere = await this.deps.db
@@ -147,6 +162,11 @@ export class PowerRouter {
         { retryAfterSeconds: 10 },
       );
     }
-    return { rackId: chosen.systemId, rackHostname: chosen.hostname, reason: chosen.reason };
+    return {
+      rackId: chosen.systemId,
+      rackHostname: chosen.hostname,
+      reason: chosen.reason,
+      local: local.has(chosen.systemId),
+    };
   }
 }

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import {
   AppError,
   errorCodes,
@@ -17,7 +17,7 @@ import {
 } from '@ferrum/protocol';
 import type { Database, MachineRow } from '../db/schema.js';
 import type { PowerWork, PowerWorkSink } from './machine-lifecycle.js';
-import type { SqlExecutor } from '../jobs/job-queue.js';
+import { jobQueueSchema, type SqlExecutor } from '../jobs/job-queue.js';
 import type { EventService } from './event-service.js';
 import type { RackCaller } from './rack-caller.js';
 import type { PowerTypeRegistry } from '../power/power-type-registry.js';
@@ -236,6 +236,74 @@ export class PowerService implements PowerWorkSink {
     }
   }
 
+  /**
+   * One periodic poll of a machine (PowerPoller): asks the rack that reaches its BMC and records
+   * the state. Never throws. `elsewhere` when the best rack for it is held by another region
+   * process, which polls it instead. A state that changes while nothing of Ferrum's could have
+   * changed it (a stable status, no power work queued or running) raises a WARNING event; a
+   * query that fails records `error`, with an event only when the state was not already `error`
+   * (a dead BMC does not write an event every interval).
+   */
+  async poll(row: MachineRow): Promise<PollOutcome> {
+    const was = row.power_state;
+    let route: PowerRoute | undefined;
+    let state: PowerState;
+    try {
+      const declaration = this.declarationOf(row);
+      if (!declaration.queryable) return { kind: 'skipped' };
+      const parameters = this.deps.parameters(row);
+      route = await this.router.route(row, declaration, parameters, { among: 'all' });
+      if (!route.local) return { kind: 'elsewhere', rack: route.rackHostname };
+      ({ state } = await this.deps.racks.call(
+        route.rackId,
+        powerQuery,
+        { systemId: row.system_id, powerType: row.power_type, parameters },
+        { deadlineMs: QUERY_DEADLINE_MS },
+      ));
+    } catch (thrown) {
+      const error = powerErrorOf(thrown, route?.rackHostname ?? 'unknown');
+      if (error.code === 'rack_unavailable' && !route) return { kind: 'unroutable', error };
+      await this.record(row.id, 'error');
+      if (was !== 'error') {
+        const by = route ? ` (rack ${route.rackHostname})` : '';
+        await this.event(row, 'ERROR', "Failed to query node's BMC", `${error.message}${by}.`);
+      }
+      return { kind: 'failed', error };
+    }
+    // Compared with the state as it is now, not as the claim read it: power work may have
+    // switched the machine (and stored it) while this query waited for the BMC.
+    const before = await this.swap(row.id, state);
+    const untouched = before?.updated?.getTime() === row.power_state_updated?.getTime();
+    if (
+      before &&
+      untouched &&
+      isOnOrOff(before.was) &&
+      isOnOrOff(state) &&
+      before.was !== state &&
+      (await this.unexpected(row))
+    )
+      await this.event(
+        row,
+        'WARNING',
+        'Power state changed',
+        `Found powered ${state} by rack ${route.rackHostname}; Ferrum last knew it ${before.was}, and no power action of Ferrum's was under way.`,
+      );
+    return { kind: 'polled', state };
+  }
+
+  /** Whether a change of power state found by a poll was nothing Ferrum was doing. */
+  private async unexpected(row: MachineRow): Promise<boolean> {
+    const status = statusFromValue(row.status);
+    // A machine commissioning, deploying, testing, … powers itself off and on as its work goes.
+    if (!status || failedStatusOf[status]) return false;
+    const pending = await sql<{ one: number }>`
+      SELECT 1 AS one FROM ${sql.id(jobQueueSchema, 'job')}
+       WHERE name = ${POWER_QUEUE} AND state IN ('created', 'retry', 'active')
+         AND data->>'systemId' = ${row.system_id}
+       LIMIT 1`.execute(this.deps.db);
+    return pending.rows.length === 0;
+  }
+
   private declarationOf(row: MachineRow): PowerTypeDeclaration {
     if (!this.deps.types.has(row.power_type))
       throw new AppError(
@@ -259,7 +327,12 @@ export class PowerService implements PowerWorkSink {
       .executeTakeFirst();
   }
 
-  private event(row: MachineRow, level: 'INFO' | 'ERROR', type: string, description: string): Promise<void> {
+  private event(
+    row: MachineRow,
+    level: 'INFO' | 'WARNING' | 'ERROR',
+    type: string,
+    description: string,
+  ): Promise<void> {
     return this.deps.events.record({
       type,
       level,
@@ -269,6 +342,19 @@ export class PowerService implements PowerWorkSink {
     });
   }
 
+  /** Stores a polled state; answers the state and its time it replaced (undefined: row gone). */
+  private async swap(
+    id: number,
+    state: PowerState,
+  ): Promise<{ was: string; updated: Date | null } | undefined> {
+    const result = await sql<{ was: string; updated: Date | null }>`
+      UPDATE machines m SET power_state = ${state}, power_state_updated = now()
+        FROM (SELECT id, power_state, power_state_updated FROM machines WHERE id = ${id} FOR UPDATE) old
+       WHERE m.id = old.id
+      RETURNING old.power_state AS was, old.power_state_updated AS updated`.execute(this.deps.db);
+    return result.rows[0];
+  }
+
   private async record(id: number, state: PowerState): Promise<void> {
     await this.deps.db
       .updateTable('machines')
@@ -276,6 +362,21 @@ export class PowerService implements PowerWorkSink {
       .where('id', '=', id)
       .execute();
   }
+}
+
+/** What one poll of a machine came to. */
+export type PollOutcome =
+  | { readonly kind: 'polled'; readonly state: PowerState }
+  /** The best rack for it is connected to another region process, which polls it. */
+  | { readonly kind: 'elsewhere'; readonly rack: string }
+  /** No rack is connected that could: nothing recorded (the machine's state is not its fault). */
+  | { readonly kind: 'unroutable'; readonly error: AppError }
+  | { readonly kind: 'failed'; readonly error: AppError }
+  /** Its power type cannot be asked. */
+  | { readonly kind: 'skipped' };
+
+function isOnOrOff(state: string): state is 'on' | 'off' {
+  return state === 'on' || state === 'off';
 }
 
 function of(attempt: PowerAttempt): string {

@@ -52,6 +52,8 @@ export interface Services {
   readonly lifecycle: MachineLifecycle;
   readonly allocator: MachineAllocator;
   readonly power: PowerService;
+  /** The power types Ferrum knows (their settings, whether they can be queried). */
+  readonly powerTypes: PowerTypeRegistry;
   readonly racks: RackService;
   readonly regions: RegionControllerService;
   /** The connected racks, to call (fan-outs: OS registry, power types, images). */
@@ -171,6 +173,7 @@ export function createServices({
       checkInstallable: (osystem, distroSeries) => os.checkInstallable(osystem, distroSeries),
     }),
     power,
+    powerTypes,
     databaseStatus: new DatabaseStatusService(db),
     events,
     users: new UserService(common),

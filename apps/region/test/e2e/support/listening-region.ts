@@ -37,6 +37,7 @@ export function e2eRegionConfig(databaseUrl: string): RegionConfig {
     logFormat: 'json',
     dbPoolSize: 5,
     dbPreparedStatements: 'on',
+    powerPollInterval: 300,
     tlsCertFile: undefined,
     tlsKeyFile: undefined,
   };
