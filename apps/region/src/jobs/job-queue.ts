@@ -111,6 +111,8 @@ export class JobQueue {
   readonly #boss: PgBoss;
   readonly #deps: JobQueueDeps;
   readonly #queues = new Map<string, QueuePolicy>();
+  /** Per queue, this process's workers waiting for a job (pg-boss worker ids). */
+  readonly #idle = new Map<string, Set<string>>();
 
   constructor(deps: JobQueueDeps) {
     this.#deps = deps;
@@ -208,7 +210,27 @@ export class JobQueue {
       ...(options.within ? { db: options.within } : {}),
     };
     const id = await this.#boss.send(name, data, sendOptions);
+    // Sent in a transaction, the job is not there to fetch until it commits: the sender wakes
+    // the workers then (`wake`). Sent on its own, it is there now.
+    if (id && !options.within) this.wake(name, 1);
     return id ?? undefined;
+  }
+
+  /**
+   * Has up to `count` of this process's idle workers of `name` fetch at once, instead of at the
+   * end of their polling interval: a job sent here starts in milliseconds, not up to 2 s later.
+   * Workers of other processes still poll.
+   */
+  wake(name: string, count: number): void {
+    const idle = this.#idle.get(name);
+    if (!idle) return;
+    for (const workerId of [...idle].slice(0, count)) {
+      // To the back of the line: the next wake picks others, whether this one found the job
+      // (another process may have taken it) or not.
+      idle.delete(workerId);
+      idle.add(workerId);
+      this.#boss.notifyWorker(workerId);
+    }
   }
 
   /** Runs `handler` for jobs of the queue in this process until `stop()`. */
@@ -228,6 +250,8 @@ export class JobQueue {
     // wakes itself to fetch the next one at once. pg-boss would otherwise sleep a whole polling
     // interval after every job (its burst modes need batches or a lagging count), capping a
     // worker at one job per interval however long the backlog.
+    const idle = this.#idle.get(name) ?? new Set<string>();
+    this.#idle.set(name, idle);
     for (let slot = 0; slot < concurrency; slot++) {
       // Filled in once work() answers, which is before the worker's first fetch can return.
       const worker: { id?: string } = {};
@@ -235,13 +259,19 @@ export class JobQueue {
         name,
         { localConcurrency: 1, batchSize: 1, pollingIntervalSeconds: this.#deps.pollingIntervalSeconds ?? 2 },
         async (jobs: Job<T>[]) => {
+          if (worker.id !== undefined) idle.delete(worker.id);
           try {
             for (const job of jobs) await this.#run(name, job, handler);
           } finally {
-            if (worker.id !== undefined) this.#boss.notifyWorker(worker.id);
+            // Fetches again at once; when that finds nothing it sleeps, idle, until woken.
+            if (worker.id !== undefined) {
+              idle.add(worker.id);
+              this.#boss.notifyWorker(worker.id);
+            }
           }
         },
       );
+      idle.add(worker.id);
     }
   }
 

@@ -33,6 +33,8 @@ export interface PowerWorkSink {
    * this sink cannot (no job queue: the work then runs after the commit, through `enqueue`).
    */
   enqueueWithin(trx: Kysely<Database>, systemId: string, work: PowerWork): Promise<boolean>;
+  /** The transaction that queued `count` pieces of work committed: start on them now. */
+  committed(count: number): void;
 }
 
 export interface LifecycleDeps {
@@ -103,7 +105,9 @@ export class MachineLifecycle {
       );
       options = { ...options, ...installable };
     }
+    let queued = 0;
     const id = await this.transaction(async (trx) => {
+      queued = 0;
       const row = await this.lock(trx, systemId, user);
       const status = statusOf(row);
       checkAction(action, status, actorOf(user), row.owner_id, row.hostname, row.locked);
@@ -123,9 +127,11 @@ export class MachineLifecycle {
         if (change.set) await trx.updateTable('machines').set(change.set).where('id', '=', row.id).execute();
       }
       for (const w of change.power ?? [])
-        if (!(await this.deps.power.enqueueWithin(trx, systemId, w))) work.push(w);
+        if (await this.deps.power.enqueueWithin(trx, systemId, w)) queued += 1;
+        else work.push(w);
       return row.id;
     });
+    if (queued > 0) this.deps.power.committed(queued);
     for (const w of work) await this.deps.power.enqueue(systemId, w, action);
     return this.view(id);
   }
@@ -156,7 +162,8 @@ export class MachineLifecycle {
         return { id: row.id, queued: await this.deps.power.enqueueWithin(trx, systemId, 'cycle') };
       });
       if (moved !== undefined) {
-        if (!moved.queued) await this.deps.power.enqueue(systemId, 'cycle', 'commission');
+        if (moved.queued) this.deps.power.committed(1);
+        else await this.deps.power.enqueue(systemId, 'cycle', 'commission');
         accepted.push(await this.view(moved.id));
       }
     }

@@ -27,6 +27,8 @@ import { PowerRouter, type PowerRoute } from './power-routing.js';
 export interface PowerQueue {
   /** `within`: the caller's transaction, so the job commits with the change that asked for it. */
   send(name: string, data: object, options?: { within?: SqlExecutor }): Promise<unknown>;
+  /** Jobs were sent in a transaction that has committed: idle workers of this process fetch them now. */
+  wake?(name: string, count: number): void;
 }
 
 /** The job queue's name for power work. */
@@ -140,6 +142,10 @@ export class PowerService implements PowerWorkSink {
   async enqueue(systemId: string, work: PowerWork): Promise<void> {
     if (this.deps.queue) await this.deps.queue.send(POWER_QUEUE, { systemId, work } satisfies PowerJob);
     else await this.run(systemId, work);
+  }
+
+  committed(count: number): void {
+    this.deps.queue?.wake?.(POWER_QUEUE, count);
   }
 
   async enqueueWithin(trx: Kysely<Database>, systemId: string, work: PowerWork): Promise<boolean> {

@@ -92,6 +92,45 @@ describe(JobQueue, () => {
     expect(await queue.findJob('atomic', committed!)).toMatchObject({ data: { n: 2 } });
   });
 
+  it('starts a job at once, not a polling interval later: sent alone, or woken after its transaction', async () => {
+    // Workers that would otherwise sleep 30 s between fetches.
+    const queue = await startQueue({ pollingIntervalSeconds: 30 });
+    await queue.defineQueue('prompt');
+    const started: number[] = [];
+    await queue.work<{ n: number }>(
+      'prompt',
+      () => {
+        started.push(Date.now());
+        return Promise.resolve();
+      },
+      { concurrency: 2 },
+    );
+    // Let both workers find the queue empty and go to sleep.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    let sent = Date.now();
+    await queue.send('prompt', { n: 1 });
+    await waitFor('the first job', () => started[0], 5000);
+    expect(started[0]! - sent).toBeLessThan(2000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    sent = Date.now();
+    await database.db.transaction().execute(async (trx) =>
+      queue.send(
+        'prompt',
+        { n: 2 },
+        {
+          within: {
+            executeSql: async (text: string, values: unknown[]) => ({
+              rows: [...(await trx.executeQuery(CompiledQuery.raw(text, values))).rows],
+            }),
+          },
+        },
+      ),
+    );
+    queue.wake('prompt', 1);
+    await waitFor('the second job', () => started[1], 5000);
+    expect(started[1]! - sent).toBeLessThan(2000);
+  });
+
   it('retries a failing job until it succeeds, and fails it for good after the retry limit', async () => {
     const queue = await startQueue();
     await queue.defineQueue('flaky', { retryLimit: 2, retryDelaySeconds: 0 });
