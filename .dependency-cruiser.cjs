@@ -3,6 +3,8 @@
 // that proves a forbidden import fails uses this same file.
 const pkg = (name) => `(^|/)packages/${name}/`;
 const app = (name) => `(^|/)apps/${name}/`;
+// Unit tests (next to the code) and an app's test/ tree: they may use test-only packages.
+const testFiles = ['\\.test\\.ts$', '(^|/)apps/[^/]+/test/'];
 
 module.exports = {
   forbidden: [
@@ -15,17 +17,33 @@ module.exports = {
     },
     {
       name: 'protocol-imports-domain-only',
-      comment: 'packages/protocol may import domain (and npm libraries), nothing of kit or the apps.',
+      comment: 'packages/protocol may import domain (and npm libraries), nothing of kit, sim or the apps.',
       severity: 'error',
       from: { path: pkg('protocol') },
-      to: { path: [pkg('kit'), '(^|/)apps/'] },
+      to: { path: [pkg('kit'), pkg('sim'), '(^|/)apps/'] },
     },
     {
       name: 'kit-imports-domain-only',
-      comment: 'packages/kit may import domain, not protocol or the apps.',
+      comment: 'packages/kit may import domain, not protocol, sim or the apps.',
       severity: 'error',
       from: { path: pkg('kit') },
-      to: { path: [pkg('protocol'), '(^|/)apps/'] },
+      to: { path: [pkg('protocol'), pkg('sim'), '(^|/)apps/'] },
+    },
+    {
+      name: 'sim-imports-packages-only',
+      comment:
+        'packages/sim (the machine simulator) may import domain, protocol and kit; it speaks to the apps over their wire protocols only.',
+      severity: 'error',
+      from: { path: pkg('sim') },
+      to: { path: ['(^|/)apps/'] },
+    },
+    {
+      name: 'sim-only-in-tests-and-cli',
+      comment:
+        'Region and rack production code never runs the simulator; their tests may (the rack sim driver’s test runs a SimBmcServer), and so may the CLI.',
+      severity: 'error',
+      from: { path: [app('region'), app('rack')], pathNot: testFiles },
+      to: { path: [pkg('sim')] },
     },
     {
       name: 'region-not-rack-or-cli',
@@ -44,7 +62,7 @@ module.exports = {
       name: 'web-imports-domain-and-protocol-only',
       severity: 'error',
       from: { path: app('web') },
-      to: { path: [pkg('kit'), app('region'), app('rack'), app('cli')] },
+      to: { path: [pkg('kit'), pkg('sim'), app('region'), app('rack'), app('cli')] },
     },
     {
       name: 'no-circular',

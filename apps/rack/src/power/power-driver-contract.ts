@@ -28,6 +28,11 @@ export interface PowerDriverFixture {
   readonly wrongCredentials?: PowerParameters;
   /** How long the peer may take to report a new state (default 5 s). */
   readonly settleMs?: number;
+  /**
+   * The driver can only switch machines on (Wake-on-LAN): the contract expects off to reject
+   * with power_settings_invalid, and checks everything else without switching off.
+   */
+  readonly onOnly?: boolean;
 }
 
 const powerStates: readonly PowerState[] = ['on', 'off', 'unknown', 'error'];
@@ -146,9 +151,18 @@ export function runPowerDriverContract(
     });
 
     it('powers on and off', async () => {
-      const { driver, parameters } = running();
+      const { driver, parameters, onOnly } = running();
       const signal = new AbortController().signal;
       await expect(driver.on(parameters, { signal })).resolves.toBeUndefined();
+      if (onOnly) {
+        const error = await driver.off(parameters, { signal }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error, 'off of an on-only driver').toBeInstanceOf(AppError);
+        expect(error).toMatchObject({ code: 'power_settings_invalid' });
+        return;
+      }
       await expect(driver.off(parameters, { signal })).resolves.toBeUndefined();
     });
 
@@ -162,7 +176,7 @@ export function runPowerDriverContract(
     });
 
     it('reports the state it switched to (queryable), or unknown (not queryable)', async () => {
-      const { driver, parameters, peerState, settleMs = 5000 } = running();
+      const { driver, parameters, peerState, settleMs = 5000, onOnly } = running();
       await driver.on(parameters, live());
       if (!driver.queryable) {
         expect(await driver.query(parameters, live())).toBe('unknown');
@@ -170,6 +184,7 @@ export function runPowerDriverContract(
         expect(await queryUntil(driver, parameters, 'on', settleMs), 'query after on').toBe('on');
       }
       if (peerState) expect(await peerState(), 'the peer after on').toBe('on');
+      if (onOnly) return;
       await driver.off(parameters, live());
       if (!driver.queryable) {
         expect(await driver.query(parameters, live())).toBe('unknown');
