@@ -16,7 +16,7 @@
 //      islands: what MAAS's smallest-free-block choice needs) and every used address — so the
 //      choice stays a measured one.
 // Usage: npm run bench -- ipam [--clients 50] [--seconds 10] [--stats-calls 200] [--profile]
-// --profile: a CPU profile of the region during the reserve phase, summarised.
+// --profile: CPU profiles of the region during the reserve phase and the statistics calls, summarised.
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import {
@@ -184,15 +184,18 @@ await runBench(async () => {
   const probe = await call('GET', `/subnets/${statsId}/?op=statistics`);
   let statsLat;
   let how;
+  let statsProfile = [];
   if (probe.status === 200) {
     how = 'through the HTTP API';
     for (let i = 0; i < 20; i++) await call('GET', `/subnets/${statsId}/?op=statistics`);
     const samples = [];
+    await profiler?.start();
     for (let i = 0; i < statsCalls; i++) {
       const r = await call('GET', `/subnets/${statsId}/?op=statistics`);
       if (r.status !== 200) throw new Error(`statistics answered ${r.status}: ${r.text.slice(0, 200)}`);
       samples.push(r.ms);
     }
+    if (profiler) statsProfile = summariseProfile(await profiler.stop());
     statsLat = stats(samples);
     const body = JSON.parse(probe.text);
     lines.push(
@@ -234,6 +237,7 @@ await runBench(async () => {
       statsLat.p99 <= STATS_TARGET_MS,
       `≤ ${STATS_TARGET_MS} ms`,
     ),
+    ...statsProfile,
   );
 
   // ------------------------------------------------------------------ 3. allocator query

@@ -164,10 +164,16 @@ describe('power over the region⇄rack RPC', () => {
       },
     );
     expect(powerTypes.map((t) => t.name)).toEqual([...powerDrivers().map((d) => d.name), 'testbmc']);
-    const row = await listening.region.services.racks.get(systemId);
-    const power = (row?.services as { name: string; status: string; info: string }[]).find(
-      (s) => s.name === 'power',
-    );
+    // The rack reports its services after it connects, a moment after the handshake.
+    const reported = async () => {
+      const row = await listening.region.services.racks.get(systemId);
+      return ((row?.services ?? []) as { name: string; status: string; info: string }[]).find(
+        (s) => s.name === 'power',
+      );
+    };
+    let power = await reported();
+    for (const deadline = Date.now() + 10_000; !power && Date.now() < deadline; power = await reported())
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect(power?.status).toBe('running');
     const names = [...powerDrivers().map((d) => d.name), 'testbmc'];
     expect(power?.info).toMatch(new RegExp(`^${String(names.length)} power types: ${names.join(', ')}; `));

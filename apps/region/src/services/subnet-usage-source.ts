@@ -4,6 +4,7 @@ import {
   formatCidr,
   parseCidr,
   parseIp,
+  type AddressValues,
   type Cidr,
   type Ip,
   type SubnetIpRange,
@@ -106,22 +107,45 @@ function buildLayout(
 /**
  * The addresses of the subnet anyone uses, in one query: every ip_addresses row with an address
  * in it (any alloc type: assigned, leases, discovered — discovered ones may have no subnet_id)
- * and every reserved IP. In no order, possibly repeated (the usage computations sort and merge).
- * They come back as one comma-separated text: 10,000 rows as one value cost a third of 10,000
- * result rows, and IPv4 ones as numbers, cheaper to convert than address text.
+ * and every reserved IP, possibly repeated (the usage computations merge). They come back as
+ * one comma-separated text: 10,000 rows as one value cost a third of 10,000 result rows. IPv4
+ * ones come sorted, as integers, read into a Uint32Array without a string, a BigInt or a sort
+ * in JavaScript (the domain's IPv4 fast path); IPv6 ones as address text, in no order.
  */
 export async function loadUsedAddresses(
   db: Kysely<Database>,
   subnetId: number,
   cidr: Cidr,
-): Promise<bigint[]> {
-  const column = cidr.family === 4 ? sql`(ip - '0.0.0.0'::inet)::text` : sql`host(ip)`;
-  const rows = await sql<{ used: string | null }>`
-    SELECT string_agg(${column}, ',') AS used FROM (${usedAddressesSql(subnetId, cidr)}) u`.execute(db);
+): Promise<AddressValues> {
+  const used = usedAddressesSql(subnetId, cidr);
+  const rows = await (
+    cidr.family === 4
+      ? sql<{ used: string | null }>`
+        SELECT string_agg((ip - '0.0.0.0'::inet)::text, ',' ORDER BY ip) AS used FROM (${used}) u`
+      : sql<{ used: string | null }>`SELECT string_agg(host(ip), ',') AS used FROM (${used}) u`
+  ).execute(db);
   const text = rows.rows[0]?.used ?? null;
   if (text === null) return [];
-  const parts = text.split(',');
-  return cidr.family === 4 ? parts.map((v) => BigInt(v)) : parts.flatMap((t) => ipOf(t)?.value ?? []);
+  return cidr.family === 4 ? parseIntegerList(text) : text.split(',').flatMap((t) => ipOf(t)?.value ?? []);
+}
+
+/** `1,22,333` (string_agg of non-negative integers below 2^32) as a Uint32Array. */
+function parseIntegerList(text: string): Uint32Array {
+  let count = 1;
+  for (let at = text.indexOf(','); at >= 0; at = text.indexOf(',', at + 1)) count += 1;
+  const values = new Uint32Array(count);
+  let n = 0;
+  let value = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 44 /* , */) {
+      values[n] = value;
+      n += 1;
+      value = 0;
+    } else value = value * 10 + (c - 48);
+  }
+  values[n] = value;
+  return values;
 }
 
 /** The used addresses of a subnet as one SELECT of a column `ip` (duplicates possible). */

@@ -1,20 +1,5 @@
-import { ipRangePurposes, type IpRangePurpose } from './ip-range-purpose.js';
+import { purposeBit, purposesOfMask } from './purpose-mask.js';
 import type { PurposedInterval, UsedRange } from './used-range.js';
-
-// Purposes as bits so that joining and comparing sets is cheap with 10,000+ ranges.
-const bitOf = new Map<IpRangePurpose, number>(ipRangePurposes.map((p, i) => [p, 1 << i]));
-
-const purposeLists = new Map<number, readonly IpRangePurpose[]>();
-
-function purposesOf(mask: number): readonly IpRangePurpose[] {
-  let list = purposeLists.get(mask);
-  if (list === undefined) {
-    // Sorted by name, as MAAS's render_json sorts the purpose set.
-    list = Object.freeze(ipRangePurposes.filter((_, i) => (mask & (1 << i)) !== 0).sort());
-    purposeLists.set(mask, list);
-  }
-  return list;
-}
 
 /**
  * MAAS's MAASIPSet condensing: sort, merge overlapping ranges (joining their purposes), then
@@ -30,7 +15,7 @@ export function condenseRanges(
   for (const r of ranges) {
     const first = within !== undefined && r.first < within.first ? within.first : r.first;
     const last = within !== undefined && r.last > within.last ? within.last : r.last;
-    if (first <= last) items.push({ first, last, mask: bitOf.get(r.purpose) ?? 0 });
+    if (first <= last) items.push({ first, last, mask: purposeBit(r.purpose) });
   }
   items.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
   const merged: { first: bigint; last: bigint; mask: number }[] = [];
@@ -52,5 +37,5 @@ export function condenseRanges(
       coalesced.push(item);
     }
   }
-  return coalesced.map((c) => ({ first: c.first, last: c.last, purposes: purposesOf(c.mask) }));
+  return coalesced.map((c) => ({ first: c.first, last: c.last, purposes: purposesOfMask(c.mask) }));
 }

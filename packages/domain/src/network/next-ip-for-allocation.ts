@@ -1,5 +1,6 @@
 import { allocatableIntervals } from './allocatable-intervals.js';
 import { intervalsMinus } from './intervals-minus.js';
+import type { IpInterval } from './ip-interval.js';
 import type { SubnetUsageInput } from './subnet-usage-input.js';
 
 /**
@@ -9,10 +10,12 @@ import type { SubnetUsageInput } from './subnet-usage-input.js';
  * undefined when the subnet is exhausted.
  */
 export function nextIpForAllocation(input: SubnetUsageInput): bigint | undefined {
-  const free = intervalsMinus(
-    allocatableIntervals(input),
-    input.assigned.map((ip) => ({ first: ip, last: ip })),
-  );
+  const taken: IpInterval[] = [];
+  for (const value of input.assigned) {
+    const ip = BigInt(value);
+    taken.push({ first: ip, last: ip });
+  }
+  const free = intervalsMinus(allocatableIntervals(input), taken);
   let best: { first: bigint; last: bigint } | undefined;
   for (const block of free) {
     if (best === undefined || block.last - block.first < best.last - best.first) best = block;

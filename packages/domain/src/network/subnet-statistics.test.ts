@@ -69,7 +69,7 @@ function model(input: SubnetUsageInput): { used: (a: bigint) => boolean; usable:
     [...(input.gatewayIp ? [input.gatewayIp] : []), ...input.dnsServers]
       .filter((i) => i.family === c.family)
       .map((i) => i.value)
-      .concat(input.assigned),
+      .concat(Array.from(input.assigned, BigInt)),
   );
   const used = (a: bigint) =>
     inside(a) &&
@@ -337,6 +337,22 @@ describe(subnetStatistics, () => {
           expectedStart = last + 1n;
         }
         expect(sum).toBe(stats.total_addresses);
+      }),
+    );
+  });
+
+  it('gives the same figures and suggestions without the ranges, addresses as bigints or a Uint32Array', () => {
+    const figures = { includeRanges: false, includeSuggestions: true };
+    fc.assert(
+      fc.property(smallInput, (input) => {
+        const { ranges, ...expected } = subnetStatistics(input, all);
+        expect(ranges).toBeDefined();
+        expect(subnetStatistics(input, figures)).toEqual(expected);
+        if (input.cidr.family === 4) {
+          const assigned = Uint32Array.from(input.assigned, Number);
+          expect(subnetStatistics({ ...input, assigned }, figures)).toEqual(expected);
+          expect(subnetStatistics({ ...input, assigned }, all)).toEqual({ ...expected, ranges });
+        }
       }),
     );
   });

@@ -38,16 +38,15 @@ export function subnetStatistics(
   options: { includeRanges: boolean; includeSuggestions: boolean },
 ): SubnetStatistics {
   const family = input.cidr.family;
-  const usage = subnetUsage(input);
-  const full = usage.ranges;
+  const usage = subnetUsage(input, { ranges: options.includeRanges });
   const numAvailable = usage.numAvailable;
   const numUnavailable = usage.numUnavailable;
   const total = numAvailable + numUnavailable;
   // MAAS divides Python floats; Number(bigint) rounds to nearest like float(int).
   const usageRatio = Number(numUnavailable) / Number(total);
   const available = Number(numAvailable) / Number(total);
-  const first = full[0]?.first ?? input.cidr.first;
-  const last = full.at(-1)?.last ?? input.cidr.last;
+  const first = usage.firstRange?.first ?? input.cidr.first;
+  const last = usage.lastRange?.last ?? input.cidr.last;
   const statistics: SubnetStatistics = {
     num_available: numAvailable,
     largest_available:
@@ -62,11 +61,11 @@ export function subnetStatistics(
     ip_version: family,
   };
   const ranges = options.includeRanges
-    ? { ranges: full.map((r) => renderIpRange(family, r.first, r.last, r.purposes)) }
+    ? { ranges: (usage.ranges ?? []).map((r) => renderIpRange(family, r.first, r.last, r.purposes)) }
     : {};
   if (!options.includeSuggestions) return { ...statistics, ...ranges };
   const counts = { total, available: numAvailable };
-  const gateway = usage.hasGateway ? undefined : suggestGateway(input.cidr, full, counts);
+  const gateway = usage.hasGateway ? undefined : suggestGateway(input.cidr, usage, counts);
   const dynamic = usage.hasDynamic ? undefined : suggestDynamicRange(usage.largestUnused, gateway, counts);
   return {
     ...statistics,

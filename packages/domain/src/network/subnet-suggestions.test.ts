@@ -15,21 +15,28 @@ const used = (first: number, last: number): PurposedInterval => ({
   purposes: ['assigned-ip'],
 });
 
+/** The parts of a usage suggestGateway looks at, from its ranges. */
+const usageOf = (ranges: readonly PurposedInterval[]) => ({
+  firstRange: ranges[0],
+  lastRange: ranges.at(-1),
+  firstUnused: ranges.find((r) => r.purposes.includes('unused')),
+});
+
 describe(suggestGateway, () => {
   const cidr = makeCidr(4, base, 24);
   const counts = { total: 254n, available: 200n };
 
   it('prefers the first address, then the last, then the first free one', () => {
-    expect(suggestGateway(cidr, [unused(1, 254)], counts)).toBe(base + 1n);
-    expect(suggestGateway(cidr, [used(1, 1), unused(2, 254)], counts)).toBe(base + 254n);
-    expect(suggestGateway(cidr, [used(1, 1), unused(2, 9), used(10, 254)], counts)).toBe(base + 2n);
-    expect(suggestGateway(cidr, [used(1, 254)], counts)).toBeUndefined();
+    expect(suggestGateway(cidr, usageOf([unused(1, 254)]), counts)).toBe(base + 1n);
+    expect(suggestGateway(cidr, usageOf([used(1, 1), unused(2, 254)]), counts)).toBe(base + 254n);
+    expect(suggestGateway(cidr, usageOf([used(1, 1), unused(2, 9), used(10, 254)]), counts)).toBe(base + 2n);
+    expect(suggestGateway(cidr, usageOf([used(1, 254)]), counts)).toBeUndefined();
   });
 
   it('gives the IPv6 subnet-router anycast address', () => {
     const v6 = makeCidr(6, 0x20010db8n << 96n, 64);
-    expect(suggestGateway(v6, [], { total: 1n << 64n, available: 1n })).toBe(v6.network);
-    expect(suggestGateway(v6, [], { total: 2n, available: 2n })).toBeUndefined();
+    expect(suggestGateway(v6, usageOf([]), { total: 1n << 64n, available: 1n })).toBe(v6.network);
+    expect(suggestGateway(v6, usageOf([]), { total: 2n, available: 2n })).toBeUndefined();
   });
 });
 

@@ -1,13 +1,11 @@
 import type { Cidr } from './cidr.js';
 import type { IpInterval } from './ip-interval.js';
-import type { PurposedInterval } from './used-range.js';
+import type { SubnetUsage } from './subnet-usage-result.js';
 
 interface Counts {
   readonly total: bigint;
   readonly available: bigint;
 }
-
-const isUnused = (r: PurposedInterval | undefined): boolean => r?.purposes.includes('unused') ?? false;
 
 /**
  * MAAS's suggested gateway (IPRangeStatistics.get_recommended_gateway). IPv4: the first
@@ -21,15 +19,14 @@ const isUnused = (r: PurposedInterval | undefined): boolean => r?.purposes.inclu
  */
 export function suggestGateway(
   cidr: Cidr,
-  full: readonly PurposedInterval[],
+  usage: Pick<SubnetUsage, 'firstRange' | 'lastRange' | 'firstUnused'>,
   counts: Counts,
 ): bigint | undefined {
   if (cidr.family === 6) return counts.total <= 2n ? undefined : cidr.network;
-  const first = full[0];
-  const last = full.at(-1);
-  if (isUnused(first)) return first?.first;
-  if (isUnused(last)) return last?.last;
-  return full.find(isUnused)?.first;
+  const { firstRange: first, lastRange: last } = usage;
+  if (first?.purposes.includes('unused')) return first.first;
+  if (last?.purposes.includes('unused')) return last.last;
+  return usage.firstUnused?.first;
 }
 
 /**

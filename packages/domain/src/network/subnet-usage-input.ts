@@ -1,6 +1,12 @@
 import type { Cidr } from './cidr.js';
 import type { Ip } from './ip.js';
 
+/**
+ * Address values: bigints, or for IPv4 a Uint32Array, which the usage computations take without
+ * a BigInt per address (10,000+ addresses; sorted ones are not sorted again).
+ */
+export type AddressValues = readonly bigint[] | Uint32Array;
+
 /** An IP range of a subnet as the usage computations need it. */
 export interface SubnetIpRange {
   readonly type: 'dynamic' | 'reserved';
@@ -21,5 +27,5 @@ export interface SubnetUsageInput {
   readonly staticRouteGateways?: readonly Ip[] | undefined;
   readonly ranges: readonly SubnetIpRange[];
   /** Addresses in use (assigned, reserved IPs, discovered, leases). Sorted or not. May be 10,000+. */
-  readonly assigned: readonly bigint[];
+  readonly assigned: AddressValues;
 }

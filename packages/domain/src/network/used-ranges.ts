@@ -1,6 +1,6 @@
 import { autoReservedRanges } from './auto-reserved-ranges.js';
 import { cidrContains } from './cidr-contains.js';
-import type { SubnetUsageInput } from './subnet-usage-input.js';
+import type { AddressValues, SubnetUsageInput } from './subnet-usage-input.js';
 import type { UsedRange } from './used-range.js';
 
 /** Which kinds of use to count (all by default). */
@@ -17,7 +17,7 @@ export interface UsedRangeKinds {
  * servers inside the subnet, assigned addresses, reserved and dynamic ranges. Not clipped, not condensed.
  */
 export function usedRanges(
-  input: Omit<SubnetUsageInput, 'assigned'> & { readonly assigned?: readonly bigint[] },
+  input: Omit<SubnetUsageInput, 'assigned'> & { readonly assigned?: AddressValues },
   kinds: UsedRangeKinds = {},
 ): UsedRange[] {
   const used: UsedRange[] = autoReservedRanges(input.cidr);
@@ -36,7 +36,10 @@ export function usedRanges(
     }
   }
   if (kinds.assigned ?? true) {
-    for (const ip of input.assigned ?? []) used.push({ first: ip, last: ip, purpose: 'assigned-ip' });
+    for (const value of input.assigned ?? []) {
+      const ip = BigInt(value);
+      used.push({ first: ip, last: ip, purpose: 'assigned-ip' });
+    }
   }
   for (const range of input.ranges) {
     if (range.type === 'reserved' ? (kinds.reserved ?? true) : (kinds.dynamic ?? true)) {
