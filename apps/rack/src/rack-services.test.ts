@@ -15,14 +15,14 @@ describe(powerServiceReport, () => {
     expect(powerServiceReport(types)).toEqual({
       name: 'power',
       status: 'running',
-      info: '3 power types: manual, one, two; missing tools: ipmitool (one, two).',
+      info: '3 power types: manual, one, two; missing packages: ipmitool (one, two).',
     });
   });
 
   it('says when no tool is missing, and keeps within the RPC’s 1,000 characters', async () => {
     const all = await describePowerTypes(powerDrivers(), () => Promise.resolve(true));
     expect(powerServiceReport(all).info).toBe(
-      `${String(all.powerTypes.length)} power types: ${all.powerTypes.map((t) => t.name).join(', ')}; no tools missing.`,
+      `${String(all.powerTypes.length)} power types: ${all.powerTypes.map((t) => t.name).join(', ')}; no packages missing.`,
     );
     const many = Array.from({ length: 200 }, (_, i) => ({ ...manualDriver, name: `type_${String(i)}` }));
     const long = powerServiceReport(await describePowerTypes(many, () => Promise.resolve(true)));

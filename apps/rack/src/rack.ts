@@ -169,16 +169,16 @@ function services(power: ServiceReport): ServiceReport[] {
 
 /**
  * The power service as the rack reports it: running, with the power types it runs and the
- * programs it lacks (each with the types that need it), from its `power.describeTypes` answer.
+ * packages it lacks (each with the types that need it), from its `power.describeTypes` answer.
  */
 export function powerServiceReport(types: PowerTypesResult): ServiceReport {
   const names = types.powerTypes.map((t) => t.name);
   const needing = new Map<string, string[]>();
   for (const type of types.powerTypes)
-    for (const tool of type.missingPackages) needing.set(tool, [...(needing.get(tool) ?? []), type.name]);
-  const missing = [...needing].map(([tool, users]) => `${tool} (${users.join(', ')})`);
+    for (const pkg of type.missingPackages) needing.set(pkg, [...(needing.get(pkg) ?? []), type.name]);
+  const missing = [...needing].map(([pkg, users]) => `${pkg} (${users.join(', ')})`);
   const info = `${String(names.length)} power type${names.length === 1 ? '' : 's'}: ${names.join(', ')}; ${
-    missing.length === 0 ? 'no tools missing' : `missing tools: ${missing.join(', ')}`
+    missing.length === 0 ? 'no packages missing' : `missing packages: ${missing.join(', ')}`
   }.`;
   // The RPC takes 1,000 characters of information.
   return { name: 'power', status: 'running', info: info.length > 1000 ? `${info.slice(0, 999)}…` : info };

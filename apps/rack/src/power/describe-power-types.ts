@@ -1,5 +1,7 @@
 import type { PowerDriver, PowerSetting, powerDescribeTypes, ResultOf } from '@ferrum/protocol';
 
+import { packageOf } from './tool-packages.js';
+
 export { toolOnPath } from './tool-on-path.js';
 
 /** The `power.describeTypes` answer. */
@@ -8,7 +10,8 @@ type PowerField = PowerTypesResult['powerTypes'][number]['fields'][number];
 
 /**
  * The drivers as `power.describeTypes` lists them, in the order given: their settings in the
- * RPC's field shape, and the programs each needs that `hasTool` does not find.
+ * RPC's field shape, and the Debian packages of the programs each needs that `hasTool` does not
+ * find.
  */
 export async function describePowerTypes(
   drivers: readonly PowerDriver[],
@@ -29,7 +32,7 @@ export async function describePowerTypes(
         name: driver.name,
         description: driver.description,
         fields: driver.settings.map(toField),
-        missingPackages: tools.filter((_, i) => present[i] !== true),
+        missingPackages: [...new Set(tools.filter((_, i) => present[i] !== true).map(packageOf))],
         queryable: driver.queryable,
       };
     }),
