@@ -77,6 +77,11 @@ export interface PowerTypeDeclaration {
   /** Whether its state can be asked (MAAS's `queryable`; false for manual and wakeonlan). */
   readonly queryable: boolean;
   /**
+   * It can switch a machine on but not off (Wake-on-LAN): the region does not send it power-off
+   * work, and a release or an abort that waits for one goes on, the operator switching it off.
+   */
+  readonly onOnly?: boolean;
+  /**
    * The setting holding the BMC's address (an IP, a host name, `host:port`, or a URL), which
    * routes power work to a rack that reaches it; absent when the type has no BMC (manual).
    */

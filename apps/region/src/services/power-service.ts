@@ -175,6 +175,18 @@ export class PowerService implements PowerWorkSink {
     let route: PowerRoute | undefined;
     try {
       const declaration = this.declarationOf(row);
+      if (work === 'off' && declaration.onOnly) {
+        // Wake-on-LAN and its kind cannot switch a machine off: that is the operator's part.
+        await this.event(
+          row,
+          'INFO',
+          verb.starting,
+          `${declaration.description} cannot switch a machine off: switch ${row.hostname} off by hand.`,
+        );
+        await this.record(row.id, 'unknown');
+        await this.confirmIfAwaited(row, work);
+        return;
+      }
       const parameters = this.deps.parameters(row);
       route = await this.router.route(row, declaration, parameters);
       await this.event(row, 'INFO', verb.starting, `Through rack ${route.rackHostname}${of(attempt)}.`);

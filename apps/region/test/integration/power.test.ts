@@ -215,6 +215,35 @@ describe('power work', () => {
   });
 });
 
+describe('power types that switch machines on only', () => {
+  it('releases a Wake-on-LAN machine without asking a rack to switch it off, and says so', async () => {
+    seq += 1;
+    const created = await services.machines.create(
+      {
+        architecture: 'amd64',
+        macAddresses: [`52:54:00:aa:01:${seq.toString(16).padStart(2, '0')}`],
+        hostname: `wol-${String(seq)}`,
+        powerType: 'wakeonlan',
+        powerParameters: { mac_address: '52:54:00:aa:01:01' },
+      },
+      { status: 'NEW', actor: 'admin' },
+    );
+    const id = created.machine.system_id;
+    await database.db
+      .updateTable('machines')
+      .set({ status: 6, owner_id: admin.id })
+      .where('system_id', '=', id)
+      .execute();
+    const released = await services.lifecycle.act(id, 'release', admin);
+    expect(released.machine.status).toBe(4); // Ready
+    expect(racks.calls).toEqual([]);
+    const events = await eventsOf(id);
+    expect(events.map((e) => e.description).join('\n')).toMatch(
+      /Wake-on-LAN cannot switch a machine off: switch wol-\d+ off by hand/,
+    );
+  });
+});
+
 describe('query_power_state', () => {
   it('answers the error of the rack with its code, and records an event', async () => {
     racks.answer(() => {

@@ -9,6 +9,7 @@ export const wakeonlanPowerType: PowerTypeDeclaration = {
   description: 'Wake-on-LAN',
   requiredTools: [],
   queryable: false,
+  onOnly: true,
   settings: [
     {
       name: 'mac_address',
