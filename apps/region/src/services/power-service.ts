@@ -314,6 +314,19 @@ export class PowerService implements PowerWorkSink {
     const status = statusFromValue(row.status);
     // A machine commissioning, deploying, testing, … powers itself off and on as its work goes.
     if (!status || failedStatusOf[status]) return false;
+    // So does one whose work ended since the state was last learnt: commissioning ends with the
+    // machine switching itself off, and it is Ready by the time a poll finds it off.
+    const last = await this.deps.db
+      .selectFrom('machine_status_history')
+      .select(['from_status', 'created'])
+      .where('machine_id', '=', row.id)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const from =
+      last?.from_status === null || last === undefined ? undefined : statusFromValue(last.from_status);
+    const learnt = row.power_state_updated?.getTime() ?? 0;
+    if (last && from && failedStatusOf[from] && new Date(last.created).getTime() >= learnt) return false;
     const pending = await sql<{ one: number }>`
       SELECT 1 AS one FROM ${sql.id(jobQueueSchema, 'job')}
        WHERE name = ${POWER_QUEUE} AND state IN ('created', 'retry', 'active')
