@@ -8,6 +8,7 @@ import { startCommand } from './commands/start.js';
 import { apikeyCommand, createAdminCommand, migrateCommand, rackSecretCommand } from './commands/admin.js';
 import { statusCommand } from './commands/status.js';
 import { rackRegisterCommand, rackStartCommand } from './commands/rack.js';
+import { simCommand } from './commands/sim.js';
 
 const usage = `Usage: ferrum <command> [options]
 
@@ -23,6 +24,8 @@ Commands:
   rack register --url URL [--url URL…] (--secret-file F|- | --secret S) [--name N] [--force]
                                 Register this host's rack with a region (identity in the data dir)
   rack start                    Run the rack controller (reconnects to its region for as long as it runs)
+  sim --url URL --key KEY [--machines N] [--speed fast|normal|slow] [--bmc-host H] [--bmc-port P]
+      [--seed S] [--prefix P]   Simulate N machines against a region (test and benchmark tool)
   migrate                       Bring the database schema up to date
   version                       Print Ferrum's version
 
@@ -79,6 +82,22 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       }
       case 'migrate':
         return await migrateCommand(cliContext(env, true));
+      case 'sim': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            machines: { type: 'string' },
+            url: { type: 'string' },
+            key: { type: 'string' },
+            'bmc-host': { type: 'string' },
+            'bmc-port': { type: 'string' },
+            speed: { type: 'string' },
+            seed: { type: 'string' },
+            prefix: { type: 'string' },
+          },
+        });
+        return await simCommand(env, values);
+      }
       case 'rack': {
         const [sub, ...more] = rest;
         switch (sub) {

@@ -12,6 +12,7 @@ import { allMaasHandlers } from './http/maas/resources/index.js';
 import { registerMetrics } from './http/metrics.js';
 import { defaultLoginThrottle, registerAccounts, type LoginThrottleOptions } from './http/accounts.js';
 import { registerHealth } from './http/health.js';
+import { registerMetadataApi } from './http/metadata/register-metadata-api.js';
 import { defaultLingerMs, registerLingeringClose } from './http/lingering-close.js';
 import { serializeRequest } from './http/log-serializers.js';
 import { sendMaasError } from './http/maas/error-reply.js';
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMetrics(app, deps.pool);
   registerHealth(app, deps.services, { version: deps.version, startedAt: deps.startedAt, url: deps.url });
   registerAccounts(app, deps.services, { ...defaultLoginThrottle, ...deps.loginThrottle });
+  registerMetadataApi(app, deps.services);
   registerMaasApi(app, {
     handlers: allMaasHandlers(deps.version),
     services: deps.services,

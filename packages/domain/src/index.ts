@@ -10,3 +10,4 @@ export * from './url-credentials.js';
 export * from './machine/index.js';
 export * from './invalid-choice.js';
 export * from './network/index.js';
+export * from './scripts/index.js';

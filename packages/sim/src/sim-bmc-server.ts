@@ -139,6 +139,17 @@ export class SimBmcServer {
     return this;
   }
 
+  /**
+   * Switches a machine as the machine itself does, not through the BMC's API: its OS shutting
+   * it down at the end of its work, say. Listeners hear it like any switch (action `off` or
+   * `on`); a machine already in `state` is left alone.
+   */
+  press(id: string, state: SimPowerState): void {
+    const machine = this.#machines.get(id);
+    if (!machine) throw new Error(`No simulated machine ${JSON.stringify(id)}.`);
+    if (machine.state !== state) this.#switch(id, machine, state, state);
+  }
+
   /** Stops listening and drops open connections and requests still waiting out their latency. */
   async close(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);

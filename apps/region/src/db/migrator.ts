@@ -11,6 +11,8 @@ import * as m0009 from './migrations/0009-region-controllers.js';
 import * as m0010 from './migrations/0010-networks.js';
 import * as m0011devices from './migrations/0011-devices.js';
 import * as m0012 from './migrations/0012-power-polling.js';
+import * as m0013 from './migrations/0013-scripts.js';
+import * as m0014 from './migrations/0014-metadata.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
@@ -26,6 +28,8 @@ const migrations: Record<string, Migration> = {
   '0010-networks': m0010,
   '0011-devices': m0011devices,
   '0012-power-polling': m0012,
+  '0013-scripts': m0013,
+  '0014-metadata': m0014,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema

@@ -405,6 +405,97 @@ export interface RegionControllersTable {
   last_seen: Timestamp;
 }
 
+/** A machine's metadata API credentials (0014); see NodeCredentialService. */
+export interface NodeCredentialsTable {
+  machine_id: number;
+  consumer_key: string;
+  token_key: string;
+  /** SHA-256 of the token secret, hex: what requests are checked against. */
+  token_secret_hash: string;
+  /** The token secret sealed with the region's key: what the preseed hands out. */
+  token_secret_sealed: string;
+  /** SHA-256 of the current boot's one-time token, hex; null once used. */
+  boot_token_hash: Nullable<string>;
+  boot_token_expires: Nullable<Date>;
+  preseed_served: Nullable<Date>;
+  created: Timestamp;
+}
+
+/** The user data given to `op=deploy` (0014). */
+export interface MachineUserDataTable {
+  machine_id: number;
+  data: Buffer;
+  updated: Timestamp;
+}
+
+/** A stored script's settings (0013); its text is in script_versions. */
+export interface ScriptsTable {
+  id: Generated<number>;
+  name: string;
+  title: Generated<string>;
+  description: Generated<string>;
+  tags: Generated<string[]>;
+  /** MAAS's numbers: 0 commissioning, 2 testing, 3 release, 4 deployment. */
+  script_type: number;
+  hardware_type: Generated<number>;
+  parallel: Generated<number>;
+  timeout_seconds: Generated<number>;
+  destructive: Generated<boolean>;
+  may_reboot: Generated<boolean>;
+  recommission: Generated<boolean>;
+  packages: ColumnType<Record<string, unknown>, string | undefined, string>;
+  for_hardware: Generated<string[]>;
+  parameters: ColumnType<Record<string, unknown>, string | undefined, string>;
+  results: ColumnType<unknown, string | undefined, string>;
+  apply_configured_networking: Generated<boolean>;
+  is_default: Generated<boolean>;
+  current_version_id: Nullable<number>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
+export interface ScriptVersionsTable {
+  id: Generated<number>;
+  script_id: number;
+  data: string;
+  comment: Generated<string>;
+  created: Timestamp;
+}
+
+export interface ScriptSetsTable {
+  id: Generated<number>;
+  machine_id: number;
+  /** 0 commissioning, 1 installation, 2 testing, 3 release. */
+  result_type: number;
+  requested_scripts: Generated<string[]>;
+  created: Timestamp;
+  last_ping: Nullable<Date>;
+}
+
+export interface ScriptResultsTable {
+  id: Generated<number>;
+  script_set_id: number;
+  script_id: Nullable<number>;
+  script_version_id: Nullable<number>;
+  script_name: string;
+  /** MAAS's SCRIPT_STATUS number. */
+  status: Generated<number>;
+  exit_status: Nullable<number>;
+  started: Nullable<Date>;
+  ended: Nullable<Date>;
+  runtime_seconds: Nullable<number>;
+  output: Generated<Buffer>;
+  stdout: Generated<Buffer>;
+  stderr: Generated<Buffer>;
+  result: Generated<Buffer>;
+  parameters: ColumnType<Record<string, unknown>, string | undefined, string>;
+  suppressed: Generated<boolean>;
+  physical_blockdevice_id: Nullable<number>;
+  interface_id: Nullable<number>;
+  created: Timestamp;
+  updated: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -438,6 +529,12 @@ export interface Database {
   block_devices: BlockDevicesTable;
   machine_tags: MachineTagsTable;
   machine_status_history: MachineStatusHistoryTable;
+  scripts: ScriptsTable;
+  script_versions: ScriptVersionsTable;
+  script_sets: ScriptSetsTable;
+  script_results: ScriptResultsTable;
+  node_credentials: NodeCredentialsTable;
+  machine_user_data: MachineUserDataTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -459,3 +556,7 @@ export type ReservedIpRow = Selectable<ReservedIpsTable>;
 export type DeviceRow = Selectable<DevicesTable>;
 export type IpAddressRow = Selectable<IpAddressesTable>;
 export type BlockDeviceRow = Selectable<BlockDevicesTable>;
+export type ScriptRow = Selectable<ScriptsTable>;
+export type ScriptVersionRow = Selectable<ScriptVersionsTable>;
+export type ScriptSetRow = Selectable<ScriptSetsTable>;
+export type ScriptResultRow = Selectable<ScriptResultsTable>;

@@ -50,6 +50,15 @@ export interface LifecycleDeps {
   /** The machine's addresses: claimed at deploy, returned at release (in the status change's transaction). */
   readonly addresses: NodeAddresses;
   readonly now?: () => Date;
+  /**
+   * Told of every status change, in its transaction, after the machines `machineIds` moved to
+   * `to` (the metadata credentials are issued and revoked here).
+   */
+  readonly statusChanged?: (
+    trx: Kysely<Database>,
+    machineIds: readonly number[],
+    to: NodeStatus,
+  ) => Promise<void>;
 }
 
 /** The OS check deploy and allocate make (OsService.checkInstallable). */
@@ -67,6 +76,8 @@ export interface ActionOptions {
   readonly licenseKey?: string | undefined;
   readonly agentName?: string | undefined;
   readonly ephemeral?: boolean | undefined;
+  /** For deploy: the user's cloud-init user data (already decoded), served by the metadata API. */
+  readonly userData?: Buffer | undefined;
 }
 
 const actorOf = (user: UserRow) => ({ userId: user.id, isAdmin: user.is_superuser });
@@ -257,11 +268,22 @@ export class MachineLifecycle {
   }
 
   /** `report` for the region's own workers, which need no view of the machine afterwards; returns its id. */
-  async complete(systemId: string, outcome: 'succeeded' | 'failed', description = ''): Promise<number> {
+  async complete(
+    systemId: string,
+    outcome: 'succeeded' | 'failed',
+    description = '',
+    /** Where success goes instead: commissioning goes on to testing when tests are to run. */
+    next?: 'TESTING',
+  ): Promise<number> {
     return this.deps.db.transaction().execute(async (trx) => {
       const row = await this.lock(trx, systemId);
       const status = statusOf(row);
-      const to = outcome === 'failed' ? failedStatusOf[status] : successOf(row, status);
+      const to =
+        outcome === 'failed'
+          ? failedStatusOf[status]
+          : next !== undefined && status === 'COMMISSIONING'
+            ? next
+            : successOf(row, status);
       if (!to)
         throw new AppError(
           'invalid_transition',
@@ -274,6 +296,8 @@ export class MachineLifecycle {
       await this.move(trx, row, to, null, statusLabel(to), description, {
         ...(outcome === 'failed' && description ? { error_description: description } : {}),
         ...(to === 'READY' ? releasedOwnership : {}),
+        // Testing after commissioning ends in Ready (MAAS NODE_TESTING_RESET_READY_TRANSITIONS).
+        ...(to === 'TESTING' ? { previous_status: statusValue('READY') } : {}),
       });
       return row.id;
     });
@@ -350,6 +374,8 @@ export class MachineLifecycle {
           osystem: options.osystem ?? '',
           distro_series: options.distroSeries ?? '',
           ephemeral_deploy: options.ephemeral ?? false,
+          // The installer boots from the network; curtin turns netboot off once the OS is on disk.
+          netboot: true,
         };
         if (status === 'READY') {
           // From Ready, deploy allocates first, as MAAS does.
@@ -359,6 +385,13 @@ export class MachineLifecycle {
         if (options.agentName !== undefined) set['agent_name'] = options.agentName;
         // The AUTO links get their addresses; none free on a subnet is a 503 and no deploy.
         await this.deps.addresses.claimAuto(trx, row);
+        // The user data this deployment serves to the machine (none given: none served).
+        await trx.deleteFrom('machine_user_data').where('machine_id', '=', row.id).execute();
+        if (options.userData !== undefined)
+          await trx
+            .insertInto('machine_user_data')
+            .values({ machine_id: row.id, data: options.userData })
+            .execute();
         return { to: 'DEPLOYING', set, power: ['cycle'] };
       }
       case 'release':
@@ -500,7 +533,9 @@ export class MachineLifecycle {
       .selectFrom('moved')
       .select('moved.id')
       .execute();
-    return rows.map((r) => r.id);
+    const ids = rows.map((r) => r.id);
+    if (ids.length > 0 && this.deps.statusChanged) await this.deps.statusChanged(db, ids, change.to);
+    return ids;
   }
 
   private async event(

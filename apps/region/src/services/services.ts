@@ -36,6 +36,12 @@ import { ReservedIpService } from './reserved-ip-service.js';
 import { DeviceService } from './device-service.js';
 import { NodeAddresses } from './node-addresses.js';
 import { InterfaceService } from './interface-service.js';
+import { NodeCredentialService } from './node-credential-service.js';
+import { MetadataService } from './metadata-service.js';
+import { MetadataSignals } from './metadata-signals.js';
+import { MetadataStatusEvents } from './metadata-status-events.js';
+import { noMetadataScripts, type MetadataScripts } from './metadata-scripts.js';
+import { noHardwareSink, type HardwareSink } from './metadata-hardware.js';
 
 export interface Services {
   readonly databaseStatus: DatabaseStatusService;
@@ -78,6 +84,14 @@ export interface Services {
   readonly devices: DeviceService;
   /** Interfaces of machines and devices and their links to subnets. */
   readonly interfaces: InterfaceService;
+  /** Machines' metadata API credentials and boot tokens. */
+  readonly nodeCredentials: NodeCredentialService;
+  /** What machines read from the metadata API (meta-data, user-data, scripts, netboot). */
+  readonly metadata: MetadataService;
+  /** `op=signal` from machines: script results and the end of their work. */
+  readonly metadataSignals: MetadataSignals;
+  /** The cloud-init/curtin status webhook. */
+  readonly metadataStatusEvents: MetadataStatusEvents;
 }
 
 /** Encrypts secrets (BMC passwords) at rest; the region's is keyed by a file in the data dir. */
@@ -152,7 +166,9 @@ export function createServices({
       }
     },
   });
+  const nodeCredentials = new NodeCredentialService({ db, events, secrets, nowSeconds });
   const lifecycle: MachineLifecycle = new MachineLifecycle({
+    statusChanged: (trx, machineIds, to) => nodeCredentials.statusChanged(trx, machineIds, to),
     db,
     events,
     addresses: nodeAddresses,
@@ -164,7 +180,22 @@ export function createServices({
     }),
     checkInstallable: (osystem, distroSeries, options) => os.checkInstallable(osystem, distroSeries, options),
   });
+  // The scripts and hardware services plug in here (their default: no scripts, no inventory).
+  const metadataScripts: MetadataScripts = noMetadataScripts;
+  const hardwareSink: HardwareSink = noHardwareSink;
   return {
+    nodeCredentials,
+    metadata: new MetadataService({ db, config, events, scripts: metadataScripts, nowSeconds }),
+    metadataSignals: new MetadataSignals({
+      db,
+      lifecycle,
+      machines,
+      events,
+      scripts: metadataScripts,
+      hardware: hardwareSink,
+      nodeTimeoutMinutes: () => nodeTimeoutMinutes(),
+    }),
+    metadataStatusEvents: new MetadataStatusEvents({ lifecycle, events, scripts: metadataScripts }),
     machines,
     lifecycle,
     allocator: new MachineAllocator({

@@ -14,6 +14,8 @@ import { renderAnonymousMachine, renderMachine } from '../render-machine.js';
 import { MACHINE_PAGE_SIZE, machineListPages, machinePageJson } from '../machine-pages.js';
 import type { MachineInput } from '../../../services/machine-service.js';
 import type { ParamLists } from '../../../services/machine-filters.js';
+import { bootTokenOps } from '../../metadata/boot-token-ops.js';
+import { deployUserData } from '../../metadata/deploy-user-data.js';
 
 const filterDoc =
   'List machines visible to the user, optionally filtered by criteria.\n\n' +
@@ -254,11 +256,11 @@ export const machinesHandlers: HandlerDef[] = [
           );
         if (ctx.user) {
           const commission = ctx.form.bool('commission', true);
-          const view = await ctx.services.machines.create(input, {
-            status: commission ? 'COMMISSIONING' : 'NEW',
-            actor: ctx.user.username,
-          });
-          return renderMachine(view);
+          const view = await ctx.services.machines.create(input, { status: 'NEW', actor: ctx.user.username });
+          if (!commission) return renderMachine(view);
+          // Commissioning starts as the commission action does: power work, credentials, events.
+          const [commissioning] = await ctx.services.lifecycle.accept([view.machine.system_id], ctx.user);
+          return renderMachine(commissioning ?? view);
         }
         return renderAnonymousMachine(
           await ctx.services.machines.create(input, { status: 'NEW', actor: null }),
@@ -353,6 +355,7 @@ export const machinesHandlers: HandlerDef[] = [
         await ctx.services.machines.delete(systemId(ctx), currentUser(ctx).username);
       }),
       ...commonNodeOps(),
+      ...bootTokenOps(),
       operation('query_power_state', 'GET', 'user', 'Query the power state of a machine.', async (ctx) => {
         const row = await ctx.services.machines.row(systemId(ctx), currentUser(ctx));
         return { state: await ctx.services.power.query(row) };
@@ -363,7 +366,7 @@ export const machinesHandlers: HandlerDef[] = [
       lifecycleOp(
         'deploy',
         'deploy',
-        'Deploy an operating system to a machine.\n\n:param osystem: The OS to deploy (default: default_osystem); a connected rack must be able to install it.\n:type osystem: String\n\n:param distro_series: The OS release to deploy.\n:type distro_series: String\n\n:param license_key: A license key for an OS that needs one (else the one stored in license-keys/).\n:type license_key: String\n\n:param agent_name: An optional agent name.\n:type agent_name: String' +
+        'Deploy an operating system to a machine.\n\n:param osystem: The OS to deploy (default: default_osystem); a connected rack must be able to install it.\n:type osystem: String\n\n:param distro_series: The OS release to deploy.\n:type distro_series: String\n\n:param license_key: A license key for an OS that needs one (else the one stored in license-keys/).\n:type license_key: String\n\n:param agent_name: An optional agent name.\n:type agent_name: String\n\n:param user_data: Base64-encoded cloud-init user data, served to the machine by the metadata API.\n:type user_data: String' +
           commentParam,
         (form) => ({
           distroSeries: form.get('distro_series') || undefined,
@@ -371,6 +374,7 @@ export const machinesHandlers: HandlerDef[] = [
           licenseKey: form.get('license_key') || undefined,
           agentName: form.get('agent_name'),
           ephemeral: form.bool('ephemeral_deploy', false),
+          userData: deployUserData(form),
         }),
       ),
       lifecycleOp('release', 'release', 'Release a machine.' + commentParam),
