@@ -13,7 +13,16 @@
 //        [--timeout 600] [--step-ms 0] [--seed 1]
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuSpent, ms, onCleanup, runBench, startRegion, stats, target } from './support/region.mjs';
+import {
+  cpuSpent,
+  ms,
+  onCleanup,
+  runBench,
+  startRegion,
+  stats,
+  target,
+  waitForRack,
+} from './support/region.mjs';
 import { memoryOf, regionPid } from './support/proc-memory.mjs';
 
 const { values } = parseArgs({
@@ -67,16 +76,7 @@ await runBench(async () => {
   }, 250);
   onCleanup(() => clearInterval(sampler));
 
-  // The all-in-one rack connects a moment after the API answers.
-  for (const t0 = Date.now(); ;) {
-    const { rows } = await db.query(
-      `SELECT count(*)::int AS n FROM rack_controllers WHERE connected_since IS NOT NULL`,
-    );
-    if (rows[0].n > 0) break;
-    if (Date.now() - t0 > 60_000) throw new Error('no rack connected within 60 s');
-    await sleep(100);
-  }
-  await sleep(1000); // its power types and images reported
+  await waitForRack(db);
 
   /** Machines by status, and each machine's first arrival in `status` (epoch ms) since `since`. */
   async function arrivals(status, since) {

@@ -4,7 +4,11 @@
 //   1. signed GET machines/ (everything), sequential runs: p50/p99, time to first byte, size;
 //   2. filtered GET machines/?hostname= / ?mac_address= / ?id= under C concurrent clients.
 // Usage: npm run bench -- machines-list [--machines 10000] [--seconds 10] [--runs 5] [--clients 10]
-//        [--events 3] [--profile] [--pool N]
+//        [--events 3] [--profile] [--pool N] [--source sql|sim]
+// --source sim: the database is built by the machine simulator instead of SQL: N simulated
+// machines created through the API, each commissioned to Ready over the metadata API (their
+// inventory from the simulator's hardware profiles, their events and script results as real
+// commissioning leaves them); the list and filter phases then run on that database.
 // --seconds is per phase (the full list runs at least --runs times, more while time remains).
 // --profile takes CPU profiles of the region (inspector) during the list and the filter phases
 // and prints where the time went (profiling slows the region a little).
@@ -23,6 +27,7 @@ import {
   stats,
   summariseProfile,
   target,
+  waitForRack,
 } from './support/region.mjs';
 import { hostnameOf, macOf, seedMachines, systemIdOf } from './support/seed.mjs';
 
@@ -35,8 +40,13 @@ const { values } = parseArgs({
     events: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
     pool: { type: 'string' },
+    source: { type: 'string', default: 'sql' },
   },
 });
+if (!['sql', 'sim'].includes(values.source)) {
+  process.stderr.write(`--source must be sql or sim, got ${values.source}\n`);
+  process.exit(2);
+}
 const machines = Number(values.machines);
 const seconds = Number(values.seconds);
 const minRuns = Number(values.runs);
@@ -56,13 +66,27 @@ await runBench(async () => {
   const key = region.createAdmin();
   const db = await region.sql();
   const adminId = (await db.query('SELECT id FROM users WHERE username = $1', [key.username])).rows[0].id;
-  process.stderr.write(`seeding ${machines} machines…\n`);
-  const seeded = await seedMachines(db, {
-    count: machines,
-    mode: 'list',
-    ownerId: adminId,
-    events: eventsPerMachine,
-  });
+  const built =
+    values.source === 'sim'
+      ? await simulate(region, key, db)
+      : await (async () => {
+          process.stderr.write(`seeding ${machines} machines…\n`);
+          const seeded = await seedMachines(db, {
+            count: machines,
+            mode: 'list',
+            ownerId: adminId,
+            events: eventsPerMachine,
+          });
+          return {
+            seeded,
+            hostnameOf,
+            macOf: (g) => macOf(g, 2),
+            systemIdOf,
+            detailed: (m) =>
+              m.interface_set.length === 4 && m.blockdevice_set.length === 4 && m.tag_names.length > 0,
+          };
+        })();
+  const { seeded } = built;
 
   const agent = new Agent({ connections: Math.max(clients, 1), pipelining: 1, keepAliveTimeout: 60_000 });
   onCleanup(() => agent.close());
@@ -94,11 +118,7 @@ await runBench(async () => {
   if (list.length !== machines)
     throw new Error(`GET machines/ listed ${list.length} machines, seeded ${machines}`);
   const sample = list[Math.floor(machines / 2)];
-  if (
-    sample.interface_set.length !== 4 ||
-    sample.blockdevice_set.length !== 4 ||
-    sample.tag_names.length === 0
-  )
+  if (!built.detailed(sample))
     throw new Error(`machine JSON lacks seeded detail: ${JSON.stringify(sample).slice(0, 300)}`);
 
   // 1. Full list, sequential.
@@ -121,9 +141,9 @@ await runBench(async () => {
 
   // 2. Filtered lists under concurrency, one machine each (random), answers checked.
   const filters = [
-    { name: 'hostname', url: (g) => `${listUrl}?hostname=${hostnameOf(g)}` },
-    { name: 'mac_address', url: (g) => `${listUrl}?mac_address=${encodeURIComponent(macOf(g, 2))}` },
-    { name: 'id', url: (g) => `${listUrl}?id=${systemIdOf(g)}` },
+    { name: 'hostname', url: (g) => `${listUrl}?hostname=${built.hostnameOf(g)}` },
+    { name: 'mac_address', url: (g) => `${listUrl}?mac_address=${encodeURIComponent(built.macOf(g))}` },
+    { name: 'id', url: (g) => `${listUrl}?id=${built.systemIdOf(g)}` },
   ];
   const filterResults = [];
   for (const filter of filters) {
@@ -149,7 +169,7 @@ await runBench(async () => {
             continue;
           }
           const found = JSON.parse(r.body.toString('utf8'));
-          if (found.length !== 1 || found[0].system_id !== systemIdOf(g)) wrong++;
+          if (found.length !== 1 || found[0].system_id !== built.systemIdOf(g)) wrong++;
         }
       }),
     );
@@ -172,7 +192,10 @@ await runBench(async () => {
   out.push('');
   out.push(
     `bench machines-list — ${machines} machines (${seeded.interfaces} interfaces, ${seeded.block_devices} block devices, ` +
-      `${seeded.machine_tags} machine tags, ${seeded.events} events), seeded in ${seeded.ms.toFixed(0)} ms`,
+      `${seeded.machine_tags} machine tags, ${seeded.events} events), ` +
+      (values.source === 'sim'
+        ? `built by the simulator (created and commissioned to Ready) in ${(seeded.ms / 1000).toFixed(1)} s`
+        : `seeded in ${seeded.ms.toFixed(0)} ms`),
   );
   out.push(
     `  region start: ${region.startMs.toFixed(0)} ms; signed requests (OAuth PLAINTEXT, fresh nonce each)`,
@@ -240,3 +263,63 @@ await runBench(async () => {
   }
   if (results.some((r) => !r.ok)) process.exitCode = 1;
 });
+
+/**
+ * --source sim: N machines from the simulator, commissioned to Ready over the metadata API.
+ * Machine g (1-based, as the seeded ones) is the simulator's index g - 1.
+ */
+async function simulate(region, key, db) {
+  const { MachineSimulator, simHardware } = await import('../packages/sim/dist/index.js');
+  await waitForRack(db);
+  const t0 = performance.now();
+  process.stderr.write(`building ${machines} machines with the simulator (create, commission to Ready)…\n`);
+  const systemIds = new Array(machines);
+  const simulator = await MachineSimulator.start({
+    url: `${region.base}/MAAS/`,
+    apiKey: `${key.consumerKey}:${key.tokenKey}:${key.tokenSecret}`,
+    machines,
+    hardware: (index) => simHardware(index, 1, 'list'),
+    hostnamePrefix: 'list',
+    createConcurrency: 32,
+    onCreated: (systemId, index) => {
+      systemIds[index] = systemId;
+    },
+  });
+  onCleanup(() => simulator.stop());
+  for (let last = ''; ;) {
+    const { rows } = await db.query(`SELECT status, count(*)::int AS n FROM machines GROUP BY status`);
+    const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    const ready = byStatus[4] ?? 0;
+    const failed = byStatus[2] ?? 0;
+    const line = `  ${ready} Ready, ${failed} failed commissioning of ${machines}`;
+    if (line !== last) process.stderr.write(`${line}\n`);
+    last = line;
+    if (ready + failed >= machines) {
+      if (failed > 0) throw new Error(`${failed} machines failed commissioning`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  const count = async (table) => (await db.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
+  const seeded = {
+    interfaces: await count('interfaces'),
+    block_devices: await count('block_devices'),
+    machine_tags: await count('machine_tags'),
+    events: await count('events'),
+    ms: performance.now() - t0,
+  };
+  const hardware = (g) => simHardware(g - 1, 1, 'list');
+  return {
+    seeded,
+    hostnameOf: (g) => `list-${g - 1}`,
+    macOf: (g) => hardware(g).macs.at(-1),
+    systemIdOf: (g) => systemIds[g - 1],
+    detailed: (m) => {
+      const h = hardware(Number(m.hostname.slice('list-'.length)) + 1);
+      return (
+        m.interface_set.length === h.macs.length &&
+        m.blockdevice_set.length === h.document.resources.storage.disks.length
+      );
+    },
+  };
+}

@@ -440,3 +440,16 @@ function areaOf(cf) {
   if (src >= 0) return url.slice(src + 1).replace(/^file:\/\//, '');
   return url;
 }
+
+/** Waits for the all-in-one rack, which connects a moment after the API answers, and its reports. */
+export async function waitForRack(db) {
+  for (const t0 = Date.now(); ;) {
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM rack_controllers WHERE connected_since IS NOT NULL`,
+    );
+    if (rows[0].n > 0) break;
+    if (Date.now() - t0 > 60_000) throw new Error('no rack connected within 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 1000)); // its power types and images reported
+}

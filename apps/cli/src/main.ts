@@ -25,7 +25,9 @@ Commands:
                                 Register this host's rack with a region (identity in the data dir)
   rack start                    Run the rack controller (reconnects to its region for as long as it runs)
   sim --url URL --key KEY [--machines N] [--speed fast|normal|slow] [--bmc-host H] [--bmc-port P]
-      [--seed S] [--prefix P]   Simulate N machines against a region (test and benchmark tool)
+      [--seed S] [--prefix P] [--fail-scripts NAME,… [--fail-machines K]]
+                                Simulate N machines against a region (test and benchmark tool);
+                                the named scripts fail on the first K machines (default all)
   migrate                       Bring the database schema up to date
   version                       Print Ferrum's version
 
@@ -94,6 +96,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
             speed: { type: 'string' },
             seed: { type: 'string' },
             prefix: { type: 'string' },
+            'fail-scripts': { type: 'string' },
+            'fail-machines': { type: 'string' },
           },
         });
         return await simCommand(env, values);

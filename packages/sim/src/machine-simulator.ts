@@ -38,6 +38,8 @@ export interface MachineSimulatorOptions {
 /** What a running simulator counts. */
 export interface SimulatorCounts {
   readonly created: number;
+  /** Of `created`, those the region already had from an earlier run (found by MAC). */
+  readonly adopted: number;
   readonly boots: number;
   readonly commissioned: number;
   readonly tested: number;
@@ -52,7 +54,15 @@ export interface SimulatorCounts {
  */
 export class MachineSimulator {
   private readonly machines = new Map<string, SimulatedMachine>();
-  private readonly counts = { created: 0, boots: 0, commissioned: 0, tested: 0, deployed: 0, failed: 0 };
+  private readonly counts = {
+    created: 0,
+    adopted: 0,
+    boots: 0,
+    commissioned: 0,
+    tested: 0,
+    deployed: 0,
+    failed: 0,
+  };
   private readonly inFlight = new Set<Promise<unknown>>();
 
   private constructor(
@@ -121,13 +131,18 @@ export class MachineSimulator {
     // Registered before the machine exists: its commissioning power-on can come at once.
     const pending: { systemId?: string } = {};
     this.byBmc.set(bmcId, pending);
-    const created = await this.admin.post<{ system_id: string }>('api/2.0/machines/', {
-      hostname,
-      architecture: hardware.architecture,
-      mac_addresses: [...hardware.macs],
+    const power = {
       power_type: 'sim',
       ...Object.fromEntries(Object.entries(parameters).map(([k, v]) => [`power_parameters_${k}`, v])),
-    });
+    };
+    const created =
+      (await this.adopt(hardware, power)) ??
+      (await this.admin.post<{ system_id: string }>('api/2.0/machines/', {
+        hostname,
+        architecture: hardware.architecture,
+        mac_addresses: [...hardware.macs],
+        ...power,
+      }));
     const failing = this.options.failOn?.(index) === true ? this.options.failing : undefined;
     const machine = new SimulatedMachine({
       systemId: created.system_id,
@@ -152,6 +167,27 @@ export class MachineSimulator {
       this.early.delete(bmcId);
       this.onPower(early);
     }
+  }
+
+  /**
+   * A machine the region already has from an earlier run (same seed and prefix, so the same
+   * MACs): it is played again, its BMC settings pointed at this run's BMC server.
+   */
+  private async adopt(
+    hardware: SimHardware,
+    power: Readonly<Record<string, string>>,
+  ): Promise<{ system_id: string } | undefined> {
+    const mac = hardware.macs[0];
+    if (mac === undefined) return undefined;
+    const found = await this.admin.json<{ system_id: string }[]>(
+      'GET',
+      `api/2.0/machines/?mac_address=${encodeURIComponent(mac)}`,
+    );
+    const existing = found[0];
+    if (!existing) return undefined;
+    await this.admin.request('PUT', `api/2.0/machines/${existing.system_id}/`, new URLSearchParams(power));
+    this.counts.adopted += 1;
+    return existing;
   }
 
   private readonly byBmc = new Map<string, { systemId?: string }>();

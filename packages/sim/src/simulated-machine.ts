@@ -188,7 +188,8 @@ export class SimulatedMachine {
     await event('curtin', 'cmd-install', 'start', 'curtin command install');
     await this.step();
     await event('curtin', 'cmd-install', 'finish', 'curtin command install');
-    await md.post(`${MD}/`, { op: 'netboot_off' });
+    // curtin's late command; the metadata API answers plain "OK".
+    await md.request('POST', `${MD}/`, new URLSearchParams({ op: 'netboot_off' }));
     await this.step();
     // The installed OS: cloud-init reads its data, then reports the end of its last stage.
     await md.request('GET', `${MD}/meta-data/instance-id`);

@@ -70,6 +70,6 @@ env \
   GOTOOLCHAIN=local \
   GOCACHE="${GOCACHE:-$HERE/.cache/go-build}" \
   CGO_ENABLED=0 \
-  "$GO" build -trimpath -o "$OUT" ./main.go ./networks.go
+  "$GO" build -trimpath -o "$OUT" ./main.go ./networks.go ./lifecycle.go
 
 echo "$OUT"

@@ -20,7 +20,12 @@
 //	                            container device as Juju makes one (see
 //	                            networks.go)
 //	MACHINES_SPEC     MODE=machines only: a JSON object, see machinesSpec
+//	                  "lifecycle": AllocateMachine, Machine.Start (deploy
+//	                            with user data), wait for Deployed,
+//	                            ReleaseMachines, wait for Ready (see
+//	                            lifecycle.go)
 //	NETWORKS_SPEC     MODE=networks only: a JSON object, see networksSpec
+//	LIFECYCLE_SPEC    MODE=lifecycle only: a JSON object, see lifecycleSpec
 //	MAAS_BAD_API_KEY  key used in badkey mode; default: MAAS_API_KEY with its
 //	                  token_secret replaced, or "bad:bad:bad" if no key given
 //	CALLS             comma list of extra list calls in ok mode; default
@@ -183,12 +188,12 @@ func main() {
 		apiKey = badKeyFrom(apiKey)
 	case "badformat":
 		apiKey = "not-a-maas-key"
-	case "machines", "networks":
+	case "machines", "networks", "lifecycle":
 		if apiKey == "" {
 			fail(r, fmt.Errorf("MAAS_API_KEY is not set"))
 		}
 	default:
-		fail(r, fmt.Errorf("unknown MODE %q (want ok, badkey, badformat, machines or networks)", mode))
+		fail(r, fmt.Errorf("unknown MODE %q (want ok, badkey, badformat, machines, networks or lifecycle)", mode))
 	}
 
 	// NewController: GET api/2.0/version/ then GET api/2.0/users/?op=whoami.
@@ -228,6 +233,9 @@ func main() {
 	}
 	if mode == "networks" {
 		runNetworks(controller)
+	}
+	if mode == "lifecycle" {
+		runLifecycle(controller)
 	}
 
 	caps := controller.Capabilities().Values()

@@ -13,6 +13,10 @@ export interface SimOptions {
   readonly speed?: string | undefined;
   readonly seed?: string | undefined;
   readonly prefix?: string | undefined;
+  /** Scripts (comma list) that fail on the simulated machines, e.g. to try Failed commissioning. */
+  readonly 'fail-scripts'?: string | undefined;
+  /** On how many machines (the first ones) those scripts fail; default all. */
+  readonly 'fail-machines'?: string | undefined;
 }
 
 /** Pause between a simulated machine's steps, by `--speed`. */
@@ -51,6 +55,15 @@ export async function simCommand(env: NodeJS.ProcessEnv, options: SimOptions): P
     throw AppError.invalid({
       prefix: `must be a hostname start (a-z, 0-9, -), got ${JSON.stringify(prefix)}`,
     });
+  const failing = new Set(
+    (options['fail-scripts'] ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+  );
+  const failMachines = whole('fail-machines', options['fail-machines'], machines, 100_000);
+  if (options['fail-machines'] !== undefined && failing.size === 0)
+    throw AppError.invalid({ 'fail-machines': 'needs --fail-scripts: which scripts are to fail' });
   const bmcPort =
     options['bmc-port'] === undefined ? undefined : whole('bmc-port', options['bmc-port'], 0, 65_535);
   const logger = createLogger({
@@ -70,13 +83,18 @@ export async function simCommand(env: NodeJS.ProcessEnv, options: SimOptions): P
       ...(options['bmc-host'] ? { bmcHost: options['bmc-host'] } : {}),
       ...(bmcPort === undefined ? {} : { bmcPort }),
       stepMs: stepMsBySpeed[speed] ?? 0,
+      ...(failing.size > 0 ? { failing, failOn: (index: number) => index < failMachines } : {}),
       log: (line) => {
         logger.warn(line);
       },
     });
     if (!stopping())
       output.line(
-        `${String(machines)} machines created; their BMCs answer at ${simulator.bmcUrl}. Ctrl-C stops the simulator.`,
+        `${String(machines)} machines created` +
+          (simulator.snapshot().adopted > 0
+            ? ` (${String(simulator.snapshot().adopted)} of them known to the region from an earlier run)`
+            : '') +
+          `; their BMCs answer at ${simulator.bmcUrl}. Ctrl-C stops the simulator.`,
       );
     let last = '';
     const progress = setInterval(() => {

@@ -420,6 +420,13 @@ const aliceMeets: readonly (Case & { readonly status: number })[] = [
   },
   {
     handler: 'MachineHandler',
+    action: 'issue_boot_token',
+    method: 'POST',
+    url: `${api}/machines/nosuch/?op=issue_boot_token`,
+    status: 403,
+  },
+  {
+    handler: 'MachineHandler',
     action: 'query_power_state',
     method: 'GET',
     url: `${api}/machines/nosuch/?op=query_power_state`,

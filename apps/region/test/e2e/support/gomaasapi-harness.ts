@@ -28,10 +28,11 @@ export async function runGomaasapiHarness(
   binary: string,
   url: string,
   env: Record<string, string>,
+  timeoutMs = 60_000,
 ): Promise<{ run: ToolRun; result: Record<string, unknown> }> {
   const run = await runTool(binary, [], {
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', MAAS_URL: url, TIMEOUT_SECONDS: '20', ...env },
-    timeoutMs: 60_000,
+    timeoutMs,
   });
   return { run, result: parseJsonLine(run, 'gomaasapi-client') };
 }
