@@ -138,6 +138,16 @@ export async function startRegion(
   try {
     // The racks' shared secret exists from the region's first start (ferrum rack secret prints it).
     await context.services.racks.sharedSecret();
+    // The built-in commissioning and testing scripts exist, in this release's versions, before
+    // any machine can be commissioned (idempotent; concurrent regions take turns on a lock).
+    const builtins = await context.services.scripts.ensureBuiltins();
+    if (builtins.created.length + builtins.updated.length > 0)
+      logger.info({ created: builtins.created.length, updated: builtins.updated }, 'built-in scripts seeded');
+    if (builtins.clashes.length > 0)
+      logger.warn(
+        { scripts: builtins.clashes },
+        'user scripts hold the names of built-in scripts: those built-ins are not installed',
+      );
     // Long machine lists are read and serialised on worker threads, one per core (at most 4),
     // each with a small pool of its own; on the event loop while none is running.
     machinePages = new MachinePageWorkers({

@@ -189,7 +189,8 @@ export function simHardware(index: number, seed = 1, namespace = 'sim'): SimHard
     cache: [],
     frequency: profile.mhz,
     frequency_minimum: 800,
-    frequency_turbo: profile.mhz + 1000,
+    // A virtual machine's vCPUs report no turbo frequency (QEMU shows none).
+    ...(profile.virtual ? {} : { frequency_turbo: profile.mhz + 1000 }),
     cores: Array.from({ length: profile.coresPerSocket }, (_, core) => ({
       core,
       die: 0,
@@ -245,6 +246,10 @@ export function simHardware(index: number, seed = 1, namespace = 'sim'): SimHard
         protocol: 'ethernet',
         auto_negotiation: true,
         link_detected: true,
+        // ethtool's link modes: the card's top speed, and 1G/10G below it.
+        supported_modes: [1000, 10000, nic.speed]
+          .filter((mbits, at, all) => mbits > 0 && mbits <= nic.speed && all.indexOf(mbits) === at)
+          .map((mbits) => `${String(mbits)}base${mbits >= 25000 ? 'CR' : 'T'}/Full`),
         ...(nic.speed > 0 ? { link_speed: nic.speed, link_duplex: 'full' } : {}),
       },
     ],

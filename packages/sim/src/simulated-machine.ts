@@ -117,16 +117,37 @@ export class SimulatedMachine {
     return credentialsOfPreseed(preseed);
   }
 
+  /**
+   * What the script runner does (metadata-runner.ts, MAAS's maas-run-remote-scripts): each
+   * script's start is a WORKING signal, its result a WORKING signal with its exit status and
+   * files; commissioning that failed ends FAILED at once, else TESTING when tests follow; the
+   * run ends OK or FAILED.
+   */
   private async runScripts(credentials: OAuthCredentials, phase: 'commissioning' | 'testing'): Promise<void> {
     const md = this.options.admin.as(credentials);
     await this.step();
     const bundle = readTar(await md.request('GET', `${MD}/maas-scripts`));
     const indexFile = bundle.find((f) => f.name === 'index.json');
     const index = indexFile ? (JSON.parse(indexFile.data.toString('utf8')) as ScriptIndex) : {};
-    const scripts = [
-      ...(phase === 'commissioning' ? (index['1.0']?.commissioning_scripts ?? []) : []),
-      ...(index['1.0']?.testing_scripts ?? []),
-    ];
+    const commissioning = phase === 'commissioning' ? (index['1.0']?.commissioning_scripts ?? []) : [];
+    const testing = index['1.0']?.testing_scripts ?? [];
+    let failed = await this.runEach(md, commissioning);
+    if (phase === 'commissioning') {
+      if (failed) {
+        await this.signal(md, { status: 'FAILED', error: 'A commissioning script failed.' });
+        this.options.powerOff();
+        return;
+      }
+      if (testing.length > 0) await this.signal(md, { status: 'TESTING' });
+    }
+    failed = (await this.runEach(md, testing)) || failed;
+    await this.signal(md, failed ? { status: 'FAILED', error: 'A script failed.' } : { status: 'OK' });
+    // cloud-init's power_state: the ephemeral environment powers the machine off.
+    this.options.powerOff();
+  }
+
+  /** Runs scripts one after another; whether any failed. */
+  private async runEach(md: MaasClient, scripts: readonly IndexedScript[]): Promise<boolean> {
     let failed = false;
     for (const script of scripts) {
       await this.signal(md, { status: 'WORKING', name: script.name, ...resultIds(script) });
@@ -137,7 +158,7 @@ export class SimulatedMachine {
       await this.signal(
         md,
         {
-          status: fails ? 'FAILED' : 'OK',
+          status: 'WORKING',
           name: script.name,
           exit_status: fails ? '1' : '0',
           runtime: '0.01',
@@ -152,12 +173,7 @@ export class SimulatedMachine {
         { [script.name]: output.combined, [`${script.name}.out`]: output.stdout, [`${script.name}.err`]: '' },
       );
     }
-    await this.signal(md, {
-      status: failed ? 'FAILED' : 'OK',
-      error: failed ? 'Failed to run all scripts' : `Finished ${phase}`,
-    });
-    // cloud-init's power_state: the ephemeral environment powers the machine off.
-    this.options.powerOff();
+    return failed;
   }
 
   private outputOf(name: string, fails: boolean): { combined: string; stdout: string } {

@@ -149,6 +149,14 @@ export interface NumaNode {
   readonly cores: readonly number[];
   /** MiB. */
   readonly memory: number;
+  /** The node's huge pages, by page size (commissioning's resources document, migration 0015). */
+  readonly hugepages?: readonly NumaHugepages[];
+}
+
+/** MAAS's NUMANodeHugepages: the page size and the total the node's pages hold, both in bytes. */
+export interface NumaHugepages {
+  readonly page_size: number;
+  readonly total: number;
 }
 
 /** A machine's or a device's NIC (exactly one of machine_id, device_id is set). */
@@ -170,6 +178,8 @@ export interface InterfacesTable {
   interface_speed: Generated<number>;
   link_connected: Generated<boolean>;
   numa_node: Generated<number>;
+  /** SR-IOV virtual functions the NIC supports (0015). */
+  sriov_max_vf: Generated<number>;
   vlan_id: ColumnType<number | null, number | null | undefined, number | null>;
   /** MAAS's interface params (mtu, accept_ra, bond_*, bridge_*). */
   params: ColumnType<Record<string, unknown>, string | undefined, string>;
@@ -468,6 +478,9 @@ export interface ScriptSetsTable {
   /** 0 commissioning, 1 installation, 2 testing, 3 release. */
   result_type: number;
   requested_scripts: Generated<string[]>;
+  skip_bmc_config: Generated<boolean>;
+  skip_networking: Generated<boolean>;
+  skip_storage: Generated<boolean>;
   created: Timestamp;
   last_ping: Nullable<Date>;
 }

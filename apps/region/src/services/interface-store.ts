@@ -70,6 +70,7 @@ export const interfaceRowColumns = [
   'interface_speed',
   'link_connected',
   'numa_node',
+  'sriov_max_vf',
   'vlan_id',
   'params',
   'for_allocation',

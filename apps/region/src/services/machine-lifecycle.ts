@@ -18,6 +18,7 @@ import { eventRow, type EventService, type NewEvent } from './event-service.js';
 import { loadMachineView, loadMachineViews, type MachineQuery, type MachineView } from './machine-store.js';
 import { machineRow, notFound, statusOf } from './machine-service.js';
 import type { NodeAddresses } from './node-addresses.js';
+import type { ScriptParameterValues, ScriptRunRequest, ScriptRuns } from './script-runs.js';
 
 /** What a status change asks the power side to do once it has committed. */
 export type PowerWork = 'on' | 'off' | 'cycle';
@@ -59,6 +60,8 @@ export interface LifecycleDeps {
     machineIds: readonly number[],
     to: NodeStatus,
   ) => Promise<void>;
+  /** Creates the script sets commissioning, testing and deployment run (none when absent). */
+  readonly scriptRuns?: ScriptRuns;
 }
 
 /** The OS check deploy and allocate make (OsService.checkInstallable). */
@@ -78,6 +81,33 @@ export interface ActionOptions {
   readonly ephemeral?: boolean | undefined;
   /** For deploy: the user's cloud-init user data (already decoded), served by the metadata API. */
   readonly userData?: Buffer | undefined;
+  /** For commission and test: whether the ephemeral environment lets the owner in by SSH. */
+  readonly enableSsh?: boolean | undefined;
+  /** For commission: MAAS's skip_bmc_config, skip_networking, skip_storage. */
+  readonly skipBmcConfig?: boolean | undefined;
+  readonly skipNetworking?: boolean | undefined;
+  readonly skipStorage?: boolean | undefined;
+  /** For commission: custom commissioning scripts (names or tags) to run besides the built-in ones. */
+  readonly commissioningScripts?: readonly string[] | undefined;
+  /** For commission and test: the tests (names or tags; `none`), default those tagged commissioning. */
+  readonly testingScripts?: readonly string[] | undefined;
+  /** Script parameter values: the `parameters` JSON, and `<script>_<parameter>` fields. */
+  readonly scriptParameters?: ScriptParameterValues | undefined;
+  readonly scriptParameterFields?: Readonly<Record<string, string>> | undefined;
+}
+
+/** The commissioning run `options` ask for. */
+export function commissioningRun(options: ActionOptions): ScriptRunRequest {
+  return {
+    kind: 'commissioning',
+    commissioningScripts: options.commissioningScripts,
+    testingScripts: options.testingScripts,
+    skipBmcConfig: options.skipBmcConfig,
+    skipNetworking: options.skipNetworking,
+    skipStorage: options.skipStorage,
+    parameters: options.scriptParameters,
+    parameterFields: options.scriptParameterFields,
+  };
 }
 
 const actorOf = (user: UserRow) => ({ userId: user.id, isAdmin: user.is_superuser });
@@ -151,7 +181,12 @@ export class MachineLifecycle {
    * Accepts enlisted (New) machines, which starts their commissioning; machines in another
    * status are left as they are. All New machines when `systemIds` is undefined.
    */
-  async accept(systemIds: readonly string[] | undefined, user: UserRow): Promise<MachineView[]> {
+  async accept(
+    systemIds: readonly string[] | undefined,
+    /** Only the name is used (in the events): enlistment accepts as the node user. */
+    user: Pick<UserRow, 'username'>,
+    options: ActionOptions = {},
+  ): Promise<MachineView[]> {
     let query = this.deps.db.selectFrom('machines').select('system_id').orderBy('id');
     query =
       systemIds === undefined
@@ -169,7 +204,10 @@ export class MachineLifecycle {
       const moved = await this.transaction(async (trx) => {
         const row = await this.lock(trx, systemId);
         if (statusOf(row) !== 'NEW') return undefined;
-        await this.move(trx, row, 'COMMISSIONING', user.username, 'Commissioning', 'Accepted');
+        await this.deps.scriptRuns?.begin(trx, row, commissioningRun(options));
+        await this.move(trx, row, 'COMMISSIONING', user.username, 'Commissioning', 'Accepted', {
+          enable_ssh: options.enableSsh ?? false,
+        });
         return { id: row.id, queued: await this.deps.power.enqueueWithin(trx, systemId, 'cycle') };
       });
       if (moved !== undefined) {
@@ -352,9 +390,21 @@ export class MachineLifecycle {
     const status = statusOf(row);
     switch (action) {
       case 'commission':
-        return { to: 'COMMISSIONING', power: ['cycle'] };
+        // The scripts first: an unknown script is a 400 and the transaction changes nothing.
+        await this.deps.scriptRuns?.begin(trx, row, commissioningRun(options));
+        return { to: 'COMMISSIONING', power: ['cycle'], set: { enable_ssh: options.enableSsh ?? false } };
       case 'test':
-        return { to: 'TESTING', power: ['cycle'], set: { previous_status: row.status } };
+        await this.deps.scriptRuns?.begin(trx, row, {
+          kind: 'testing',
+          testingScripts: options.testingScripts,
+          parameters: options.scriptParameters,
+          parameterFields: options.scriptParameterFields,
+        });
+        return {
+          to: 'TESTING',
+          power: ['cycle'],
+          set: { previous_status: row.status, enable_ssh: options.enableSsh ?? false },
+        };
       case 'abort': {
         // Aborting returns to where the operation started (MAAS: previous status; failed for deploy).
         const back: NodeStatus =
@@ -385,6 +435,8 @@ export class MachineLifecycle {
         if (options.agentName !== undefined) set['agent_name'] = options.agentName;
         // The AUTO links get their addresses; none free on a subnet is a 503 and no deploy.
         await this.deps.addresses.claimAuto(trx, row);
+        // The installation's results: curtin's log, filled by the status webhook.
+        await this.deps.scriptRuns?.begin(trx, row, { kind: 'installation' });
         // The user data this deployment serves to the machine (none given: none served).
         await trx.deleteFrom('machine_user_data').where('machine_id', '=', row.id).execute();
         if (options.userData !== undefined)

@@ -15,6 +15,7 @@ import { isUniqueViolation } from '../db/pg-errors.js';
 import type { EventService } from './event-service.js';
 import type { NodeAddresses } from './node-addresses.js';
 import type { PowerTypeRegistry } from '../power/power-type-registry.js';
+import { syncBlockDevices } from './hardware-block-devices.js';
 import {
   loadFewMachineViews,
   loadMachineView,
@@ -351,7 +352,10 @@ export class MachineService {
     });
   }
 
-  /** Hardware found by commissioning (or given by a test): numbers and block devices, replaced whole. */
+  /**
+   * Hardware given by a test (commissioning's document goes through HardwareInventory): the
+   * numbers given, and the block devices given, matched to those recorded in place.
+   */
   async setHardware(systemId: string, hardware: MachineHardware): Promise<MachineView> {
     return this.deps.db.transaction().execute(async (trx) => {
       const row = await machineRow(trx, systemId, { lock: true });
@@ -368,25 +372,23 @@ export class MachineService {
         })
         .where('id', '=', row.id)
         .execute();
-      if (hardware.blockDevices) {
-        await trx.deleteFrom('block_devices').where('machine_id', '=', row.id).execute();
-        if (hardware.blockDevices.length > 0)
-          await trx
-            .insertInto('block_devices')
-            .values(
-              hardware.blockDevices.map((d) => ({
-                machine_id: row.id,
-                name: d.name,
-                size: d.size,
-                model: d.model ?? '',
-                serial: d.serial ?? '',
-                id_path: d.idPath ?? null,
-                tags: [...(d.tags ?? [])],
-                firmware_version: null,
-              })),
-            )
-            .execute();
-      }
+      // Matched in place (by id_path, serial, name): kept disks keep their ids.
+      if (hardware.blockDevices)
+        await syncBlockDevices(
+          trx,
+          row.id,
+          hardware.blockDevices.map((d) => ({
+            name: d.name,
+            size: d.size,
+            model: d.model ?? '',
+            serial: d.serial ?? '',
+            idPath: d.idPath ?? null,
+            blockSize: 512,
+            firmwareVersion: null,
+            numaNode: 0,
+            tags: d.tags ?? [],
+          })),
+        );
       return this.viewIn(trx, row.id);
     });
   }

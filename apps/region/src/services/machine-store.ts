@@ -7,6 +7,11 @@ import {
   type InterfaceRowView,
   type InterfaceViewWithLinks,
 } from './interface-store.js';
+import {
+  loadMachineScriptStatuses,
+  noScriptStatuses,
+  type MachineScriptStatuses,
+} from './machine-script-statuses.js';
 
 /**
  * The machine columns a view carries: what the machine JSON shows. Not the power parameters,
@@ -44,6 +49,8 @@ export interface MachineView {
   readonly blockDevices: readonly BlockDeviceView[];
   /** The latest event's type (MAAS's `status_message`), or '' when there is none. */
   readonly statusMessage: string;
+  /** Its newest script sets and the statuses of its latest results (machine-script-statuses.ts). */
+  readonly scripts: MachineScriptStatuses;
 }
 
 /** A query of machine ids (allocation's candidates, in the order to try them). */
@@ -105,7 +112,7 @@ const viewColumns = [
  * Reads machine views in a fixed number of queries whatever the number of machines (no N+1):
  * the machines with their domain, zone, pool, owner, tags and latest event; then, side by side,
  * their interfaces (with, in two more round trips, their relations, links and VLANs) and block
- * devices by machine id. For pages of long lists: building those as JSON in PostgreSQL instead
+ * devices and script statuses by machine id. For pages of long lists: building those as JSON in PostgreSQL instead
  * costs it several times what selecting the rows does, and in all (PostgreSQL and parsing
  * here) more than the rows.
  */
@@ -117,7 +124,7 @@ export async function loadMachineViews(
   const machines = await selectMachines(db, selection).execute();
   if (machines.length === 0) return [];
   const ids = machines.map((m) => m.id);
-  const [interfaces, devices] = await Promise.all([
+  const [interfaces, devices, scripts] = await Promise.all([
     db
       .selectFrom('interfaces')
       .select(interfaceRowColumns)
@@ -131,11 +138,12 @@ export async function loadMachineViews(
       .where('machine_id', '=', (eb) => eb.fn.any(eb.val(ids)))
       .orderBy('id')
       .execute(),
+    loadMachineScriptStatuses(db, ids),
   ]);
   const interfaceMap = groupByMachine(interfaces);
   const deviceMap = groupByMachine(devices);
   const views = machines.map((row) =>
-    toView(row, interfaceMap.get(row.id) ?? [], deviceMap.get(row.id) ?? []),
+    toView(row, interfaceMap.get(row.id) ?? [], deviceMap.get(row.id) ?? [], scripts.get(row.id)),
   );
   return isIdList(selection) ? inIdOrder(views, selection) : views;
 }
@@ -151,7 +159,8 @@ export async function selectMachineIds(db: Kysely<Database>, selection: MachineS
  * Reads the views of a few machines in a single statement, their interfaces and block devices
  * built as JSON by PostgreSQL: for a few machines that costs less than the further round trips
  * `loadMachineViews` makes (for a page of 250 it costs PostgreSQL several times more). The
- * interfaces' relations, links and VLANs then take two more (one when nothing is on a VLAN).
+ * interfaces' relations, links and VLANs then take two more (one when nothing is on a VLAN),
+ * alongside the script statuses.
  */
 export async function loadFewMachineViews(
   db: Kysely<Database>,
@@ -168,14 +177,20 @@ export async function loadFewMachineViews(
         FROM block_devices d WHERE d.machine_id = machines.id), '[]')`.as('blockdevice_set'),
     ])
     .execute();
-  const interfaces = groupByMachine(
-    await attachNetworking(
+  if (rows.length === 0) return [];
+  const [networked, scripts] = await Promise.all([
+    attachNetworking(
       db,
       rows.flatMap((r) => r.interface_set),
     ),
-  );
+    loadMachineScriptStatuses(
+      db,
+      rows.map((r) => r.id),
+    ),
+  ]);
+  const interfaces = groupByMachine(networked);
   const views = rows.map(({ interface_set: _rows, blockdevice_set: devices, ...machine }) =>
-    toView(machine, interfaces.get(machine.id) ?? [], devices),
+    toView(machine, interfaces.get(machine.id) ?? [], devices, scripts.get(machine.id)),
   );
   return isIdList(selection) ? inIdOrder(views, selection) : views;
 }
@@ -216,6 +231,7 @@ function toView(
   row: SelectedMachine,
   interfaces: readonly InterfaceView[],
   blockDevices: readonly BlockDeviceView[],
+  scripts: MachineScriptStatuses = noScriptStatuses,
 ): MachineView {
   const {
     owner_name: ownerName,
@@ -249,6 +265,7 @@ function toView(
     interfaces,
     blockDevices,
     statusMessage: statusMessage ?? '',
+    scripts,
   };
 }
 

@@ -1,18 +1,6 @@
+import type { SignalStatus } from '@ferrum/domain';
 import type { MachineRow } from '../db/schema.js';
 import { tarArchive } from './metadata-tar.js';
-
-/** The signal statuses of MAAS's metadata API (SIGNAL_STATUS). */
-export const signalStatuses = [
-  'OK',
-  'FAILED',
-  'WORKING',
-  'COMMISSIONING',
-  'TESTING',
-  'TIMEDOUT',
-  'INSTALLING',
-  'APPLYING_NETCONF',
-] as const;
-export type SignalStatus = (typeof signalStatuses)[number];
 
 /** Which column of a script result an uploaded file fills (MAAS `_EXT_TO_KEY`). */
 export type ResultPart = 'output' | 'stdout' | 'stderr' | 'result';

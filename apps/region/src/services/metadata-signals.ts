@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
-import { AppError, statusLabel, type NodeStatus } from '@ferrum/domain';
+import { AppError, statusLabel, type NodeStatus, type SignalStatus } from '@ferrum/domain';
 import type { Database, MachineRow } from '../db/schema.js';
 import type { EventService } from './event-service.js';
 import type { MachineLifecycle } from './machine-lifecycle.js';
 import type { MachineService } from './machine-service.js';
 import { statusOf } from './machine-service.js';
 import { RESOURCES_SCRIPT, type HardwareSink } from './metadata-hardware.js';
-import type { MetadataScripts, ScriptSignal, SignalStatus } from './metadata-scripts.js';
+import type { MetadataScripts, ScriptSignal } from './metadata-scripts.js';
 
 /** One `POST …/?op=signal`, parsed (see signalInput in the HTTP layer). */
 export interface SignalInput extends ScriptSignal {

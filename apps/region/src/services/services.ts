@@ -40,8 +40,14 @@ import { NodeCredentialService } from './node-credential-service.js';
 import { MetadataService } from './metadata-service.js';
 import { MetadataSignals } from './metadata-signals.js';
 import { MetadataStatusEvents } from './metadata-status-events.js';
-import { noMetadataScripts, type MetadataScripts } from './metadata-scripts.js';
-import { noHardwareSink, type HardwareSink } from './metadata-hardware.js';
+import type { MetadataScripts } from './metadata-scripts.js';
+import { MetadataScriptStore } from './metadata-script-store.js';
+import { ScriptService } from './script-service.js';
+import { ScriptResultService } from './script-result-service.js';
+import { ScriptSetPlanner } from './script-runs.js';
+import type { HardwareSink } from './metadata-hardware.js';
+import { HardwareInventory } from './hardware-inventory.js';
+import { MachineEnlistment } from './machine-enlistment.js';
 
 export interface Services {
   readonly databaseStatus: DatabaseStatusService;
@@ -92,6 +98,14 @@ export interface Services {
   readonly metadataSignals: MetadataSignals;
   /** The cloud-init/curtin status webhook. */
   readonly metadataStatusEvents: MetadataStatusEvents;
+  /** Machines announcing themselves (anonymous POST machines/): de-duplicated, maybe commissioned. */
+  readonly enlistment: MachineEnlistment;
+  /** Scripts as data (commissioning, testing, release), built-in ones seeded by ensureBuiltins. */
+  readonly scripts: ScriptService;
+  /** Machines' script sets and results, as the results API reads them. */
+  readonly scriptResults: ScriptResultService;
+  /** Creates the script sets of commissioning, testing and deployment (and checks requests for them). */
+  readonly scriptRuns: ScriptSetPlanner;
 }
 
 /** Encrypts secrets (BMC passwords) at rest; the region's is keyed by a file in the data dir. */
@@ -167,8 +181,10 @@ export function createServices({
     },
   });
   const nodeCredentials = new NodeCredentialService({ db, events, secrets, nowSeconds });
+  const scriptRuns = new ScriptSetPlanner({ db });
   const lifecycle: MachineLifecycle = new MachineLifecycle({
     statusChanged: (trx, machineIds, to) => nodeCredentials.statusChanged(trx, machineIds, to),
+    scriptRuns,
     db,
     events,
     addresses: nodeAddresses,
@@ -181,10 +197,20 @@ export function createServices({
     checkInstallable: (osystem, distroSeries, options) => os.checkInstallable(osystem, distroSeries, options),
   });
   // The scripts and hardware services plug in here (their default: no scripts, no inventory).
-  const metadataScripts: MetadataScripts = noMetadataScripts;
-  const hardwareSink: HardwareSink = noHardwareSink;
+  const metadataScripts: MetadataScripts = new MetadataScriptStore({ db, nowSeconds });
+  const hardwareSink: HardwareSink = new HardwareInventory({ db, events });
   return {
+    enlistment: new MachineEnlistment({
+      db,
+      machines,
+      lifecycle,
+      events,
+      enlistCommissioning: async () => (await config.get('enlist_commissioning')) === true,
+    }),
     nodeCredentials,
+    scripts: new ScriptService({ db }),
+    scriptResults: new ScriptResultService({ db }),
+    scriptRuns,
     metadata: new MetadataService({ db, config, events, scripts: metadataScripts, nowSeconds }),
     metadataSignals: new MetadataSignals({
       db,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readTar } from '@ferrum/sim';
 import { expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import type { TestRegion } from '../support/test-region.js';
@@ -142,4 +143,80 @@ export function statusEvent(
     },
     payload: typeof event === 'string' ? event : JSON.stringify(event),
   });
+}
+
+/** A script of `maas-scripts`'s index.json, as the runner reads it. */
+export interface IndexedScript {
+  name: string;
+  path: string;
+  script_result_id: number;
+  script_version_id: number;
+  timeout_seconds: number;
+  parallel: number;
+  hardware_type: number;
+  parameters: Record<string, Record<string, unknown>>;
+  packages: Record<string, unknown>;
+  for_hardware: string[];
+  apply_configured_networking: boolean;
+  has_started: boolean;
+  has_finished: boolean;
+}
+
+export interface ScriptIndex {
+  '1.0': {
+    commissioning_scripts: IndexedScript[];
+    testing_scripts: IndexedScript[];
+    release_scripts?: IndexedScript[];
+  };
+}
+
+/** The machine's `maas-scripts`: its index and every file of the tar, by path. */
+export async function maasScripts(
+  region: TestRegion,
+  key: string,
+): Promise<{ index: ScriptIndex; files: Map<string, Buffer> }> {
+  const response = await region.request('GET', `${md}/latest/maas-scripts`, { key });
+  expect(response.statusCode, response.body).toBe(200);
+  const files = new Map(readTar(response.rawPayload).map((f) => [f.name, f.data]));
+  const index = files.get('index.json');
+  expect(index, 'index.json in maas-scripts').toBeDefined();
+  return { index: JSON.parse(index?.toString('utf8') ?? '{}') as ScriptIndex, files };
+}
+
+/**
+ * Signals one script's run as the runner (metadata-runner.ts, like MAAS's
+ * maas-run-remote-scripts) does: WORKING when it starts, then WORKING (TIMEDOUT when it ran
+ * out of time) with its exit status and files: OK and FAILED are the end of the whole phase.
+ */
+export async function runScript(
+  region: TestRegion,
+  key: string,
+  script: Pick<IndexedScript, 'name' | 'script_result_id' | 'script_version_id'>,
+  result: {
+    status?: 'WORKING' | 'TIMEDOUT';
+    exitStatus: number;
+    stdout?: Buffer | string;
+    stderr?: Buffer | string;
+  },
+): Promise<void> {
+  const ids = {
+    name: script.name,
+    script_result_id: String(script.script_result_id),
+    script_version_id: String(script.script_version_id),
+  };
+  const working = await signal(region, key, { status: 'WORKING', ...ids });
+  expect(working.statusCode, working.body).toBe(200);
+  const stdout = Buffer.from(result.stdout ?? '');
+  const stderr = Buffer.from(result.stderr ?? '');
+  const done = await signal(
+    region,
+    key,
+    { status: result.status ?? 'WORKING', ...ids, exit_status: String(result.exitStatus), runtime: '1.25' },
+    {
+      [script.name]: Buffer.concat([stdout, stderr]),
+      [`${script.name}.out`]: stdout,
+      [`${script.name}.err`]: stderr,
+    },
+  );
+  expect(done.statusCode, done.body).toBe(200);
 }

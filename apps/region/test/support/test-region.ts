@@ -98,6 +98,8 @@ export async function startTestRegion(): Promise<TestRegion> {
   });
   await app.ready();
   const { adminKey, userKey } = await seedUsers(services);
+  // As the region does at start: the built-in scripts commissioning and testing run.
+  await services.scripts.ensureBuiltins();
   return Object.assign(region, {
     app,
     services,

@@ -25,7 +25,12 @@ function reader<K extends string>(
       const key = (Object.keys(table) as K[]).find((k) => table[k].value === Number(word));
       if (key !== undefined) return { ok: true, value: key };
     } else {
-      const key = aliases[word] ?? (word in table ? (word as K) : undefined);
+      // Own keys only: `constructor` or `toString` name no choice.
+      const key = Object.hasOwn(aliases, word)
+        ? aliases[word]
+        : Object.hasOwn(table, word)
+          ? (word as K)
+          : undefined;
       if (key !== undefined) return { ok: true, value: key };
     }
     const choices = [...Object.keys(table), ...Object.keys(aliases)];

@@ -23,8 +23,9 @@ export const BMC_CONFIG_TAG = 'bmc-config';
 export const DEFAULT_TESTING_TAG = 'commissioning';
 
 function byName<S extends SelectableScript>(scripts: Iterable<S>): S[] {
+  // Code-point order, as MAAS and the runner sort names (localeCompare would depend on the locale).
   return [...new Map([...scripts].map((s) => [s.name, s])).values()].sort((a, b) =>
-    a.name.localeCompare(b.name),
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
 }
 

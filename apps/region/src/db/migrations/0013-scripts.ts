@@ -58,6 +58,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       result_type smallint NOT NULL CHECK (result_type BETWEEN 0 AND 3),
       -- The names and tags the run was asked for (empty: the defaults).
       requested_scripts text[] NOT NULL DEFAULT '{}',
+      -- What op=commission was asked to leave alone (the hardware parser reads these).
+      skip_bmc_config boolean NOT NULL DEFAULT false,
+      skip_networking boolean NOT NULL DEFAULT false,
+      skip_storage boolean NOT NULL DEFAULT false,
       created timestamptz NOT NULL DEFAULT now(),
       last_ping timestamptz
     )`.execute(db);

@@ -85,7 +85,7 @@ export function renderInterface(systemId: string, iface: InterfaceViewWithLinks)
     interface_speed: iface.interface_speed,
     link_speed: iface.link_speed,
     numa_node: iface.numa_node,
-    sriov_max_vf: 0,
+    sriov_max_vf: iface.sriov_max_vf,
     resource_uri: interfaceUri(systemId, iface.id),
   };
 }

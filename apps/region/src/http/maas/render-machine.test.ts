@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BlockDeviceView, InterfaceView, MachineView } from '../../services/machine-store.js';
 import type { VlanView } from '../../services/vlan-views.js';
+import { noScriptStatuses, type MachineScriptStatuses } from '../../services/machine-script-statuses.js';
 import { machineJson, renderMachine } from './render-machine.js';
 
 const vlan: VlanView = {
@@ -57,6 +58,7 @@ function iface(id: number, overrides: Partial<InterfaceView> = {}): InterfaceVie
     interface_speed: 10000,
     link_connected: true,
     numa_node: 0,
+    sriov_max_vf: 0,
     device_id: null,
     vlan_id: null,
     params: {},
@@ -166,9 +168,20 @@ function view(
     interfaces: [iface(1), iface(2, { is_boot: true }), iface(3, { type: 'vlan' })],
     blockDevices: [disk(1), disk(2, { type: 'virtual' }), disk(3)],
     statusMessage: 'Ready',
+    scripts: noScriptStatuses,
     ...overrides,
   };
 }
+
+/** Commissioned (set 12), tested (set 13) with a storage test failed, installed (set 14). */
+const tested: MachineScriptStatuses = {
+  currentCommissioningId: 12,
+  currentTestingId: 13,
+  currentInstallationId: 14,
+  commissioning: 2,
+  testing: 3,
+  tests: { node: -1, cpu: 1, memory: 2, storage: 3, network: 6 },
+};
 
 describe(machineJson, () => {
   it('serialises exactly what renderMachine renders', () => {
@@ -180,6 +193,7 @@ describe(machineJson, () => {
         { interfaces: [linked(1), iface(2, { is_boot: true, vlan, vlan_id: 5001 })] },
         { gateway_link_ipv4_id: '41' },
       ),
+      view({ scripts: tested }),
     ])
       expect(JSON.parse(machineJson(v))).toEqual(JSON.parse(JSON.stringify(renderMachine(v))));
   });
@@ -221,10 +235,72 @@ describe(machineJson, () => {
     });
   });
 
+  it('shows the hardware commissioning found: NUMA huge pages, SR-IOV, storage of the physical disks', () => {
+    const v = view(
+      { interfaces: [iface(1, { sriov_max_vf: 16 })] },
+      {
+        numa_nodes: [
+          { index: 0, cores: [0, 1], memory: 4096, hugepages: [{ page_size: 2097152, total: 1073741824 }] },
+        ],
+      },
+    );
+    const m = JSON.parse(machineJson(v)) as {
+      numanode_set: unknown[];
+      interface_set: { sriov_max_vf: number }[];
+      storage: number;
+    };
+    expect(m.numanode_set).toEqual([
+      { index: 0, cores: [0, 1], memory: 4096, hugepages_set: [{ page_size: 2097152, total: 1073741824 }] },
+    ]);
+    expect(m.interface_set[0]?.sriov_max_vf).toBe(16);
+    // Disks 1 and 3 are physical (500107862016 and 3 × that bytes); disk 2 is virtual.
+    expect(m.storage).toBe((500_107_862_016 * 4) / 1e6);
+  });
+
   it('answers null boot interface and disk for a machine with neither', () => {
     const m = JSON.parse(machineJson(view({ interfaces: [], blockDevices: [] }))) as Record<string, unknown>;
     expect(m['boot_interface']).toBeNull();
     expect(m['boot_disk']).toBeNull();
     expect(m['storage']).toBe(0);
+  });
+
+  it('shows Unknown statuses and no current results for a machine no script has run on', () => {
+    const m = JSON.parse(machineJson(view())) as Record<string, unknown>;
+    expect(m).toMatchObject({
+      current_commissioning_result_id: null,
+      current_testing_result_id: null,
+      current_installation_result_id: null,
+      commissioning_status: -1,
+      commissioning_status_name: 'Unknown',
+      testing_status: -1,
+      testing_status_name: 'Unknown',
+      storage_test_status: -1,
+      storage_test_status_name: 'Unknown',
+      interface_test_status_name: 'Unknown',
+      other_test_status_name: 'Unknown',
+    });
+  });
+
+  it('shows the current result ids and the statuses of the results, by hardware type', () => {
+    const m = JSON.parse(machineJson(view({ scripts: tested }))) as Record<string, unknown>;
+    expect(m).toMatchObject({
+      current_commissioning_result_id: 12,
+      current_testing_result_id: 13,
+      current_installation_result_id: 14,
+      commissioning_status: 2,
+      commissioning_status_name: 'Passed',
+      testing_status: 3,
+      testing_status_name: 'Failed',
+      cpu_test_status: 1,
+      cpu_test_status_name: 'Running',
+      memory_test_status_name: 'Passed',
+      storage_test_status: 3,
+      storage_test_status_name: 'Failed',
+      network_test_status_name: 'Degraded',
+      interface_test_status: 6,
+      interface_test_status_name: 'Degraded',
+      other_test_status: -1,
+      other_test_status_name: 'Unknown',
+    });
   });
 });

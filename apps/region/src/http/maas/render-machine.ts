@@ -1,7 +1,8 @@
-import { statusFromValue, statusLabel, type NodeStatus } from '@ferrum/domain';
+import { enumLabelOf, scriptStatuses, statusFromValue, statusLabel, type NodeStatus } from '@ferrum/domain';
 import type { BlockDeviceView, MachineView } from '../../services/machine-store.js';
+import { noScriptStatuses, type MachineScriptStatuses } from '../../services/machine-script-statuses.js';
 import { renderDomain, renderPool, renderZone, resourceUri } from './render.js';
-import { hardwareInfoKeys, unknownTestStatuses } from './render-node-fields.js';
+import { hardwareInfoKeys } from './render-node-fields.js';
 import { nodeIpAddresses, renderInterface } from './render-interface.js';
 import { defaultGateways } from './default-gateways.js';
 
@@ -90,17 +91,54 @@ const machineConstants = constantFields({
   node_type_name: 'Machine',
   special_filesystems: [],
   parent: null,
-  current_commissioning_result_id: null,
-  current_testing_result_id: null,
-  current_installation_result_id: null,
-  // Script-result statuses and their names: "Unknown" until the metadata issue brings results.
-  ...unknownTestStatuses,
   last_sync: null,
   sync_interval: null,
   next_sync: null,
   enable_hw_sync: false,
   enable_kernel_crash_dump: false,
 });
+
+/** A script status number and MAAS's name for it ("Unknown" for -1, no result). */
+const statusName = (status: number) => enumLabelOf(scriptStatuses, status);
+
+/** The machine JSON's script-result fields: its newest sets and the statuses of its results. */
+function scriptFields(s: MachineScriptStatuses) {
+  return {
+    current_commissioning_result_id: s.currentCommissioningId,
+    current_testing_result_id: s.currentTestingId,
+    current_installation_result_id: s.currentInstallationId,
+    commissioning_status: s.commissioning,
+    commissioning_status_name: statusName(s.commissioning),
+    testing_status: s.testing,
+    testing_status_name: statusName(s.testing),
+    cpu_test_status: s.tests.cpu,
+    cpu_test_status_name: statusName(s.tests.cpu),
+    memory_test_status: s.tests.memory,
+    memory_test_status_name: statusName(s.tests.memory),
+    network_test_status: s.tests.network,
+    network_test_status_name: statusName(s.tests.network),
+    storage_test_status: s.tests.storage,
+    storage_test_status_name: statusName(s.tests.storage),
+    other_test_status: s.tests.node,
+    other_test_status_name: statusName(s.tests.node),
+    // MAAS reads the interface status from the network tests too.
+    interface_test_status: s.tests.network,
+    interface_test_status_name: statusName(s.tests.network),
+  };
+}
+
+/** The script fields of a machine no script set has run on, the common case, serialised once. */
+const noScriptFields = constantFields(scriptFields(noScriptStatuses));
+
+function scriptFieldsOf(view: MachineView) {
+  return view.scripts === noScriptStatuses ? noScriptFields.fields : scriptFields(view.scripts);
+}
+
+function scriptJsonOf(view: MachineView): string {
+  return view.scripts === noScriptStatuses
+    ? noScriptFields.json
+    : JSON.stringify(scriptFields(view.scripts)).slice(1, -1);
+}
 
 /**
  * The machine JSON of MAAS (reference §3.3) but for its constant fields (`machineConstants`)
@@ -113,7 +151,7 @@ function machineScalars(view: MachineView) {
   const hardwareInfo: Record<string, string> = {};
   for (const key of hardwareInfoKeys) hardwareInfo[key] = m.hardware_info[key] ?? 'Unknown';
   let storageBytes = 0;
-  for (const d of view.blockDevices) storageBytes += Number(d.size);
+  for (const d of view.blockDevices) if (d.type === 'physical') storageBytes += Number(d.size);
   return {
     system_id: m.system_id,
     hostname: m.hostname,
@@ -132,7 +170,7 @@ function machineScalars(view: MachineView) {
     cpu_speed: m.cpu_speed,
     memory: m.memory,
     swap_size: m.swap_size === null ? null : Number(m.swap_size),
-    // MB (10^6 bytes) as a float, as MAAS sums its physical disks.
+    // MB (10^6 bytes) as a float, as MAAS sums its physical disks (not the virtual ones).
     storage: storageBytes / 1e6,
     status: m.status,
     osystem: m.osystem,
@@ -149,7 +187,7 @@ function machineScalars(view: MachineView) {
     status_name: statusLabel(status),
     hardware_info: hardwareInfo,
     numanode_set: (m.numa_nodes.length > 0 ? m.numa_nodes : [{ index: 0, cores: [], memory: m.memory }]).map(
-      (n) => ({ index: n.index, cores: n.cores, memory: n.memory, hugepages_set: [] }),
+      (n) => ({ index: n.index, cores: n.cores, memory: n.memory, hugepages_set: n.hugepages ?? [] }),
     ),
     workload_annotations: m.workload_annotations,
     is_dpu: m.is_dpu,
@@ -185,7 +223,7 @@ export function renderMachine(view: MachineView) {
     view.interfaces.map((i) => renderInterface(view.machine.system_id, i)),
     view.blockDevices.map((d) => renderBlockDevice(view, d, nodeUri)),
   );
-  return Object.assign(withConstants(machineScalars(view), machineConstants), sets);
+  return Object.assign(withConstants(machineScalars(view), machineConstants), scriptFieldsOf(view), sets);
 }
 
 /**
@@ -202,6 +240,7 @@ export function machineJson(view: MachineView): string {
   const list = (items: readonly string[]) => `[${items.join(',')}]`;
   return (
     stringifyWith(machineScalars(view), machineConstants).slice(0, -1) +
+    `,${scriptJsonOf(view)}` +
     `,"boot_interface":${sets.boot_interface ?? 'null'},"interface_set":${list(sets.interface_set)}` +
     `,"boot_disk":${sets.boot_disk ?? 'null'},"blockdevice_set":${list(sets.blockdevice_set)}` +
     `,"physicalblockdevice_set":${list(sets.physicalblockdevice_set)}` +

@@ -1,12 +1,7 @@
-import { AppError } from '@ferrum/domain';
+import { AppError, signalStatuses, type SignalStatus } from '@ferrum/domain';
 import type { FormParams } from '../maas/form-params.js';
 import type { SignalInput } from '../../services/metadata-signals.js';
-import {
-  signalStatuses,
-  type ResultPart,
-  type SignalFile,
-  type SignalStatus,
-} from '../../services/metadata-scripts.js';
+import type { ResultPart, SignalFile } from '../../services/metadata-scripts.js';
 
 /** Which script-result column a file fills, by its extension (MAAS `_EXT_TO_KEY`). */
 const partByExtension: Readonly<Record<string, ResultPart>> = {

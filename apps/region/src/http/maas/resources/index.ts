@@ -22,6 +22,8 @@ import { staticRoutesHandlers } from './static-routes.js';
 import { reservedIpsHandlers } from './reservedips.js';
 import { devicesHandlers } from './devices.js';
 import { interfacesHandlers } from './interfaces.js';
+import { scriptsHandlers } from './scripts.js';
+import { nodeScriptResultsHandlers } from './node-script-results.js';
 
 /** Every MAAS API 2.0 handler: the one registry that routes requests and generates describe/. */
 export function allMaasHandlers(ferrumVersion: string): HandlerDef[] {
@@ -49,6 +51,8 @@ export function allMaasHandlers(ferrumVersion: string): HandlerDef[] {
     ...reservedIpsHandlers,
     ...devicesHandlers,
     ...interfacesHandlers,
+    ...scriptsHandlers,
+    ...nodeScriptResultsHandlers,
     ...compatHandlers,
   ];
 }

@@ -16,6 +16,8 @@ import type { MachineInput } from '../../../services/machine-service.js';
 import type { ParamLists } from '../../../services/machine-filters.js';
 import { bootTokenOps } from '../../metadata/boot-token-ops.js';
 import { deployUserData } from '../../metadata/deploy-user-data.js';
+import { commissionOptions, commissionParamsDoc, testOptions, testParamsDoc } from '../script-run-options.js';
+import { commissioningRun } from '../../../services/machine-lifecycle.js';
 
 const filterDoc =
   'List machines visible to the user, optionally filtered by criteria.\n\n' +
@@ -256,15 +258,21 @@ export const machinesHandlers: HandlerDef[] = [
           );
         if (ctx.user) {
           const commission = ctx.form.bool('commission', true);
+          const options = commission ? commissionOptions(ctx.form) : {};
+          // Unknown scripts are refused before the machine exists.
+          if (commission) await ctx.services.scriptRuns.check(commissioningRun(options));
           const view = await ctx.services.machines.create(input, { status: 'NEW', actor: ctx.user.username });
           if (!commission) return renderMachine(view);
           // Commissioning starts as the commission action does: power work, credentials, events.
-          const [commissioning] = await ctx.services.lifecycle.accept([view.machine.system_id], ctx.user);
+          const [commissioning] = await ctx.services.lifecycle.accept(
+            [view.machine.system_id],
+            ctx.user,
+            options,
+          );
           return renderMachine(commissioning ?? view);
         }
-        return renderAnonymousMachine(
-          await ctx.services.machines.create(input, { status: 'NEW', actor: null }),
-        );
+        // Enlistment: a machine announcing itself; one already known (by BMC, then MAC) is not made twice.
+        return renderAnonymousMachine((await ctx.services.enlistment.enlist(input)).view);
       }),
       operation(
         'list_allocated',
@@ -360,8 +368,13 @@ export const machinesHandlers: HandlerDef[] = [
         const row = await ctx.services.machines.row(systemId(ctx), currentUser(ctx));
         return { state: await ctx.services.power.query(row) };
       }),
-      lifecycleOp('commission', 'commission', 'Begin commissioning process for a machine.'),
-      lifecycleOp('test', 'test', 'Begin testing process for a machine.'),
+      lifecycleOp(
+        'commission',
+        'commission',
+        'Begin commissioning process for a machine.' + commissionParamsDoc,
+        commissionOptions,
+      ),
+      lifecycleOp('test', 'test', 'Begin testing process for a machine.' + testParamsDoc, testOptions),
       lifecycleOp('abort', 'abort', "Abort a machine's current operation."),
       lifecycleOp(
         'deploy',

@@ -1,0 +1,331 @@
+import type { Kysely } from 'kysely';
+import {
+  AppError,
+  enumKeyOf,
+  hardwareTypes,
+  isFinalSignal,
+  openScriptStatuses,
+  reportedScriptStatuses,
+  resultTypes,
+  scriptParallels,
+  scriptSetOutcome,
+  scriptStatusAfterSignal,
+  scriptStatusFromValue,
+  scriptStatusValue,
+  type ScriptStatus,
+} from '@ferrum/domain';
+import type { Database, MachineRow, ScriptResultRow, ScriptSetRow } from '../db/schema.js';
+import { statusOf } from './machine-service.js';
+import { currentScriptSets, runTypesOf } from './current-script-sets.js';
+import type { MetadataScripts, ResultPart, ScriptSignal, SignalFile } from './metadata-scripts.js';
+import { tarArchive, type TarEntry } from './metadata-tar.js';
+import { parseYaml } from './script-yaml.js';
+
+/** The index key of each result type's scripts in `index.json` (MAAS's). */
+const indexKeys = {
+  commissioning: 'commissioning_scripts',
+  testing: 'testing_scripts',
+  release: 'release_scripts',
+  installation: 'installation_scripts',
+} as const;
+
+const runningStatuses: ReadonlySet<ScriptStatus> = new Set(['RUNNING', 'INSTALLING', 'APPLYING_NETCONF']);
+
+/**
+ * The metadata API's scripts and results (MAAS's MAASScriptsHandler and the result storage of
+ * `op=signal`), over the machine's current script sets (see runTypesOf).
+ */
+export class MetadataScriptStore implements MetadataScripts {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly deps: {
+      readonly db: Kysely<Database>;
+      readonly nowSeconds: () => number;
+      readonly now?: () => Date;
+    },
+  ) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async scriptsTar(machine: MachineRow): Promise<Buffer | undefined> {
+    const sets = await currentScriptSets(this.deps.db, machine.id, runTypesOf(statusOf(machine)));
+    if (sets.length === 0) return undefined;
+    const index: Record<string, unknown[]> = { commissioning_scripts: [], testing_scripts: [] };
+    const files: TarEntry[] = [];
+    for (const set of sets) {
+      const type = enumKeyOf(resultTypes, set.result_type) ?? 'commissioning';
+      const prefix = type;
+      const rows = await this.deps.db
+        .selectFrom('script_results as r')
+        .innerJoin('scripts as s', 's.id', 'r.script_id')
+        .innerJoin('script_versions as v', 'v.id', 'r.script_version_id')
+        .select([
+          'r.id as result_id',
+          'r.script_name',
+          'r.status',
+          'r.parameters as result_parameters',
+          'r.script_version_id',
+          's.timeout_seconds',
+          's.parallel',
+          's.hardware_type',
+          's.packages',
+          's.for_hardware',
+          's.apply_configured_networking',
+          's.destructive',
+          's.may_reboot',
+          's.is_default',
+          's.tags',
+          'v.data',
+        ])
+        .where('r.script_set_id', '=', set.id)
+        .orderBy('r.script_name')
+        .orderBy('r.id')
+        .execute();
+      const entries = (index[indexKeys[type]] ??= []);
+      for (const row of rows) {
+        const status = scriptStatusFromValue(row.status);
+        const path = `${prefix}/${row.script_name}`;
+        entries.push({
+          name: row.script_name,
+          path,
+          script_result_id: row.result_id,
+          script_version_id: row.script_version_id,
+          timeout_seconds: row.timeout_seconds,
+          parallel: row.parallel,
+          parallel_name: enumKeyOf(scriptParallels, row.parallel) ?? 'disabled',
+          hardware_type: row.hardware_type,
+          hardware_type_name: enumKeyOf(hardwareTypes, row.hardware_type) ?? 'node',
+          parameters: row.result_parameters,
+          packages: row.packages,
+          for_hardware: row.for_hardware,
+          apply_configured_networking: row.apply_configured_networking,
+          destructive: row.destructive,
+          may_reboot: row.may_reboot,
+          default: row.is_default,
+          bmc_config: row.tags.includes('bmc-config'),
+          has_started: status !== 'PENDING',
+          has_finished: !openScriptStatuses.includes(status),
+        });
+        files.push({ path, data: Buffer.from(row.data, 'utf8'), mode: 0o755 });
+      }
+    }
+    const indexFile = {
+      path: 'index.json',
+      data: Buffer.from(JSON.stringify({ '1.0': index })),
+      mode: 0o644,
+    };
+    return tarArchive([indexFile, ...files], this.deps.nowSeconds());
+  }
+
+  async recordSignal(machine: MachineRow, signal: ScriptSignal): Promise<void> {
+    await this.deps.db.transaction().execute(async (trx) => {
+      const sets = await currentScriptSets(trx, machine.id, runTypesOf(statusOf(machine)));
+      const now = this.now();
+      if (sets.length > 0)
+        await trx
+          .updateTable('script_sets')
+          .set({ last_ping: now })
+          .where(
+            'id',
+            'in',
+            sets.map((s) => s.id),
+          )
+          .execute();
+      const target = await this.target(trx, machine, sets, signal);
+      const byName = new Map<string, SignalFile[]>();
+      for (const file of signal.files)
+        byName.set(file.scriptName, [...(byName.get(file.scriptName) ?? []), file]);
+      if (target) {
+        const own = [
+          ...(byName.get(target.script_name) ?? []),
+          ...(signal.name !== undefined && signal.name !== target.script_name
+            ? (byName.get(signal.name) ?? [])
+            : []),
+        ];
+        byName.delete(target.script_name);
+        if (signal.name !== undefined) byName.delete(signal.name);
+        await this.storeResult(trx, target, signal, own, now);
+      }
+      for (const [name, files] of byName) {
+        const result = await findByName(trx, sets, name);
+        if (result) await this.storeFiles(trx, result.id, files, now);
+        else if (sets[0]) await this.createResult(trx, sets[0], name, signal, files, now);
+      }
+    });
+  }
+
+  async hasFailedResults(machine: MachineRow): Promise<boolean> {
+    const sets = await currentScriptSets(this.deps.db, machine.id, runTypesOf(statusOf(machine)));
+    if (sets.length === 0) return false;
+    const rows = await this.deps.db
+      .selectFrom('script_results')
+      .select(['script_name', 'status', 'suppressed'])
+      .where(
+        'script_set_id',
+        'in',
+        sets.map((s) => s.id),
+      )
+      .execute();
+    const outcome = scriptSetOutcome(
+      rows.map((r) => ({
+        name: r.script_name,
+        status: scriptStatusFromValue(r.status),
+        suppressed: r.suppressed,
+      })),
+    );
+    return outcome.failed.length > 0;
+  }
+
+  /**
+   * The result a signal is about: by `script_result_id` (which must be a result of this
+   * machine's current sets: never another machine's), else by name in those sets.
+   */
+  private async target(
+    trx: Kysely<Database>,
+    machine: MachineRow,
+    sets: readonly ScriptSetRow[],
+    signal: ScriptSignal,
+  ): Promise<ScriptResultRow | undefined> {
+    if (signal.scriptResultId !== undefined) {
+      const row = await trx
+        .selectFrom('script_results as r')
+        .innerJoin('script_sets as s', 's.id', 'r.script_set_id')
+        .selectAll('r')
+        .select('s.machine_id')
+        .where('r.id', '=', signal.scriptResultId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row || row.machine_id !== machine.id)
+        throw new AppError(
+          'forbidden',
+          `Script result ${String(signal.scriptResultId)} is not a result of this machine.`,
+        );
+      if (!sets.some((s) => s.id === row.script_set_id))
+        throw AppError.invalid({
+          script_result_id: `Script result ${String(signal.scriptResultId)} is not in the machine's current script sets.`,
+        });
+      const { machine_id: _machine, ...result } = row;
+      return result;
+    }
+    if (signal.name === undefined || signal.name === '') return undefined;
+    return findByName(trx, sets, signal.name, true);
+  }
+
+  private async storeResult(
+    trx: Kysely<Database>,
+    result: ScriptResultRow,
+    signal: ScriptSignal,
+    files: readonly SignalFile[],
+    now: Date,
+  ): Promise<void> {
+    const current = scriptStatusFromValue(result.status);
+    // A finished result is not overwritten (a repeated or late signal), as in MAAS.
+    if (!openScriptStatuses.includes(current)) return;
+    const yaml = files.find((f) => f.part === 'result');
+    const next = scriptStatusAfterSignal(current, signal.status, reportedStatus(yaml), signal.exitStatus);
+    const final = isFinalSignal(signal.status, signal.exitStatus);
+    const started = result.started ?? (runningStatuses.has(next) || final ? now : null);
+    await trx
+      .updateTable('script_results')
+      .set({
+        status: scriptStatusValue(next),
+        started,
+        ...(final
+          ? {
+              ended: now,
+              exit_status: signal.exitStatus ?? null,
+              runtime_seconds:
+                signal.runtime ?? (started === null ? null : (now.getTime() - started.getTime()) / 1000),
+            }
+          : {}),
+        ...parts(files),
+        updated: now,
+      })
+      .where('id', '=', result.id)
+      .execute();
+  }
+
+  private async storeFiles(trx: Kysely<Database>, id: number, files: readonly SignalFile[], now: Date) {
+    await trx
+      .updateTable('script_results')
+      .set({ ...parts(files), updated: now })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Output of a script no result stands for (e.g. a log the installer sends): kept as a finished result. */
+  private async createResult(
+    trx: Kysely<Database>,
+    set: ScriptSetRow,
+    name: string,
+    signal: ScriptSignal,
+    files: readonly SignalFile[],
+    now: Date,
+  ) {
+    const status = scriptStatusAfterSignal('RUNNING', signal.status, undefined, signal.exitStatus ?? 0);
+    // A log sent while the work goes on (WORKING, no exit status) is kept as passed output.
+    const stored: ScriptStatus = status === 'RUNNING' ? 'PASSED' : status;
+    await trx
+      .insertInto('script_results')
+      .values({
+        script_set_id: set.id,
+        script_name: name,
+        status: scriptStatusValue(stored),
+        started: now,
+        ended: now,
+        ...parts(files),
+      })
+      .execute();
+  }
+}
+
+/** A result named `name` in `sets`, the first set's first. */
+async function findByName(
+  trx: Kysely<Database>,
+  sets: readonly ScriptSetRow[],
+  name: string,
+  lock = false,
+): Promise<ScriptResultRow | undefined> {
+  if (sets.length === 0) return undefined;
+  let query = trx
+    .selectFrom('script_results')
+    .selectAll()
+    .where(
+      'script_set_id',
+      'in',
+      sets.map((s) => s.id),
+    )
+    .where('script_name', '=', name)
+    .orderBy('id');
+  if (lock) query = query.forUpdate();
+  const rows = await query.execute();
+  for (const set of sets) {
+    const row = rows.find((r) => r.script_set_id === set.id);
+    if (row) return row;
+  }
+  return undefined;
+}
+
+/** The columns the files fill. */
+function parts(files: readonly SignalFile[]): Partial<Record<ResultPart, Buffer>> {
+  const out: Partial<Record<ResultPart, Buffer>> = {};
+  for (const file of files) out[file.part] = file.data;
+  return out;
+}
+
+/** The `status:` a script's structured result (`<name>.yaml`) reports, if it is one MAAS knows. */
+function reportedStatus(file: SignalFile | undefined): ScriptStatus | undefined {
+  if (!file) return undefined;
+  try {
+    const parsed = parseYaml(file.data.toString('utf8'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    const status = (parsed as Record<string, unknown>)['status'];
+    if (typeof status !== 'string') return undefined;
+    const word = status.toLowerCase();
+    return Object.hasOwn(reportedScriptStatuses, word) ? reportedScriptStatuses[word] : undefined;
+  } catch {
+    // A result that is not YAML is kept as it is; it reports nothing.
+    return undefined;
+  }
+}
