@@ -10,7 +10,8 @@
 // read from machine_status_history), region CPU and peak RSS.
 // Targets (the issue's): 1,000 commissioned ≤ 60 s; region RSS ≤ 500 MB.
 // Usage: npm run bench -- lifecycle [--machines 1000] [--create-clients 32] [--deploy-clients 64]
-//        [--timeout 600] [--step-ms 0] [--seed 1]
+//        [--timeout 600] [--step-ms 0] [--seed 1] [--profile]
+// --profile: a CPU profile of the region (inspector) during commissioning, summarised at the end.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
@@ -20,6 +21,7 @@ import {
   runBench,
   startRegion,
   stats,
+  summariseProfile,
   target,
   waitForRack,
 } from './support/region.mjs';
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     timeout: { type: 'string', default: '600' },
     'step-ms': { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const machines = Number(values.machines);
@@ -63,7 +66,11 @@ const line = (label, s) =>
   `    ${label.padEnd(40)} p50 ${ms(s.p50).padStart(10)}  p90 ${ms(s.p90).padStart(10)}  p99 ${ms(s.p99).padStart(10)}  max ${ms(s.max).padStart(10)}  n=${s.n}`;
 
 await runBench(async () => {
-  const region = await startRegion({ extraEnv: { FERRUM_RACK_IMAGE_DIR: imageDir } });
+  const region = await startRegion({
+    inspect: values.profile,
+    extraEnv: { FERRUM_RACK_IMAGE_DIR: imageDir },
+  });
+  const profiler = values.profile ? await region.profiler() : undefined;
   const key = region.createAdmin();
   const db = await region.sql();
   const pid = regionPid(region.dataDir);
@@ -106,6 +113,7 @@ await runBench(async () => {
 
   // ------------------------------------------------------------ commissioning
   process.stderr.write(`creating ${machines} simulated machines; each commissions by itself…\n`);
+  await profiler?.start();
   const cpu0 = region.cpu();
   const t0 = Date.now();
   const createdAt = new Map();
@@ -134,6 +142,7 @@ await runBench(async () => {
   ).rows[0];
 
   // ------------------------------------------------------------ deployment
+  const commissioningProfile = await profiler?.stop();
   process.stderr.write(`deploying the ${commissioned.done} Ready machines at once…\n`);
   const ids = simulator.systemIds;
   const t1 = Date.now();
@@ -202,5 +211,9 @@ await runBench(async () => {
     target(results, 'region peak RSS', `${(peakRss / 1e6).toFixed(0)} MB`, peakRss <= 500e6, '≤ 500 MB'),
   );
   process.stdout.write(`${out.join('\n')}\n`);
+  if (commissioningProfile)
+    process.stdout.write(
+      `\n  region CPU profile — commissioning:\n${summariseProfile(commissioningProfile, 25).join('\n')}\n`,
+    );
   if (results.some((r) => !r.ok)) process.exitCode = 1;
 });

@@ -1,4 +1,4 @@
-import { MaasClient, credentialsOfApiKey } from './maas-client.js';
+import { MaasClient, MaasHttpError, credentialsOfApiKey } from './maas-client.js';
 import { SimBmcServer, type SimPowerEvent } from './sim-bmc-server.js';
 import { SimulatedMachine, type BootOutcome } from './simulated-machine.js';
 
@@ -135,14 +135,22 @@ export class MachineSimulator {
       power_type: 'sim',
       ...Object.fromEntries(Object.entries(parameters).map(([k, v]) => [`power_parameters_${k}`, v])),
     };
-    const created =
-      (await this.adopt(hardware, power)) ??
-      (await this.admin.post<{ system_id: string }>('api/2.0/machines/', {
+    // Created, or (its MACs already in use: an earlier run's machine) adopted.
+    const created = await this.admin
+      .post<{ system_id: string }>('api/2.0/machines/', {
         hostname,
         architecture: hardware.architecture,
         mac_addresses: [...hardware.macs],
         ...power,
-      }));
+      })
+      .catch(async (error: unknown) => {
+        const known =
+          error instanceof MaasHttpError && error.status === 400 && error.body.includes('already in use')
+            ? await this.adopt(hardware, power)
+            : undefined;
+        if (!known) throw error;
+        return known;
+      });
     const failing = this.options.failOn?.(index) === true ? this.options.failing : undefined;
     const machine = new SimulatedMachine({
       systemId: created.system_id,

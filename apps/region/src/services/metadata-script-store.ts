@@ -122,14 +122,18 @@ export class MetadataScriptStore implements MetadataScripts {
     await this.deps.db.transaction().execute(async (trx) => {
       const sets = await currentScriptSets(trx, machine.id, runTypesOf(statusOf(machine)));
       const now = this.now();
-      if (sets.length > 0)
+      // last_ping says the machine is alive: to the second is more than it needs.
+      const stale = sets.filter(
+        (s) => s.last_ping === null || now.getTime() - s.last_ping.getTime() >= 10_000,
+      );
+      if (stale.length > 0)
         await trx
           .updateTable('script_sets')
           .set({ last_ping: now })
           .where(
             'id',
             'in',
-            sets.map((s) => s.id),
+            stale.map((s) => s.id),
           )
           .execute();
       const target = await this.target(trx, machine, sets, signal);
@@ -186,12 +190,12 @@ export class MetadataScriptStore implements MetadataScripts {
     machine: MachineRow,
     sets: readonly ScriptSetRow[],
     signal: ScriptSignal,
-  ): Promise<ScriptResultRow | undefined> {
+  ): Promise<TargetResult | undefined> {
     if (signal.scriptResultId !== undefined) {
       const row = await trx
         .selectFrom('script_results as r')
         .innerJoin('script_sets as s', 's.id', 'r.script_set_id')
-        .selectAll('r')
+        .select(targetColumns.map((c) => `r.${c}` as const))
         .select('s.machine_id')
         .where('r.id', '=', signal.scriptResultId)
         .forUpdate()
@@ -214,7 +218,7 @@ export class MetadataScriptStore implements MetadataScripts {
 
   private async storeResult(
     trx: Kysely<Database>,
-    result: ScriptResultRow,
+    result: TargetResult,
     signal: ScriptSignal,
     files: readonly SignalFile[],
     now: Date,
@@ -280,17 +284,24 @@ export class MetadataScriptStore implements MetadataScripts {
   }
 }
 
+/**
+ * What a signal needs of the result it updates: not its outputs (bytea, up to megabytes for
+ * the resources document), which a signal only ever writes.
+ */
+const targetColumns = ['id', 'script_set_id', 'script_name', 'status', 'started'] as const;
+type TargetResult = Pick<ScriptResultRow, (typeof targetColumns)[number]>;
+
 /** A result named `name` in `sets`, the first set's first. */
 async function findByName(
   trx: Kysely<Database>,
   sets: readonly ScriptSetRow[],
   name: string,
   lock = false,
-): Promise<ScriptResultRow | undefined> {
+): Promise<TargetResult | undefined> {
   if (sets.length === 0) return undefined;
   let query = trx
     .selectFrom('script_results')
-    .selectAll()
+    .select(targetColumns)
     .where(
       'script_set_id',
       'in',

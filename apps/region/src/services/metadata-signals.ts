@@ -181,13 +181,27 @@ export class MetadataSignals {
    */
   private async extendDeadline(machine: MachineRow): Promise<void> {
     if (machine.status_expires === null) return;
-    const minutes = await this.deps.nodeTimeoutMinutes();
+    const minutes = await this.nodeTimeoutMinutes();
+    const deadline = this.now().getTime() + minutes * 60_000;
+    // Moved ahead less than a minute ago: a machine signals many times a minute, and the
+    // deadline's purpose (minutes of silence) needs no write for each one.
+    if (machine.status_expires.getTime() >= deadline - 60_000) return;
     await this.deps.db
       .updateTable('machines')
-      .set({ status_expires: new Date(this.now().getTime() + minutes * 60_000) })
+      .set({ status_expires: new Date(deadline) })
       .where('id', '=', machine.id)
       .where('status', '=', machine.status)
       .execute();
+  }
+
+  private timeoutCache: { minutes: number; read: number } | undefined;
+
+  /** node_timeout, read at most every 10 s (signals come by the hundred a second at scale). */
+  private async nodeTimeoutMinutes(): Promise<number> {
+    const now = this.now().getTime();
+    if (this.timeoutCache === undefined || now - this.timeoutCache.read >= 10_000)
+      this.timeoutCache = { minutes: await this.deps.nodeTimeoutMinutes(), read: now };
+    return this.timeoutCache.minutes;
   }
 
   private async succeed(machine: MachineRow, next?: 'TESTING'): Promise<void> {

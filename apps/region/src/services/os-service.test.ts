@@ -55,6 +55,24 @@ describe(OsService, () => {
     expect(merged).toMatchObject({ asked: 3, unanswered: [{ systemId: 'rack2', message: 'late' }] });
   });
 
+  it('asks the racks once for callers at the same moment, and afresh afterwards', async () => {
+    const rack = racks({ osystems: [ubuntu] });
+    let calls = 0;
+    const counting: RackCaller = {
+      ...rack,
+      callAll: (...args: Parameters<RackCaller['callAll']>) => {
+        calls += 1;
+        return rack.callAll(...args);
+      },
+    };
+    const os = new OsService({ racks: counting });
+    const burst = await Promise.all(Array.from({ length: 100 }, () => os.list()));
+    expect(calls).toBe(1);
+    expect(burst.every((m) => m.value[0]?.name === 'ubuntu')).toBe(true);
+    await os.list();
+    expect(calls).toBe(2);
+  });
+
   it('finds the OS of a bare release, and falls back to the default OS', async () => {
     const os = new OsService({ racks: racks({ osystems: [ubuntu, centos] }) });
     await expect(

@@ -32,8 +32,21 @@ export class OsService {
     },
   ) {}
 
-  /** Every OS some connected rack can install, releases merged (the first rack's titles win). */
-  async list(): Promise<Merged<OfferedOs[]>> {
+  private inFlight: Promise<Merged<OfferedOs[]>> | undefined;
+
+  /**
+   * Every OS some connected rack can install, releases merged (the first rack's titles win).
+   * Callers at the same moment share one fan-out: a burst of deploys (each checks its OS) asks
+   * each rack once, not once per deploy, which would exceed the rack's concurrent-call limit.
+   */
+  list(): Promise<Merged<OfferedOs[]>> {
+    this.inFlight ??= this.ask().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async ask(): Promise<Merged<OfferedOs[]>> {
     const [answers, remote] = await Promise.all([
       this.deps.racks.callAll(osList, {}, { deadlineMs: this.deadline() }),
       this.elsewhere(),
