@@ -49,16 +49,7 @@ type lifecycleResult struct {
 }
 
 func emitLifecycle(r lifecycleResult) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		fmt.Printf("{\"ok\":false,\"error\":%q}\n", err.Error())
-		os.Exit(1)
-	}
-	fmt.Println(string(b))
-	if r.OK {
-		os.Exit(0)
-	}
-	os.Exit(1)
+	emitJSON(r, r.OK)
 }
 
 func failLifecycle(r lifecycleResult, step string, err error) {

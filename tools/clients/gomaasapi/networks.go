@@ -128,13 +128,18 @@ type networksResult struct {
 }
 
 func emitNetworks(r networksResult) {
-	b, err := json.Marshal(r)
+	emitJSON(r, r.OK)
+}
+
+// emitJSON prints v as the harness's one JSON line and exits 0 when ok, else 1.
+func emitJSON(v interface{}, ok bool) {
+	b, err := json.Marshal(v)
 	if err != nil {
 		fmt.Printf("{\"ok\":false,\"error\":%q}\n", err.Error())
 		os.Exit(1)
 	}
 	fmt.Println(string(b))
-	if r.OK {
+	if ok {
 		os.Exit(0)
 	}
 	os.Exit(1)
