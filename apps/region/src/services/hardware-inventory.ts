@@ -3,7 +3,7 @@ import type { Database, MachineRow, NumaNode } from '../db/schema.js';
 import type { EventService } from './event-service.js';
 import type { HardwareSink } from './metadata-hardware.js';
 import { parseLxdResources, type ResourcesInventory } from './lxd-resources.js';
-import { dmiKeys } from './lxd-resources-system.js';
+import { dmiKeys } from '@ferrum/domain';
 import { syncBlockDevices, type DiskMatch } from './hardware-block-devices.js';
 import { syncPhysicalInterfaces, type NicSync } from './hardware-interfaces.js';
 import { machineRow } from './machine-service.js';

@@ -10,27 +10,6 @@ export interface InventorySystem {
   readonly virtual: boolean;
 }
 
-/** The hardware_info keys the DMI section sets (MAAS's _process_system_information), cpu_model apart. */
-export const dmiKeys: readonly string[] = [
-  'system_vendor',
-  'system_product',
-  'system_family',
-  'system_version',
-  'system_sku',
-  'system_serial',
-  'mainboard_vendor',
-  'mainboard_product',
-  'mainboard_serial',
-  'mainboard_version',
-  'mainboard_firmware_vendor',
-  'mainboard_firmware_date',
-  'mainboard_firmware_version',
-  'chassis_vendor',
-  'chassis_type',
-  'chassis_serial',
-  'chassis_version',
-];
-
 const uuidPattern = /^[\da-f]{8}-?([\da-f]{4}-?){3}[\da-f]{12}$/i;
 
 /** Placeholders vendors write instead of leaving a DMI field empty (MAAS ignores them). */

@@ -1,8 +1,14 @@
-import { enumLabelOf, scriptStatuses, statusFromValue, statusLabel, type NodeStatus } from '@ferrum/domain';
+import {
+  enumLabelOf,
+  hardwareInfoKeys,
+  scriptStatuses,
+  statusFromValue,
+  statusLabel,
+  type NodeStatus,
+} from '@ferrum/domain';
 import type { BlockDeviceView, MachineView } from '../../services/machine-store.js';
 import { noScriptStatuses, type MachineScriptStatuses } from '../../services/machine-script-statuses.js';
 import { renderDomain, renderPool, renderZone, resourceUri } from './render.js';
-import { hardwareInfoKeys } from './render-node-fields.js';
 import { nodeIpAddresses, renderInterface } from './render-interface.js';
 import { defaultGateways } from './default-gateways.js';
 

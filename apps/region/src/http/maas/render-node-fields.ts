@@ -3,27 +3,7 @@
 import type { DomainRow, NamedObjectRow } from '../../db/schema.js';
 import { renderDomain, renderZone } from './render.js';
 
-// hardware_info keys MAAS always sends, "Unknown" until commissioning finds a value.
-export const hardwareInfoKeys = [
-  'system_vendor',
-  'system_product',
-  'system_family',
-  'system_version',
-  'system_sku',
-  'system_serial',
-  'cpu_model',
-  'mainboard_vendor',
-  'mainboard_product',
-  'mainboard_serial',
-  'mainboard_version',
-  'mainboard_firmware_vendor',
-  'mainboard_firmware_date',
-  'mainboard_firmware_version',
-  'chassis_vendor',
-  'chassis_type',
-  'chassis_serial',
-  'chassis_version',
-] as const;
+import { hardwareInfoKeys } from '@ferrum/domain';
 
 // Script-result statuses: -1 "Unknown" until the metadata issue brings results.
 const testStatusFields = [
