@@ -7,6 +7,20 @@
 const disks = String.raw`if [ -n "$1" ]; then disks="$1"; else disks=$(lsblk -dnpo NAME,TYPE | awk '$2 == "disk" {print $1}'); fi
 [ -n "$disks" ] || { echo "No disks to test."; exit 0; }`;
 
+/** Shell that runs `body` for each $disk with SMART enabled; the script exits 1 when a body set status=1. */
+function onSmartDisks(body: string): string {
+  return String.raw`${disks}
+status=0
+for disk in $disks; do
+    if ! smartctl -i "$disk" | grep -q 'SMART support is: Enabled'; then
+        echo "$disk: SMART is not supported or not enabled, skipped"
+        continue
+    fi
+${body}
+done
+exit $status`;
+}
+
 const storageParameter = '# parameters: {storage: {type: storage, argument_format: "{path}"}}';
 
 function smartctlTest(kind: 'short' | 'long' | 'conveyance', timeout: string, description: string): string {
@@ -23,20 +37,11 @@ function smartctlTest(kind: 'short' | 'long' | 'conveyance', timeout: string, de
 ${storageParameter}
 # packages: {apt: smartmontools}
 # --- End MAAS 1.0 script metadata ---
-${disks}
-status=0
-for disk in $disks; do
-    if ! smartctl -i "$disk" | grep -q 'SMART support is: Enabled'; then
-        echo "$disk: SMART is not supported or not enabled, skipped"
-        continue
-    fi
-    smartctl -t ${kind} "$disk" > /dev/null || { status=1; continue; }
+${onSmartDisks(String.raw`    smartctl -t ${kind} "$disk" > /dev/null || { status=1; continue; }
     # Poll until the self-test is no longer in progress.
     while smartctl -c "$disk" | grep -q 'Self-test routine in progress'; do sleep 30; done
     smartctl -l selftest "$disk"
-    smartctl -H "$disk" || status=1
-done
-exit $status
+    smartctl -H "$disk" || status=1`)}
 `;
 }
 
@@ -53,16 +58,7 @@ const smartctlValidate = String.raw`#!/bin/sh
 ${storageParameter}
 # packages: {apt: smartmontools}
 # --- End MAAS 1.0 script metadata ---
-${disks}
-status=0
-for disk in $disks; do
-    if ! smartctl -i "$disk" | grep -q 'SMART support is: Enabled'; then
-        echo "$disk: SMART is not supported or not enabled, skipped"
-        continue
-    fi
-    smartctl -H "$disk" || status=1
-done
-exit $status
+${onSmartDisks(String.raw`    smartctl -H "$disk" || status=1`)}
 `;
 
 const memtester = String.raw`#!/bin/sh
