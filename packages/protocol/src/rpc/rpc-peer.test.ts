@@ -9,7 +9,7 @@ import { RpcPeer, type RpcHandler } from './rpc-peer.js';
 /** Two peers joined by an in-memory connection (messages delivered asynchronously, as a socket would). */
 function pair(
   handlers: { region?: RpcHandler; rack?: RpcHandler } = {},
-  options: { maxIncoming?: number } = {},
+  options: { maxIncoming?: number; maxSent?: number } = {},
 ) {
   const closes: { by: string; code: number; reason: string }[] = [];
   const peers: { region?: RpcPeer; rack?: RpcPeer } = {};
@@ -92,7 +92,7 @@ describe(RpcPeer, () => {
       rack.call(rackRegister, { hostname: 'rack-1', version: '1', interfaces: [], capabilities: [] }),
     ).resolves.toEqual({ systemId: 'abc123', credential: 'c'.repeat(40) });
     await expect(region.call(archList, {})).resolves.toEqual({ architectures: ['amd64/generic'] });
-    expect(region.inFlight()).toEqual({ outgoing: 0, incoming: 0 });
+    expect(region.inFlight()).toEqual({ outgoing: 0, held: 0, incoming: 0 });
   });
 
   it('answers an application error with its message and code', async () => {
@@ -185,6 +185,59 @@ describe(RpcPeer, () => {
     const codes = await Promise.all(calls);
     expect(codes.filter((c) => c === rpcErrorCodes.overloaded)).toHaveLength(2);
     expect(codes.filter((c) => c === rpcErrorCodes.deadlineExceeded)).toHaveLength(2);
+  });
+
+  it("holds calls beyond the other end's limit and sends them as answers come, in order", async () => {
+    const running: number[] = [];
+    let most = 0;
+    const order: string[] = [];
+    const { region } = pair(
+      {
+        rack: async (method) => {
+          running.push(1);
+          most = Math.max(most, running.length);
+          order.push(method.name);
+          await new Promise((r) => setTimeout(r, 20));
+          running.pop();
+          return method.name === 'arch.list' ? { architectures: [] } : { osystems: [] };
+        },
+      },
+      { maxIncoming: 2, maxSent: 2 },
+    );
+    const calls = [
+      region.call(archList, {}),
+      region.call(osList, {}),
+      region.call(archList, {}),
+      region.call(osList, {}),
+      region.call(archList, {}),
+    ];
+    expect(region.inFlight()).toMatchObject({ outgoing: 5, held: 3 });
+    await Promise.all(calls);
+    expect(most).toBe(2);
+    expect(order).toEqual(['arch.list', 'os.list', 'arch.list', 'os.list', 'arch.list']);
+    expect(region.inFlight()).toEqual({ outgoing: 0, held: 0, incoming: 0 });
+  });
+
+  it('gives up a held call at its deadline without sending it', async () => {
+    const sent: string[] = [];
+    const peer = new RpcPeer({
+      transport: { send: (t) => sent.push(t), close: () => undefined },
+      methods: rpcMethods,
+      end: 'region',
+      version: 1,
+      handler: () => Promise.reject(new Error('none')),
+      maxSent: 1,
+    });
+    const first = peer.call(archList, {}, { deadlineMs: 1000 });
+    const second = peer.call(archList, {}, { deadlineMs: 10 });
+    await expect(second).rejects.toMatchObject({ code: rpcErrorCodes.deadlineExceeded });
+    expect(sent).toHaveLength(1);
+    peer.receive(encodeSuccess(1, { architectures: ['amd64/generic'] }));
+    await expect(first).resolves.toEqual({ architectures: ['amd64/generic'] });
+    // The window is free again: the next call goes at once.
+    void peer.call(archList, {}, { deadlineMs: 1000 }).catch(() => undefined);
+    expect(sent).toHaveLength(2);
+    peer.closed();
   });
 
   it('answers an unknown method or bad params with its error, and goes on', async () => {

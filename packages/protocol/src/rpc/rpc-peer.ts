@@ -52,8 +52,14 @@ export interface RpcPeerOptions {
   readonly handler: RpcHandler;
   /** Largest frame accepted, in bytes; a larger one closes the connection. */
   readonly maxFrameBytes?: number;
-  /** Calls this end may have waiting for answers at once; more are refused at once. */
+  /** Calls this end may have waiting for answers at once (sent or held); more are refused at once. */
   readonly maxOutgoing?: number;
+  /**
+   * Calls this end has sent and not had answered at once: the other end's `maxIncoming`. Calls
+   * beyond it are held here, in order, and sent as answers come (their deadlines run while they
+   * wait), so a burst is queued rather than refused `overloaded` by the other end.
+   */
+  readonly maxSent?: number;
   /** Calls of the other end this end runs at once; more are answered `overloaded`. */
   readonly maxIncoming?: number;
   /** Deadline of a call that does not give one. */
@@ -67,7 +73,12 @@ interface Outgoing {
   resolve(result: unknown): void;
   reject(error: RpcError): void;
   readonly timer: ReturnType<typeof setTimeout>;
+  /** The request, until it is sent (held while `maxSent` calls are unanswered). */
+  frame: string | undefined;
 }
+
+/** Calls one end runs for the other at once, by default (both ends agree without asking). */
+export const DEFAULT_MAX_INCOMING = 64;
 
 /** Late answers recognised after their call's deadline. */
 const MAX_EXPIRED = 1024;
@@ -86,6 +97,9 @@ export const CLOSE_TOO_BIG = 1009;
  */
 export class RpcPeer {
   private readonly outgoing = new Map<RpcId, Outgoing>();
+  /** Ids of calls held until fewer than `maxSent` are unanswered (oldest first). */
+  private readonly held = new Set<RpcId>();
+  private sent = 0;
   private readonly incoming = new Map<RpcId, AbortController>();
   /** Ids of calls given up at their deadline, whose answers may still come (oldest first). */
   private readonly expired = new Set<RpcId>();
@@ -93,13 +107,15 @@ export class RpcPeer {
   private closedWith: RpcError | undefined;
   private readonly maxFrameBytes: number;
   private readonly maxOutgoing: number;
+  private readonly maxSent: number;
   private readonly maxIncoming: number;
   private readonly defaultDeadlineMs: number;
 
   constructor(private readonly options: RpcPeerOptions) {
     this.maxFrameBytes = options.maxFrameBytes ?? 4 * 1024 * 1024;
     this.maxOutgoing = options.maxOutgoing ?? 256;
-    this.maxIncoming = options.maxIncoming ?? 64;
+    this.maxSent = options.maxSent ?? DEFAULT_MAX_INCOMING;
+    this.maxIncoming = options.maxIncoming ?? DEFAULT_MAX_INCOMING;
     this.defaultDeadlineMs = options.defaultDeadlineMs ?? 30_000;
   }
 
@@ -136,9 +152,16 @@ export class RpcPeer {
     const deadlineMs = options.deadlineMs ?? this.defaultDeadlineMs;
     return new Promise<Static<R>>((resolve, reject) => {
       const timer = setTimeout(() => {
+        const call = this.outgoing.get(id);
+        if (!call) return;
         this.outgoing.delete(id);
-        this.expired.add(id);
-        if (this.expired.size > MAX_EXPIRED) this.expired.delete(this.expired.values().next().value as RpcId);
+        if (call.frame === undefined) {
+          // Sent: its answer may still come.
+          this.expired.add(id);
+          if (this.expired.size > MAX_EXPIRED)
+            this.expired.delete(this.expired.values().next().value as RpcId);
+          this.answered();
+        } else this.held.delete(id);
         reject(
           new RpcError(
             rpcErrorCodes.deadlineExceeded,
@@ -146,9 +169,31 @@ export class RpcPeer {
           ),
         );
       }, deadlineMs);
-      this.outgoing.set(id, { method, resolve: resolve, reject, timer });
-      this.options.transport.send(encodeRequest(id, method.name, checked.value as Record<string, unknown>));
+      const frame = encodeRequest(id, method.name, checked.value as Record<string, unknown>);
+      this.outgoing.set(id, { method, resolve: resolve, reject, timer, frame });
+      this.held.add(id);
+      this.sendHeld();
     });
+  }
+
+  /** Sends held calls, oldest first, while fewer than `maxSent` are unanswered. */
+  private sendHeld(): void {
+    for (const id of this.held) {
+      if (this.sent >= this.maxSent) return;
+      this.held.delete(id);
+      const call = this.outgoing.get(id);
+      if (call?.frame === undefined) continue;
+      const { frame } = call;
+      call.frame = undefined;
+      this.sent += 1;
+      this.options.transport.send(frame);
+    }
+  }
+
+  /** A sent call was answered or given up: the next held one may go. */
+  private answered(): void {
+    this.sent -= 1;
+    this.sendHeld();
   }
 
   /** Hands the peer one received text message. */
@@ -171,7 +216,7 @@ export class RpcPeer {
       case 'failure': {
         const id = decoded.frame.id;
         const call = id === null ? undefined : this.outgoing.get(id);
-        if (!call) {
+        if (!call || call.frame !== undefined) {
           // An answer that came after its deadline is dropped; one to no call breaks the protocol.
           if (id !== null && this.expired.delete(id)) return;
           this.fail(CLOSE_PROTOCOL_ERROR, `answer to no call in flight (id ${String(id)})`);
@@ -179,6 +224,7 @@ export class RpcPeer {
         }
         this.outgoing.delete(id as RpcId);
         clearTimeout(call.timer);
+        this.answered();
         if (decoded.kind === 'failure') {
           const { code, message, data } = decoded.frame.error;
           call.reject(new RpcError(code, message, data));
@@ -214,13 +260,15 @@ export class RpcPeer {
       call.reject(this.closedWith);
     }
     this.outgoing.clear();
+    this.held.clear();
+    this.sent = 0;
     for (const controller of this.incoming.values()) controller.abort(this.closedWith);
     this.incoming.clear();
   }
 
-  /** Calls waiting for answers, and calls of the other end running here. */
-  inFlight(): { outgoing: number; incoming: number } {
-    return { outgoing: this.outgoing.size, incoming: this.incoming.size };
+  /** Calls waiting for answers (`held` of them not sent yet), and calls of the other end running here. */
+  inFlight(): { outgoing: number; held: number; incoming: number } {
+    return { outgoing: this.outgoing.size, held: this.held.size, incoming: this.incoming.size };
   }
 
   private answer(id: RpcId, name: string, params: unknown): void {
