@@ -25,7 +25,8 @@ import {
   target,
   waitForRack,
 } from './support/region.mjs';
-import { memoryOf, regionPid } from './support/proc-memory.mjs';
+import { writeFileSync } from 'node:fs';
+import { memoryOf, regionPid, syscallsOf } from './support/proc-memory.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -95,16 +96,28 @@ await runBench(async () => {
     );
     return new Map(rows.map((r) => [r.system_id, new Date(r.at).getTime()]));
   }
+  /** Transactions committed or rolled back in the region's database so far (autocommit statements included). */
+  async function transactions() {
+    const { rows } = await db.query(
+      `SELECT (xact_commit + xact_rollback)::bigint AS n FROM pg_stat_database WHERE datname = current_database()`,
+    );
+    return Number(rows[0].n);
+  }
+  /** Per phase: the database's transactions and the region's write system calls, per machine. */
+  function roundTrips(x0, x1, io0, io1) {
+    return `database: ${x1 - x0} transactions (${((x1 - x0) / machines).toFixed(0)} per machine); region: ${io1.writes - io0.writes} write system calls (${((io1.writes - io0.writes) / machines).toFixed(0)} per machine)`;
+  }
   async function counts() {
     const { rows } = await db.query(`SELECT status, count(*)::int AS n FROM machines GROUP BY status`);
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
-  async function waitFor(status, what, deadline) {
+  /** Until `expected` machines are in `status` or failed (a refused deploy call leaves one Ready). */
+  async function waitFor(status, what, deadline, expected = machines) {
     for (;;) {
       const c = await counts();
       const done = c[status] ?? 0;
       const failed = (c[STATUS.FAILED_COMMISSIONING] ?? 0) + (c[STATUS.FAILED_DEPLOYMENT] ?? 0);
-      if (done + failed >= machines) return { done, failed };
+      if (done + failed >= expected) return { done, failed };
       if (Date.now() > deadline)
         throw new Error(`${what}: ${done} of ${machines} after the timeout (${JSON.stringify(c)})`);
       await sleep(200);
@@ -115,6 +128,7 @@ await runBench(async () => {
   process.stderr.write(`creating ${machines} simulated machines; each commissions by itself…\n`);
   await profiler?.start();
   const cpu0 = region.cpu();
+  const [x0, io0] = [await transactions(), syscallsOf(pid)];
   const t0 = Date.now();
   const createdAt = new Map();
   const simulator = await MachineSimulator.start({
@@ -132,6 +146,10 @@ await runBench(async () => {
   const commissioned = await waitFor(STATUS.READY, 'commissioning', t0 + timeoutMs);
   const commissionS = (Date.now() - t0) / 1000;
   const cpu1 = region.cpu();
+  const io1 = syscallsOf(pid);
+  // Statistics reach pg_stat_database within a second of a backend going idle.
+  await sleep(1100);
+  const x1 = await transactions();
   const ready = await arrivals(STATUS.READY, t0);
   const perCommission = [...ready].map(([id, at]) => at - (createdAt.get(id) ?? t0));
   const inventory = (
@@ -166,9 +184,12 @@ await runBench(async () => {
       }
     }),
   );
-  const deployed = await waitFor(STATUS.DEPLOYED, 'deployment', t1 + timeoutMs);
+  const deployed = await waitFor(STATUS.DEPLOYED, 'deployment', t1 + timeoutMs, machines - deployErrors);
   const deployS = (Date.now() - t1) / 1000;
   const cpu2 = region.cpu();
+  const io2 = syscallsOf(pid);
+  await sleep(1100);
+  const x2 = await transactions();
   const deployedAt = await arrivals(STATUS.DEPLOYED, t1);
   const perDeploy = [...deployedAt].map(([id, at]) => at - (calledAt.get(id) ?? t1));
   const sim = simulator.snapshot();
@@ -186,11 +207,13 @@ await runBench(async () => {
     `    inventory: ${inventory.with_hardware} machines with CPU and memory, ${inventory.disks} block devices`,
   );
   out.push(`    ${cpuSpent(cpu0, cpu1, commissionS)}`);
+  out.push(`    ${roundTrips(x0, x1, io0, io1)}`);
   out.push(
     `  deployment: ${deployed.done} Deployed, ${deployed.failed} failed, ${deployErrors} deploy calls refused, in ${deployS.toFixed(1)} s`,
   );
   out.push(line('deploy call → Deployed', stats(perDeploy)));
   out.push(`    ${cpuSpent(cpu1, cpu2, deployS)}`);
+  out.push(`    ${roundTrips(x1, x2, io1, io2)}`);
   out.push(
     `  simulator: ${sim.boots} boots, ${sim.commissioned} commissioned, ${sim.deployed} deployed, ${sim.failed} failed`,
   );
@@ -211,9 +234,13 @@ await runBench(async () => {
     target(results, 'region peak RSS', `${(peakRss / 1e6).toFixed(0)} MB`, peakRss <= 500e6, '≤ 500 MB'),
   );
   process.stdout.write(`${out.join('\n')}\n`);
-  if (commissioningProfile)
+  if (commissioningProfile) {
+    // The whole profile, for Chrome DevTools (Performance → Load profile) or speedscope.
+    const file = `lifecycle-commissioning-${process.pid}.cpuprofile`;
+    writeFileSync(file, JSON.stringify(commissioningProfile));
     process.stdout.write(
-      `\n  region CPU profile — commissioning:\n${summariseProfile(commissioningProfile, 25).join('\n')}\n`,
+      `\n  region CPU profile — commissioning (all of it in ${file}):\n${summariseProfile(commissioningProfile, 25).join('\n')}\n`,
     );
+  }
   if (results.some((r) => !r.ok)) process.exitCode = 1;
 });

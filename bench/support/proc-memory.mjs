@@ -1,5 +1,6 @@
 // Memory of a bench's region process (Linux /proc): found by the pid file the region keeps in
-// its data dir, read as resident set size now (VmRSS) and at its peak so far (VmHWM).
+// its data dir, read as resident set size now (VmRSS) and at its peak so far (VmHWM); and the
+// system calls it made to read and write (sockets included), the cost of each round trip.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,5 +22,16 @@ export function memoryOf(pid) {
     return { rss: kb('VmRSS'), peak: kb('VmHWM') };
   } catch {
     return { rss: NaN, peak: NaN };
+  }
+}
+
+/** System calls `pid` has made that read and write (syscr, syscw of /proc/<pid>/io), or NaNs. */
+export function syscallsOf(pid) {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const n = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(io)?.[1] ?? NaN);
+    return { reads: n('syscr'), writes: n('syscw') };
+  } catch {
+    return { reads: NaN, writes: NaN };
   }
 }

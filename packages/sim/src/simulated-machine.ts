@@ -1,5 +1,6 @@
 import { credentialsOfPreseed } from './preseed-credentials.js';
 import type { MaasClient, OAuthCredentials } from './maas-client.js';
+import { MultipartForm } from './multipart-form.js';
 import { readTar } from './tar-reader.js';
 
 /** MAAS's metadata API version the simulated ephemeral environment speaks. */
@@ -220,10 +221,9 @@ export class SimulatedMachine {
     fields: Readonly<Record<string, string>>,
     files: Readonly<Record<string, string>> = {},
   ): Promise<unknown> {
-    const form = new FormData();
-    form.append('op', 'signal');
-    for (const [key, value] of Object.entries(fields)) form.append(key, value);
-    for (const [name, content] of Object.entries(files)) form.append(name, new Blob([content]), name);
+    const form = new MultipartForm().field('op', 'signal');
+    for (const [key, value] of Object.entries(fields)) form.field(key, value);
+    for (const [name, content] of Object.entries(files)) form.file(name, content);
     return md.request('POST', `${MD}/`, form);
   }
 

@@ -118,44 +118,156 @@ export class MetadataScriptStore implements MetadataScripts {
     return tarArchive([indexFile, ...files], this.deps.nowSeconds());
   }
 
+  /**
+   * Stores a signal's result and files. No transaction: at a thousand machines commissioning
+   * at once, signals come by the hundred a second, and each round trip counts. The read finds
+   * the current sets and the target in one statement; the update is a compare-and-set on the
+   * status read, so two signals about the same result at once cannot both apply to one state
+   * (the loser reads again and applies to what the winner left).
+   */
   async recordSignal(machine: MachineRow, signal: ScriptSignal): Promise<void> {
-    await this.deps.db.transaction().execute(async (trx) => {
-      const sets = await currentScriptSets(trx, machine.id, runTypesOf(statusOf(machine)));
-      const now = this.now();
-      // last_ping says the machine is alive: to the second is more than it needs.
-      const stale = sets.filter(
-        (s) => s.last_ping === null || now.getTime() - s.last_ping.getTime() >= 10_000,
-      );
-      if (stale.length > 0)
-        await trx
-          .updateTable('script_sets')
-          .set({ last_ping: now })
+    const db = this.deps.db;
+    const now = this.now();
+    const byName = new Map<string, SignalFile[]>();
+    for (const file of signal.files)
+      byName.set(file.scriptName, [...(byName.get(file.scriptName) ?? []), file]);
+    const found = await this.setsAndTarget(machine, signal);
+    const { sets } = found;
+    let { target } = found;
+    // last_ping says the machine is alive: to the ten seconds is more than it needs.
+    const stale = sets.filter((s) => s.last_ping === null || now.getTime() - s.last_ping.getTime() >= 10_000);
+    if (stale.length > 0)
+      await db
+        .updateTable('script_sets')
+        .set({ last_ping: now })
+        .where(
+          'id',
+          'in',
+          stale.map((s) => s.id),
+        )
+        .execute();
+    if (target) {
+      const own = [
+        ...(byName.get(target.script_name) ?? []),
+        ...(signal.name !== undefined && signal.name !== target.script_name
+          ? (byName.get(signal.name) ?? [])
+          : []),
+      ];
+      byName.delete(target.script_name);
+      if (signal.name !== undefined) byName.delete(signal.name);
+      for (let attempt = 0; target && !(await this.storeResult(target, signal, own, now)); attempt++) {
+        // Another signal changed the result first: apply this one to what it left.
+        if (attempt >= 5)
+          throw new AppError('conflict', `Script result ${String(target.id)} keeps changing.`);
+        target = await db
+          .selectFrom('script_results')
+          .select(targetColumns)
+          .where('id', '=', target.id)
+          .executeTakeFirst();
+      }
+    }
+    for (const [name, files] of byName) {
+      const result = await findByName(db, sets, name);
+      if (result) await this.storeFiles(db, result.id, files, now);
+      else if (sets[0]) await this.createResult(db, sets[0], name, signal, files, now);
+    }
+  }
+
+  /**
+   * The machine's current sets and, in one statement, the result a signal is about: by
+   * `script_result_id` (which must be a result of those sets: never another machine's), else
+   * by name, the first set's first.
+   */
+  private async setsAndTarget(
+    machine: MachineRow,
+    signal: ScriptSignal,
+  ): Promise<{ sets: ScriptSetRow[]; target: TargetResult | undefined }> {
+    const types = runTypesOf(statusOf(machine));
+    const byId = signal.scriptResultId;
+    const byName =
+      byId === undefined && signal.name !== undefined && signal.name !== '' ? signal.name : undefined;
+    if (types.length === 0) {
+      if (byId !== undefined) await this.refuseTarget(machine, byId);
+      return { sets: [], target: undefined };
+    }
+    const rows = await this.deps.db
+      .with('sets', (db) =>
+        db
+          .selectFrom('script_sets')
+          .selectAll()
+          .distinctOn('result_type')
+          .where('machine_id', '=', machine.id)
           .where(
-            'id',
+            'result_type',
             'in',
-            stale.map((s) => s.id),
+            types.map((t) => resultTypes[t].value),
           )
-          .execute();
-      const target = await this.target(trx, machine, sets, signal);
-      const byName = new Map<string, SignalFile[]>();
-      for (const file of signal.files)
-        byName.set(file.scriptName, [...(byName.get(file.scriptName) ?? []), file]);
-      if (target) {
-        const own = [
-          ...(byName.get(target.script_name) ?? []),
-          ...(signal.name !== undefined && signal.name !== target.script_name
-            ? (byName.get(signal.name) ?? [])
-            : []),
-        ];
-        byName.delete(target.script_name);
-        if (signal.name !== undefined) byName.delete(signal.name);
-        await this.storeResult(trx, target, signal, own, now);
+          .orderBy('result_type')
+          .orderBy('id', 'desc'),
+      )
+      .selectFrom('sets')
+      .leftJoinLateral(
+        (db) =>
+          db
+            .selectFrom('script_results as r')
+            .select(targetColumns.map((c) => `r.${c}` as const))
+            .whereRef('r.script_set_id', '=', 'sets.id')
+            .where((eb) =>
+              byId !== undefined
+                ? eb('r.id', '=', byId)
+                : byName !== undefined
+                  ? eb('r.script_name', '=', byName)
+                  : eb.val(false),
+            )
+            .orderBy('r.id')
+            .limit(1)
+            .as('t'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('sets')
+      .select([
+        't.id as t_id',
+        't.script_set_id as t_set',
+        't.script_name as t_name',
+        't.status as t_status',
+        't.started as t_started',
+      ])
+      .execute();
+    const sets = types.flatMap((t) =>
+      rows
+        .filter((r) => r.result_type === resultTypes[t].value)
+        .map(({ t_id: _i, t_set: _s, t_name: _n, t_status: _st, t_started: _b, ...set }) => set),
+    );
+    let target: TargetResult | undefined;
+    for (const set of sets) {
+      const row = rows.find((r) => r.id === set.id);
+      if (row?.t_id != null && row.t_set != null && row.t_name != null && row.t_status != null) {
+        target = {
+          id: row.t_id,
+          script_set_id: row.t_set,
+          script_name: row.t_name,
+          status: row.t_status,
+          started: row.t_started ?? null,
+        };
+        break;
       }
-      for (const [name, files] of byName) {
-        const result = await findByName(trx, sets, name);
-        if (result) await this.storeFiles(trx, result.id, files, now);
-        else if (sets[0]) await this.createResult(trx, sets[0], name, signal, files, now);
-      }
+    }
+    if (byId !== undefined && !target) await this.refuseTarget(machine, byId);
+    return { sets, target };
+  }
+
+  /** Why `script_result_id` names no result of the machine's current sets (403 or 400). */
+  private async refuseTarget(machine: MachineRow, id: number): Promise<never> {
+    const row = await this.deps.db
+      .selectFrom('script_results as r')
+      .innerJoin('script_sets as s', 's.id', 'r.script_set_id')
+      .select('s.machine_id')
+      .where('r.id', '=', id)
+      .executeTakeFirst();
+    if (!row || row.machine_id !== machine.id)
+      throw new AppError('forbidden', `Script result ${String(id)} is not a result of this machine.`);
+    throw AppError.invalid({
+      script_result_id: `Script result ${String(id)} is not in the machine's current script sets.`,
     });
   }
 
@@ -181,56 +293,21 @@ export class MetadataScriptStore implements MetadataScripts {
     return outcome.failed.length > 0;
   }
 
-  /**
-   * The result a signal is about: by `script_result_id` (which must be a result of this
-   * machine's current sets: never another machine's), else by name in those sets.
-   */
-  private async target(
-    trx: Kysely<Database>,
-    machine: MachineRow,
-    sets: readonly ScriptSetRow[],
-    signal: ScriptSignal,
-  ): Promise<TargetResult | undefined> {
-    if (signal.scriptResultId !== undefined) {
-      const row = await trx
-        .selectFrom('script_results as r')
-        .innerJoin('script_sets as s', 's.id', 'r.script_set_id')
-        .select(targetColumns.map((c) => `r.${c}` as const))
-        .select('s.machine_id')
-        .where('r.id', '=', signal.scriptResultId)
-        .forUpdate()
-        .executeTakeFirst();
-      if (!row || row.machine_id !== machine.id)
-        throw new AppError(
-          'forbidden',
-          `Script result ${String(signal.scriptResultId)} is not a result of this machine.`,
-        );
-      if (!sets.some((s) => s.id === row.script_set_id))
-        throw AppError.invalid({
-          script_result_id: `Script result ${String(signal.scriptResultId)} is not in the machine's current script sets.`,
-        });
-      const { machine_id: _machine, ...result } = row;
-      return result;
-    }
-    if (signal.name === undefined || signal.name === '') return undefined;
-    return findByName(trx, sets, signal.name, true);
-  }
-
+  /** Applies the signal to `result` as read; false when the result has changed since. */
   private async storeResult(
-    trx: Kysely<Database>,
     result: TargetResult,
     signal: ScriptSignal,
     files: readonly SignalFile[],
     now: Date,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const current = scriptStatusFromValue(result.status);
     // A finished result is not overwritten (a repeated or late signal), as in MAAS.
-    if (!openScriptStatuses.includes(current)) return;
+    if (!openScriptStatuses.includes(current)) return true;
     const yaml = files.find((f) => f.part === 'result');
     const next = scriptStatusAfterSignal(current, signal.status, reportedStatus(yaml), signal.exitStatus);
     const final = isFinalSignal(signal.status, signal.exitStatus);
     const started = result.started ?? (runningStatuses.has(next) || final ? now : null);
-    await trx
+    const updated = await this.deps.db
       .updateTable('script_results')
       .set({
         status: scriptStatusValue(next),
@@ -247,7 +324,12 @@ export class MetadataScriptStore implements MetadataScripts {
         updated: now,
       })
       .where('id', '=', result.id)
-      .execute();
+      .where('status', '=', result.status)
+      .where((eb) =>
+        result.started === null ? eb('started', 'is', null) : eb('started', '=', result.started),
+      )
+      .executeTakeFirst();
+    return updated.numUpdatedRows > 0n;
   }
 
   private async storeFiles(trx: Kysely<Database>, id: number, files: readonly SignalFile[], now: Date) {
@@ -296,10 +378,9 @@ async function findByName(
   trx: Kysely<Database>,
   sets: readonly ScriptSetRow[],
   name: string,
-  lock = false,
 ): Promise<TargetResult | undefined> {
   if (sets.length === 0) return undefined;
-  let query = trx
+  const query = trx
     .selectFrom('script_results')
     .select(targetColumns)
     .where(
@@ -309,7 +390,6 @@ async function findByName(
     )
     .where('script_name', '=', name)
     .orderBy('id');
-  if (lock) query = query.forUpdate();
   const rows = await query.execute();
   for (const set of sets) {
     const row = rows.find((r) => r.script_set_id === set.id);

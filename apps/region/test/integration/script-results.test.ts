@@ -183,6 +183,39 @@ describe('commissioning scripts and results', () => {
       status_name: 'Pending',
     });
   });
+
+  it('never undoes a finished result with a start signal that raced it', async () => {
+    const { machine, key } = await commissioning('sr-race');
+    const { index } = await maasScripts(region, key);
+    // (Not the resources document's script: its output is parsed.)
+    const scripts = index['1.0'].commissioning_scripts
+      .filter((s) => s.name !== '50-maas-01-commissioning')
+      .slice(0, 6);
+    // Per script, at the same moment: five "started" signals and the signal of its result.
+    await Promise.all(
+      scripts.flatMap((script) => {
+        const ids = { name: script.name, script_result_id: String(script.script_result_id) };
+        return [
+          ...Array.from({ length: 5 }, () => signal(region, key, { status: 'WORKING', ...ids })),
+          signal(
+            region,
+            key,
+            { status: 'WORKING', ...ids, exit_status: '3' },
+            { [`${script.name}.out`]: 'x' },
+          ),
+        ].map(async (sent) => {
+          const response = await sent;
+          expect(response.statusCode, response.body).toBe(200);
+        });
+      }),
+    );
+    const set = await resultSet(machine.system_id, 'current-commissioning');
+    for (const script of scripts)
+      expect(set.results.find((r) => r.id === script.script_result_id)).toMatchObject({
+        status_name: 'Failed',
+        exit_status: 3,
+      });
+  });
 });
 
 describe('op=commission and op=test script parameters', () => {
