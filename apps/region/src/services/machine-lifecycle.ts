@@ -331,6 +331,8 @@ export class MachineLifecycle {
       // release_auto_ips once the power is off), written before the status event.
       if (to === 'READY' && (status === 'RELEASING' || status === 'DISK_ERASING'))
         await this.deps.addresses.releaseFinished(trx, row);
+      // Scripts the machine never finished (it failed before reaching them) are aborted.
+      if (outcome === 'failed') await this.deps.scriptRuns?.end(trx, row, 'ABORTED');
       await this.move(trx, row, to, null, statusLabel(to), description, {
         ...(outcome === 'failed' && description ? { error_description: description } : {}),
         ...(to === 'READY' ? releasedOwnership : {}),
@@ -368,6 +370,7 @@ export class MachineLifecycle {
         if (!to) return;
         const minutes = Math.round((this.now().getTime() - row.updated.getTime()) / 60_000);
         const reason = `Machine operation '${statusLabel(status)}' timed out after ${String(minutes)} minutes.`;
+        await this.deps.scriptRuns?.end(trx, row, 'TIMEDOUT');
         await this.move(trx, row, to, null, statusLabel(to), reason, { error_description: reason });
         failed.push(systemId);
       });
@@ -412,6 +415,7 @@ export class MachineLifecycle {
         const to = status === 'TESTING' || status === 'COMMISSIONING' ? previousOr(row, 'NEW') : back;
         // An aborted deployment returns the addresses it claimed; the next deploy claims again.
         if (status === 'DEPLOYING') await this.deps.addresses.releaseAuto(trx, row);
+        await this.deps.scriptRuns?.end(trx, row, 'ABORTED');
         return { to, event: `Aborted ${statusLabel(status).toLowerCase()}`, power: ['off'] };
       }
       case 'acquire':

@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import {
   AppError,
   enumKeyOf,
+  openScriptStatuses,
   resultTypes,
+  scriptStatusValue,
   scriptTypes,
   selectCommissioningScripts,
   selectScriptsOfType,
@@ -12,6 +14,8 @@ import {
   type SelectableScript,
 } from '@ferrum/domain';
 import type { Database, MachineRow, ScriptRow } from '../db/schema.js';
+import { currentScriptSets, runTypesOf } from './current-script-sets.js';
+import { statusOf } from './machine-service.js';
 
 /** The user's values of scripts' parameters: script name → parameter name → value. */
 export type ScriptParameterValues = Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -43,6 +47,12 @@ export interface ScriptRuns {
   check(request: ScriptRunRequest, db?: Kysely<Database>): Promise<void>;
   /** The operation's sets and their PENDING results, for `machine`, in `trx`. */
   begin(trx: Kysely<Database>, machine: MachineRow, request: ScriptRunRequest): Promise<void>;
+  /**
+   * The operation `machine` is in ends unfinished (aborted, failed or timed out): its results
+   * still pending or running in the current sets take `status` (MAAS's mark_failed and
+   * _abort_all_tests), so none stays Running for ever. Returns how many were marked.
+   */
+  end(trx: Kysely<Database>, machine: MachineRow, status: 'ABORTED' | 'TIMEDOUT'): Promise<number>;
 }
 
 /**
@@ -85,6 +95,27 @@ export class ScriptSetPlanner implements ScriptRuns {
 
   async check(request: ScriptRunRequest, db: Kysely<Database> = this.deps.db): Promise<void> {
     await this.plan(db, request);
+  }
+
+  async end(trx: Kysely<Database>, machine: MachineRow, status: 'ABORTED' | 'TIMEDOUT'): Promise<number> {
+    const sets = await currentScriptSets(trx, machine.id, runTypesOf(statusOf(machine)));
+    if (sets.length === 0) return 0;
+    const now = new Date();
+    const ended = await trx
+      .updateTable('script_results')
+      .set({ status: scriptStatusValue(status), ended: now, updated: now })
+      .where(
+        'script_set_id',
+        'in',
+        sets.map((s) => s.id),
+      )
+      .where(
+        'status',
+        'in',
+        openScriptStatuses.map((s) => scriptStatusValue(s)),
+      )
+      .executeTakeFirst();
+    return Number(ended.numUpdatedRows);
   }
 
   async begin(trx: Kysely<Database>, machine: MachineRow, request: ScriptRunRequest): Promise<void> {

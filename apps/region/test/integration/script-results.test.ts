@@ -107,8 +107,9 @@ describe('commissioning scripts and results', () => {
     expect(set).toMatchObject({ type: 0, type_name: 'Commissioning' });
     const result = set.results.find((r) => r.name === 'maas-lshw');
     expect(result).toMatchObject({ status: 3, status_name: 'Failed', exit_status: 127 });
+    // A script the machine never ran is aborted with the commissioning that failed.
     expect(set.results.find((r) => r.name === 'maas-kernel-cmdline')).toMatchObject({
-      status_name: 'Pending',
+      status_name: 'Aborted',
     });
 
     const withOutput = await region.request('GET', `${base}?include_output=true&filters=maas-lshw`, {
