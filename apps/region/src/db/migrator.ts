@@ -14,6 +14,7 @@ import * as m0012 from './migrations/0012-power-polling.js';
 import * as m0013 from './migrations/0013-scripts.js';
 import * as m0014 from './migrations/0014-metadata.js';
 import * as m0015 from './migrations/0015-hardware.js';
+import * as m0016 from './migrations/0016-interface-mac-index.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0013-scripts': m0013,
   '0014-metadata': m0014,
   '0015-hardware': m0015,
+  '0016-interface-mac-index': m0016,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema
