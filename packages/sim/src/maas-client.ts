@@ -55,10 +55,8 @@ type Body = URLSearchParams | MultipartForm | string | undefined;
  * Connections kept open between requests: a simulator of a thousand machines sends hundreds of
  * requests a second, and a new connection each would cost both ends more than the requests.
  */
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
-};
+const plain = { transport: http, agent: new http.Agent({ keepAlive: true, maxSockets: 256 }) };
+const secure = { transport: https, agent: new https.Agent({ keepAlive: true, maxSockets: 256 }) };
 
 /** The bytes and content type of a request body. */
 function encoded(body: Body): { bytes?: Buffer; type?: string } {
@@ -99,8 +97,7 @@ export class MaasClient {
     if (this.credentials) headers['authorization'] = oauthHeader(this.credentials);
     if (type !== undefined) headers['content-type'] = type;
     if (bytes !== undefined) headers['content-length'] = String(bytes.length);
-    const transport = url.protocol === 'https:' ? https : http;
-    const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
+    const { transport, agent } = url.protocol === 'https:' ? secure : plain;
     const { status, payload } = await new Promise<{ status: number; payload: Buffer }>((resolve, reject) => {
       const request = transport.request(url, { method, headers, agent }, (response) => {
         const chunks: Buffer[] = [];

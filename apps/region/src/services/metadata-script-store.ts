@@ -225,33 +225,23 @@ export class MetadataScriptStore implements MetadataScripts {
         (join) => join.onTrue(),
       )
       .selectAll('sets')
-      .select([
-        't.id as t_id',
-        't.script_set_id as t_set',
-        't.script_name as t_name',
-        't.status as t_status',
-        't.started as t_started',
-      ])
+      // The target's set is the row's own (the lateral join is per set).
+      .select(['t.id as t_id', 't.script_name as t_name', 't.status as t_status', 't.started as t_started'])
       .execute();
-    const sets = types.flatMap((t) =>
-      rows
-        .filter((r) => r.result_type === resultTypes[t].value)
-        .map(({ t_id: _i, t_set: _s, t_name: _n, t_status: _st, t_started: _b, ...set }) => set),
-    );
-    let target: TargetResult | undefined;
-    for (const set of sets) {
-      const row = rows.find((r) => r.id === set.id);
-      if (row?.t_id != null && row.t_set != null && row.t_name != null && row.t_status != null) {
-        target = {
-          id: row.t_id,
-          script_set_id: row.t_set,
-          script_name: row.t_name,
-          status: row.t_status,
-          started: row.t_started ?? null,
-        };
-        break;
-      }
-    }
+    // In the order of `types`: the first set's result is the target.
+    const ordered = types.flatMap((t) => rows.filter((r) => r.result_type === resultTypes[t].value));
+    const sets = ordered.map(({ t_id: _i, t_name: _n, t_status: _s, t_started: _b, ...set }) => set);
+    const hit = ordered.find((r) => r.t_id != null);
+    const target: TargetResult | undefined =
+      hit?.t_id != null && hit.t_name != null && hit.t_status != null
+        ? {
+            id: hit.t_id,
+            script_set_id: hit.id,
+            script_name: hit.t_name,
+            status: hit.t_status,
+            started: hit.t_started ?? null,
+          }
+        : undefined;
     if (byId !== undefined && !target) await this.refuseTarget(machine, byId);
     return { sets, target };
   }

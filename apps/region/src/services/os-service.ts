@@ -37,7 +37,8 @@ export class OsService {
   /**
    * Every OS some connected rack can install, releases merged (the first rack's titles win).
    * Callers at the same moment share one fan-out: a burst of deploys (each checks its OS) asks
-   * each rack once, not once per deploy, which would exceed the rack's concurrent-call limit.
+   * each rack once, not once per deploy, which would queue a thousand calls behind the
+   * connection's call window (RpcPeer's `maxSent`) for one answer.
    */
   list(): Promise<Merged<OfferedOs[]>> {
     this.inFlight ??= this.ask().finally(() => {
