@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { AppError } from '@ferrum/domain';
 import { ConfigError } from '@ferrum/kit';
+import { parseOptions } from './args.js';
 import { cliContext } from './context.js';
 import { output } from './output.js';
 import { ferrumVersion } from './version.js';
@@ -42,21 +42,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
   try {
     switch (command) {
       case 'start': {
-        const { values } = parseArgs({
-          args: rest,
-          options: { 'region-only': { type: 'boolean', default: false } },
-        });
+        const { values } = parseOptions(rest, { 'region-only': { type: 'boolean', default: false } });
         return await startCommand(cliContext(env, false), { regionOnly: values['region-only'] });
       }
       case 'createadmin': {
-        const { values } = parseArgs({
-          args: rest,
-          options: {
-            username: { type: 'string' },
-            email: { type: 'string' },
-            password: { type: 'string' },
-            'password-file': { type: 'string' },
-          },
+        const { values } = parseOptions(rest, {
+          username: { type: 'string' },
+          email: { type: 'string' },
+          password: { type: 'string' },
+          'password-file': { type: 'string' },
         });
         return await createAdminCommand(cliContext(env, true), {
           ...values,
@@ -64,41 +58,35 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
         });
       }
       case 'apikey': {
-        const { values } = parseArgs({
-          args: rest,
-          options: {
-            username: { type: 'string' },
-            name: { type: 'string' },
-            list: { type: 'boolean', default: false },
-            delete: { type: 'string' },
-          },
+        const { values } = parseOptions(rest, {
+          username: { type: 'string' },
+          name: { type: 'string' },
+          list: { type: 'boolean', default: false },
+          delete: { type: 'string' },
         });
         return await apikeyCommand(cliContext(env, true), values);
       }
       case 'status': {
-        const { values } = parseArgs({
-          args: rest,
-          options: { json: { type: 'boolean', default: false }, url: { type: 'string' } },
+        const { values } = parseOptions(rest, {
+          json: { type: 'boolean', default: false },
+          url: { type: 'string' },
         });
         return await statusCommand(cliContext(env, true), values);
       }
       case 'migrate':
         return await migrateCommand(cliContext(env, true));
       case 'sim': {
-        const { values } = parseArgs({
-          args: rest,
-          options: {
-            machines: { type: 'string' },
-            url: { type: 'string' },
-            key: { type: 'string' },
-            'bmc-host': { type: 'string' },
-            'bmc-port': { type: 'string' },
-            speed: { type: 'string' },
-            seed: { type: 'string' },
-            prefix: { type: 'string' },
-            'fail-scripts': { type: 'string' },
-            'fail-machines': { type: 'string' },
-          },
+        const { values } = parseOptions(rest, {
+          machines: { type: 'string' },
+          url: { type: 'string' },
+          key: { type: 'string' },
+          'bmc-host': { type: 'string' },
+          'bmc-port': { type: 'string' },
+          speed: { type: 'string' },
+          seed: { type: 'string' },
+          prefix: { type: 'string' },
+          'fail-scripts': { type: 'string' },
+          'fail-machines': { type: 'string' },
         });
         return await simCommand(env, values);
       }
@@ -106,23 +94,20 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
         const [sub, ...more] = rest;
         switch (sub) {
           case 'secret':
-            parseArgs({ args: more, options: {} });
+            parseOptions(more, {});
             return await rackSecretCommand(cliContext(env, true));
           case 'register': {
-            const { values } = parseArgs({
-              args: more,
-              options: {
-                url: { type: 'string', multiple: true },
-                secret: { type: 'string' },
-                'secret-file': { type: 'string' },
-                name: { type: 'string' },
-                force: { type: 'boolean', default: false },
-              },
+            const { values } = parseOptions(more, {
+              url: { type: 'string', multiple: true },
+              secret: { type: 'string' },
+              'secret-file': { type: 'string' },
+              name: { type: 'string' },
+              force: { type: 'boolean', default: false },
             });
             return await rackRegisterCommand(env, values);
           }
           case 'start':
-            parseArgs({ args: more, options: {} });
+            parseOptions(more, {});
             return await rackStartCommand(env);
           case undefined:
           default:

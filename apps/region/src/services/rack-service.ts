@@ -41,7 +41,7 @@ export class RackService {
 
   /** The shared secret racks register with (`ferrum rack secret`), made on first need. */
   async sharedSecret(): Promise<string> {
-    const fresh = randomBytes(24).toString('base64url');
+    const fresh = randomBytes(24).toString('hex'); // hex: nothing in it for a shell or an option parser to misread
     await this.deps.db
       .insertInto('region_state')
       .values({ key: 'rack_secret', value: this.deps.secrets.encrypt(fresh) })
