@@ -157,6 +157,167 @@ function macOf(space: number, index: number, nic: number): string {
   return bytes.map((b) => hex(b, 2)).join(':');
 }
 
+/** PCI vendor and product ids of the simulated parts, by product name (from the pci.ids database). */
+const pciIds: Readonly<Record<string, readonly [string, string]>> = {
+  'MT27710 Family [ConnectX-4 Lx]': ['15b3', '1015'],
+  'Ethernet Controller X710 for 10GbE SFP+': ['8086', '1572'],
+  'I350 Gigabit Network Connection': ['8086', '1521'],
+  'NetXtreme BCM5720 Gigabit': ['14e4', '165f'],
+  'Virtio network device': ['1af4', '1000'],
+};
+
+interface PciPart {
+  readonly vendor_id: string;
+  readonly product_id: string;
+  readonly vendor: string;
+  readonly product: string;
+  readonly driver: string;
+}
+
+/**
+ * The machine's PCI and USB devices as LXD lists them: its NICs, NVMe drives, disk controller
+ * and graphics (listed in `gpu.cards` too), a USB root hub, and the BMC's virtual keyboard (a
+ * VM's tablet).
+ */
+function busDevices(
+  profile: Profile,
+  cards: readonly { pci_address: string; vendor: string; product: string; driver: string }[],
+) {
+  const pci: Record<string, unknown>[] = [];
+  const device = (address: string, part: PciPart) =>
+    pci.push({ ...part, driver_version: '', numa_node: 0, pci_address: address, iommu_group: pci.length });
+  const graphics: PciPart = profile.virtual
+    ? {
+        vendor_id: '1af4',
+        product_id: '1050',
+        vendor: 'Red Hat, Inc.',
+        product: 'Virtio GPU',
+        driver: 'virtio-pci',
+      }
+    : {
+        vendor_id: '102b',
+        product_id: '0536',
+        vendor: 'Matrox Electronics Systems Ltd.',
+        product: 'Integrated Matrox G200eW3 Graphics Controller',
+        driver: 'mgag200',
+      };
+  const graphicsAddress = profile.virtual ? '0000:00:01.0' : '0000:03:00.0';
+  device(graphicsAddress, graphics);
+  if (profile.disks.some((d) => d.type !== 'nvme'))
+    device(
+      '0000:18:00.0',
+      profile.virtual
+        ? {
+            vendor_id: '1af4',
+            product_id: '1004',
+            vendor: 'Red Hat, Inc.',
+            product: 'Virtio SCSI',
+            driver: 'virtio-pci',
+          }
+        : {
+            vendor_id: '1000',
+            product_id: '005d',
+            vendor: 'Broadcom / LSI',
+            product: 'MegaRAID SAS-3 3108 [Invader]',
+            driver: 'megaraid_sas',
+          },
+    );
+  profile.disks.forEach((disk, i) => {
+    if (disk.type === 'nvme')
+      device(`0000:${hex(0x5e + i, 2)}:00.0`, {
+        vendor_id: '144d',
+        product_id: 'a824',
+        vendor: 'Samsung Electronics Co Ltd',
+        product: 'NVMe SSD Controller PM173X',
+        driver: 'nvme',
+      });
+  });
+  for (const card of cards) {
+    const [vendorId, productId] = pciIds[card.product] ?? ['ffff', 'ffff'];
+    device(card.pci_address, {
+      vendor_id: vendorId,
+      product_id: productId,
+      vendor: card.vendor,
+      product: card.product,
+      driver: card.driver,
+    });
+  }
+  const usb = [
+    {
+      bus_address: 1,
+      device_address: 1,
+      vendor_id: '1d6b',
+      product_id: '0002',
+      vendor: 'Linux Foundation',
+      product: '2.0 root hub',
+      speed: 480,
+      interfaces: [
+        {
+          class: 'Hub',
+          class_id: 9,
+          driver: 'hub',
+          driver_version: '',
+          number: 0,
+          subclass: 'Unused',
+          subclass_id: 0,
+        },
+      ],
+    },
+    profile.virtual
+      ? {
+          bus_address: 1,
+          device_address: 2,
+          vendor_id: '0627',
+          product_id: '0001',
+          vendor: 'Adomax Technology Co., Ltd',
+          product: 'QEMU USB Tablet',
+          speed: 12,
+          interfaces: [
+            {
+              class: 'Human Interface Device',
+              class_id: 3,
+              driver: 'usbhid',
+              driver_version: '',
+              number: 0,
+              subclass: 'No Subclass',
+              subclass_id: 0,
+            },
+          ],
+        }
+      : {
+          bus_address: 1,
+          device_address: 2,
+          vendor_id: '046b',
+          product_id: 'ff10',
+          vendor: 'American Megatrends, Inc.',
+          product: 'Virtual Keyboard and Mouse',
+          speed: 480,
+          interfaces: [
+            {
+              class: 'Human Interface Device',
+              class_id: 3,
+              driver: 'usbhid',
+              driver_version: '',
+              number: 0,
+              subclass: 'Boot Interface Subclass',
+              subclass_id: 1,
+            },
+            {
+              class: 'Human Interface Device',
+              class_id: 3,
+              driver: 'usbhid',
+              driver_version: '',
+              number: 1,
+              subclass: 'Boot Interface Subclass',
+              subclass_id: 1,
+            },
+          ],
+        },
+  ];
+  const gpus = [{ ...graphics, driver_version: '', numa_node: 0, pci_address: graphicsAddress }];
+  return { pci, usb, gpus };
+}
+
 /** One byte from a name: the MAC space of a simulator's machines. */
 function spaceOf(name: string): number {
   let hash = 2166136261;
@@ -259,6 +420,7 @@ export function simHardware(index: number, seed = 1, namespace = 'sim'): SimHard
     product: nic.product,
     firmware_version: '14.32.1010',
   }));
+  const { pci, usb, gpus } = busDevices(profile, cards);
   const system = {
     uuid: [8, 4, 4, 4, 12]
       .map((w) => hex(Math.floor(rand() * 16 ** Math.min(w, 8)), w).slice(0, w))
@@ -294,11 +456,11 @@ export function simHardware(index: number, seed = 1, namespace = 'sim'): SimHard
       used: memoryNodes.reduce((s, n) => s + n.used, 0),
       total: memoryNodes.reduce((s, n) => s + n.total, 0),
     },
-    gpu: { cards: [], total: 0 },
+    gpu: { cards: gpus, total: gpus.length },
     network: { cards, total: cards.length },
     storage: { disks, total: disks.length },
-    usb: { devices: [], total: 0 },
-    pci: { devices: [], total: 0 },
+    usb: { devices: usb, total: usb.length },
+    pci: { devices: pci, total: pci.length },
     system,
   };
   return {

@@ -15,6 +15,7 @@ import * as m0013 from './migrations/0013-scripts.js';
 import * as m0014 from './migrations/0014-metadata.js';
 import * as m0015 from './migrations/0015-hardware.js';
 import * as m0016 from './migrations/0016-interface-mac-index.js';
+import * as m0017 from './migrations/0017-node-devices.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0014-metadata': m0014,
   '0015-hardware': m0015,
   '0016-interface-mac-index': m0016,
+  '0017-node-devices': m0017,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema

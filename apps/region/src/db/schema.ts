@@ -211,6 +211,30 @@ export interface BlockDevicesTable {
   created: Timestamp;
 }
 
+/** A PCI or USB device of a machine (MAAS's NodeDevice; migration 0017). */
+export interface NodeDevicesTable {
+  id: Generated<number>;
+  machine_id: number;
+  /** 1 PCIe, 2 USB (MAAS's NODE_DEVICE_BUS). */
+  bus: number;
+  /** MAAS's HARDWARE_TYPE: 0 node, 3 storage, 4 network, 5 GPU. */
+  hardware_type: Generated<number>;
+  numa_node: Generated<number>;
+  interface_id: number | null;
+  block_device_id: number | null;
+  vendor_id: string;
+  product_id: string;
+  vendor_name: Generated<string>;
+  product_name: Generated<string>;
+  commissioning_driver: Generated<string>;
+  bus_number: number;
+  device_number: number;
+  /** The PCI address (BDF) of a PCIe device, `bus:device` of a USB one. */
+  address: string;
+  created: Generated<Timestamp>;
+  updated: Generated<Timestamp>;
+}
+
 export interface MachineTagsTable {
   machine_id: number;
   tag_id: number;
@@ -540,6 +564,7 @@ export interface Database {
   network_changes: NetworkChangesTable;
   network_change_positions: NetworkChangePositionsTable;
   block_devices: BlockDevicesTable;
+  node_devices: NodeDevicesTable;
   machine_tags: MachineTagsTable;
   machine_status_history: MachineStatusHistoryTable;
   scripts: ScriptsTable;
@@ -558,6 +583,7 @@ export type DomainRow = Selectable<DomainsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type SshKeyRow = Selectable<SshKeysTable>;
 export type MachineRow = Selectable<MachinesTable>;
+export type NodeDeviceRow = Selectable<NodeDevicesTable>;
 export type InterfaceRow = Selectable<InterfacesTable>;
 export type SpaceRow = Selectable<SpacesTable>;
 export type FabricRow = Selectable<FabricsTable>;

@@ -6,6 +6,7 @@ import { parseLxdResources, type ResourcesInventory } from './lxd-resources.js';
 import { dmiKeys } from '@ferrum/domain';
 import { syncBlockDevices, type DiskMatch } from './hardware-block-devices.js';
 import { syncPhysicalInterfaces, type NicSync } from './hardware-interfaces.js';
+import { syncNodeDevices } from './hardware-node-devices.js';
 import { machineRow } from './machine-service.js';
 
 export interface HardwareInventoryDeps {
@@ -27,8 +28,8 @@ const VIRTUAL_TAG = 'virtual';
  * The region side of commissioning's hardware discovery (MAAS's process_lxd_results): reads the
  * resources document and records it on the machine in one transaction holding the machine's
  * row lock: CPU, memory, NUMA nodes, DMI facts (hardware_info, hardware UUID, `virtual` tag),
- * the kernel's architecture, block devices matched in place, physical interfaces by MAC. A
- * document it cannot read is refused (400) before anything is written.
+ * the kernel's architecture, block devices matched in place, physical interfaces by MAC, PCI
+ * and USB devices by slot. A document it cannot read is refused (400) before anything is written.
  */
 export class HardwareInventory implements HardwareSink {
   constructor(private readonly deps: HardwareInventoryDeps) {}
@@ -57,6 +58,7 @@ export class HardwareInventory implements HardwareSink {
         .execute();
       const disks = await syncBlockDevices(trx, row.id, inventory.disks);
       const nics = await syncPhysicalInterfaces(trx, row.id, inventory.nics);
+      await syncNodeDevices(trx, row.id, inventory.devices);
       await setTag(trx, row.id, VIRTUAL_TAG, inventory.virtual);
       for (const { mac, holder } of nics.heldElsewhere)
         await this.deps.events?.record(

@@ -1,4 +1,5 @@
 import type { ResourceFields, JsonObject } from './lxd-resource-fields.js';
+import { pciAddressOfPath } from './lxd-resources-devices.js';
 
 /** A disk as commissioning found it (MAAS's PhysicalBlockDevice fields). */
 export interface InventoryDisk {
@@ -14,6 +15,8 @@ export interface InventoryDisk {
   readonly firmwareVersion: string | null;
   readonly numaNode: number;
   readonly tags: readonly string[];
+  /** The controller's slot (an NVMe drive's PCI address, a USB stick's `bus:device`), when known. */
+  readonly deviceAddress: string | null;
 }
 
 /** MAAS's MIN_BLOCK_DEVICE_SIZE: it does not model disks of 4 MiB or less. */
@@ -44,6 +47,12 @@ export function parseDisks(fields: ResourceFields, storage: JsonObject, path: st
     const blockSize = fields.count(disk, 'block_size', at) ?? 0;
     const firmwareVersion = fields.string(disk, 'firmware_version', at) ?? null;
     const numaNode = fields.count(disk, 'numa_node', at) ?? 0;
+    const deviceAddress =
+      (
+        fields.string(disk, 'pci_address', at) ??
+        fields.string(disk, 'usb_address', at) ??
+        pciAddressOfPath(fields.string(disk, 'device_path', at) ?? '')
+      )?.toLowerCase() ?? null;
     if (name === undefined || size === undefined) continue;
     if (readOnly || type === 'cdrom' || bcacheHolder.test(name)) continue;
     // No serial is a strong sign of a virtual disk, whose by-id name would not last: MAAS
@@ -62,6 +71,7 @@ export function parseDisks(fields: ResourceFields, storage: JsonObject, path: st
       firmwareVersion,
       numaNode,
       tags: diskTags({ rpm, removable, type }),
+      deviceAddress,
     });
   }
   return disks;

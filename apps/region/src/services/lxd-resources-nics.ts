@@ -17,6 +17,8 @@ export interface InventoryNic {
   readonly interfaceSpeed: number;
   readonly numaNode: number;
   readonly sriovMaxVf: number;
+  /** The card's slot: its PCI address, or `bus:device` on USB (what its node device is known by). */
+  readonly deviceAddress: string | null;
 }
 
 /** `25000baseCR/Full` → 25000 (Mbit/s), as MAAS's _parse_interface_speed reads ethtool's modes. */
@@ -47,6 +49,10 @@ export function parseNics(
     const numaNode = fields.count(card, 'numa_node', cardPath) ?? 0;
     const sriov = fields.object(card, 'sriov', cardPath);
     const sriovMaxVf = (sriov && fields.count(sriov, 'maximum_vfs', `${cardPath}.sriov`)) ?? 0;
+    const deviceAddress =
+      (
+        fields.string(card, 'pci_address', cardPath) ?? fields.string(card, 'usb_address', cardPath)
+      )?.toLowerCase() ?? null;
     for (const { value: port, path: at } of fields.objects(card, 'ports', cardPath)) {
       const name = fields.string(port, 'id', at, true);
       const address = fields.string(port, 'address', at);
@@ -76,6 +82,7 @@ export function parseNics(
         interfaceSpeed: modes.reduce((max, mode) => Math.max(max, modeSpeed(mode)), 0),
         numaNode,
         sriovMaxVf,
+        deviceAddress,
       });
     }
   }

@@ -186,13 +186,18 @@ function realVmDocument(): Doc {
 
 /** The field paths a refusal names. */
 function refusedFields(document: unknown): string[] {
+  return Object.keys(refusal(document));
+}
+
+/** The field errors a refused document gets. */
+function refusal(document: unknown): Record<string, unknown> {
   try {
     parseLxdResources(document);
   } catch (error) {
     expect(error).toBeInstanceOf(AppError);
     const appError = error as AppError;
     expect(appError.code).toBe('validation_failed');
-    return Object.keys((appError.details as { fields: Record<string, unknown> }).fields);
+    return (appError.details as { fields: Record<string, unknown> }).fields;
   }
   throw new Error('the document was accepted');
 }
@@ -348,6 +353,7 @@ describe(parseLxdResources, () => {
           firmwareVersion: '',
           numaNode: 0,
           tags: ['ssd'],
+          deviceAddress: '0000:04:00.0',
         },
       ],
       nics: [
@@ -362,6 +368,25 @@ describe(parseLxdResources, () => {
           interfaceSpeed: 0,
           numaNode: 0,
           sriovMaxVf: 0,
+          deviceAddress: '0000:05:00.0',
+        },
+      ],
+      // The virtio NIC is the one PCI device listed.
+      devices: [
+        {
+          bus: 'pcie',
+          vendorId: '1af4',
+          productId: '1041',
+          vendorName: 'Red Hat, Inc.',
+          productName: 'Virtio network device',
+          driver: 'virtio-pci',
+          numaNode: 0,
+          address: '0000:05:00.0',
+          busNumber: 5,
+          deviceNumber: 0,
+          hardwareType: 'network',
+          interfaceMac: '00:16:3e:ab:cd:ef',
+          diskName: null,
         },
       ],
       hardwareInfo: {
@@ -446,8 +471,92 @@ describe(parseLxdResources, () => {
         firmwareVersion: null,
         numaNode: 0,
         tags: ['rotary', '5400rpm', 'removable', 'sata'],
+        deviceAddress: null,
       },
     ]);
+  });
+
+  it('reads PCI and USB devices: what each is (NIC, NVMe disk, GPU, other), its slot and drivers', () => {
+    const doc = realVmDocument() as {
+      resources: { storage: { disks: Doc[] }; pci: { devices: Doc[] }; usb: { devices: Doc[] }; gpu: Doc };
+    };
+    const pci = (address: string, vendor_id: string, product_id: string, extra: Doc = {}) => ({
+      pci_address: address,
+      vendor_id,
+      product_id,
+      vendor: 'V',
+      product: 'P',
+      driver: 'd',
+      numa_node: 1,
+      ...extra,
+    });
+    doc.resources.storage.disks.push({
+      id: 'nvme0n1',
+      size: 1600 * GB,
+      type: 'nvme',
+      read_only: false,
+      removable: false,
+      rpm: 0,
+      device_path: 'pci-0000:5e:00.0-nvme-1',
+    });
+    doc.resources.pci.devices.push(
+      pci('0000:5E:00.0', '144D', 'A824'),
+      pci('0000:03:00.0', '102b', '0536', { driver: undefined }),
+      pci('0000:00:1f.2', '8086', '2922'),
+      // The same slot again: taken once.
+      pci('0000:00:1f.2', '8086', '2922'),
+    );
+    doc.resources.gpu = { cards: [{ pci_address: '0000:03:00.0' }], total: 1 };
+    doc.resources.usb.devices = [
+      {
+        bus_address: 1,
+        device_address: 2,
+        vendor_id: '046b',
+        product_id: 'ff10',
+        vendor: 'American Megatrends, Inc.',
+        product: 'Virtual Keyboard and Mouse',
+        interfaces: [{ driver: 'usbhid' }, { driver: 'usbhid' }, { driver: 'hub' }],
+      },
+      // LXD writes an empty list as null.
+      { bus_address: 2, device_address: 1, vendor_id: '1d6b', product_id: '0003', interfaces: null },
+    ];
+    const devices = parseLxdResources(doc).devices;
+    expect(devices.map((d) => [d.bus, d.address, d.hardwareType, d.busNumber, d.deviceNumber])).toEqual([
+      ['pcie', '0000:05:00.0', 'network', 5, 0],
+      ['pcie', '0000:5e:00.0', 'storage', 0x5e, 0],
+      ['pcie', '0000:03:00.0', 'gpu', 3, 0],
+      ['pcie', '0000:00:1f.2', 'node', 0, 0x1f],
+      ['usb', '1:2', 'node', 1, 2],
+      ['usb', '2:1', 'node', 2, 1],
+    ]);
+    expect(devices[1]).toMatchObject({
+      vendorId: '144d',
+      productId: 'a824',
+      diskName: 'nvme0n1',
+      numaNode: 1,
+    });
+    expect(devices[2]?.driver).toBe('');
+    expect(devices[4]).toMatchObject({
+      driver: 'hub, usbhid',
+      numaNode: 0,
+      vendorName: 'American Megatrends, Inc.',
+    });
+    expect(devices[5]).toMatchObject({ driver: '', vendorName: '', productName: '' });
+  });
+
+  it('refuses device ids that are not 4 hex digits and PCI addresses that are not BDF, by path', () => {
+    const doc = realVmDocument() as { resources: { pci: { devices: Doc[] }; usb: { devices: Doc[] } } };
+    doc.resources.pci.devices = [
+      { pci_address: '05:00', vendor_id: '1af4', product_id: '1041' },
+      { pci_address: '0000:06:00.0', vendor_id: '1af41', product_id: 'zz' },
+    ];
+    doc.resources.usb.devices = [{ bus_address: 1, vendor_id: '1d6b', product_id: '0002' }];
+    expect(refusal(doc)).toEqual({
+      'resources.pci.devices[0].pci_address': ["'05:00' is not a PCI address (domain:bus:device.function)."],
+      'resources.pci.devices[1].vendor_id': ["'1af41' is not a device id (4 hex digits)."],
+      'resources.pci.devices[1].product_id': ["'zz' is not a device id (4 hex digits)."],
+      'resources.usb.devices[0].device_address': ['This field is required.'],
+    });
   });
 
   it('leaves the CPU model out when the sockets differ, and uses the highest turbo frequency', () => {

@@ -1,9 +1,11 @@
 import { AppError } from '@ferrum/domain';
 import { isObject, ResourceFields, type JsonObject } from './lxd-resource-fields.js';
+import { parseDevices, type DeviceRoles, type InventoryDevice } from './lxd-resources-devices.js';
 import { parseDisks, type InventoryDisk } from './lxd-resources-disks.js';
 import { parseNics, type InventoryNic } from './lxd-resources-nics.js';
 import { parseSystem, type InventorySystem } from './lxd-resources-system.js';
 
+export type { InventoryDevice } from './lxd-resources-devices.js';
 export type { InventoryDisk } from './lxd-resources-disks.js';
 export type { InventoryNic } from './lxd-resources-nics.js';
 
@@ -31,6 +33,8 @@ export interface ResourcesInventory extends InventorySystem {
   readonly numaNodes: readonly InventoryNumaNode[];
   readonly disks: readonly InventoryDisk[];
   readonly nics: readonly InventoryNic[];
+  /** The PCIe and USB devices, each with what it is (a NIC, a disk, a GPU). */
+  readonly devices: readonly InventoryDevice[];
   /** The Debian architecture of the running kernel (`amd64`), when the document says. */
   readonly kernelArchitecture: string | undefined;
 }
@@ -108,6 +112,7 @@ export function parseLxdResources(document: unknown): ResourcesInventory {
   const disks = storage ? parseDisks(fields, storage, at('storage')) : [];
   const nics = network ? parseNics(fields, network, at('network'), networks) : [];
   const systemInfo = parseSystem(fields, system, at('system'));
+  const devices = parseDevices(fields, resources, root, deviceRoles(fields, resources, root, nics, disks));
   const kernel = environment && fields.string(environment, 'kernel_architecture', 'environment');
   fields.throwIfAny();
 
@@ -119,9 +124,37 @@ export function parseLxdResources(document: unknown): ResourcesInventory {
     numaNodes: numaNodes(cpuInfo.cores, memoryInfo.nodes),
     disks,
     nics,
+    devices,
     ...systemInfo,
     kernelArchitecture: kernel === undefined ? undefined : debianArchitectures[kernel],
   };
+}
+
+/** Which slots hold the NICs, disks and GPUs (MAAS maps a NIC's address to its last port; Ferrum to its first). */
+function deviceRoles(
+  fields: ResourceFields,
+  resources: JsonObject,
+  root: string,
+  nics: readonly InventoryNic[],
+  disks: readonly InventoryDisk[],
+): DeviceRoles {
+  const nicsByAddress = new Map<string, string>();
+  for (const nic of nics)
+    if (nic.deviceAddress !== null && !nicsByAddress.has(nic.deviceAddress))
+      nicsByAddress.set(nic.deviceAddress, nic.mac);
+  const disksByAddress = new Map<string, string>();
+  for (const disk of disks)
+    if (disk.deviceAddress !== null && !disksByAddress.has(disk.deviceAddress))
+      disksByAddress.set(disk.deviceAddress, disk.name);
+  const gpus = new Set<string>();
+  const gpu = fields.object(resources, 'gpu', root);
+  for (const { value: card, path } of gpu
+    ? fields.objects(gpu, 'cards', root === '' ? 'gpu' : `${root}.gpu`)
+    : []) {
+    const address = fields.string(card, 'pci_address', path) ?? fields.string(card, 'usb_address', path);
+    if (address !== undefined) gpus.add(address.toLowerCase());
+  }
+  return { nics: nicsByAddress, disks: disksByAddress, gpus };
 }
 
 interface CpuInfo {

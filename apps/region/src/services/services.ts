@@ -44,6 +44,7 @@ import type { MetadataScripts } from './metadata-scripts.js';
 import { MetadataScriptStore } from './metadata-script-store.js';
 import { ScriptService } from './script-service.js';
 import { ScriptResultService } from './script-result-service.js';
+import { NodeDeviceService } from './node-device-service.js';
 import { ScriptSetPlanner } from './script-runs.js';
 import type { HardwareSink } from './metadata-hardware.js';
 import { HardwareInventory } from './hardware-inventory.js';
@@ -104,6 +105,7 @@ export interface Services {
   readonly scripts: ScriptService;
   /** Machines' script sets and results, as the results API reads them. */
   readonly scriptResults: ScriptResultService;
+  readonly nodeDevices: NodeDeviceService;
   /** Creates the script sets of commissioning, testing and deployment (and checks requests for them). */
   readonly scriptRuns: ScriptSetPlanner;
 }
@@ -210,6 +212,7 @@ export function createServices({
     nodeCredentials,
     scripts: new ScriptService({ db }),
     scriptResults: new ScriptResultService({ db }),
+    nodeDevices: new NodeDeviceService({ db }),
     scriptRuns,
     metadata: new MetadataService({ db, config, events, scripts: metadataScripts, nowSeconds }),
     metadataSignals: new MetadataSignals({

@@ -1228,6 +1228,28 @@ const aliceMeets: readonly (Case & { readonly status: number })[] = [
     status: 403,
   },
   {
+    handler: 'NodeDevicesHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/nodes/{machine}/devices/`,
+    status: 200,
+  },
+  // The machine has not been commissioned: it has no devices.
+  {
+    handler: 'NodeDeviceHandler',
+    action: 'read',
+    method: 'GET',
+    url: `${api}/nodes/{machine}/devices/1:1/`,
+    status: 404,
+  },
+  {
+    handler: 'NodeDeviceHandler',
+    action: 'delete',
+    method: 'DELETE',
+    url: `${api}/nodes/{machine}/devices/1:1/`,
+    status: 403,
+  },
+  {
     handler: 'NodeScriptResultsHandler',
     action: 'read',
     method: 'GET',

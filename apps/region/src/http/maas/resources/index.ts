@@ -23,6 +23,7 @@ import { reservedIpsHandlers } from './reservedips.js';
 import { devicesHandlers } from './devices.js';
 import { interfacesHandlers } from './interfaces.js';
 import { scriptsHandlers } from './scripts.js';
+import { nodeDevicesHandlers } from './node-devices.js';
 import { nodeScriptResultsHandlers } from './node-script-results.js';
 
 /** Every MAAS API 2.0 handler: the one registry that routes requests and generates describe/. */
@@ -53,6 +54,7 @@ export function allMaasHandlers(ferrumVersion: string): HandlerDef[] {
     ...interfacesHandlers,
     ...scriptsHandlers,
     ...nodeScriptResultsHandlers,
+    ...nodeDevicesHandlers,
     ...compatHandlers,
   ];
 }
