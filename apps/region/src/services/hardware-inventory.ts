@@ -1,9 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database, MachineRow, NumaNode } from '../db/schema.js';
 import type { EventService } from './event-service.js';
+import type { NetworkChanges } from './network-changes.js';
+import { currentScriptSets } from './current-script-sets.js';
+import { removeGoneInterfaces } from './hardware-gone-interfaces.js';
 import type { HardwareSink } from './metadata-hardware.js';
 import { parseLxdResources, type ResourcesInventory } from './lxd-resources.js';
-import { dmiKeys } from '@ferrum/domain';
+import { dmiKeys, statusFromValue } from '@ferrum/domain';
 import { syncBlockDevices, type DiskMatch } from './hardware-block-devices.js';
 import { syncPhysicalInterfaces, type NicSync } from './hardware-interfaces.js';
 import { syncNodeDevices } from './hardware-node-devices.js';
@@ -13,12 +16,16 @@ export interface HardwareInventoryDeps {
   readonly db: Kysely<Database>;
   /** Where a NIC whose MAC another node holds is reported (a WARNING event of the machine). */
   readonly events?: EventService;
+  /** Where the DHCP and DNS changes of interfaces commissioning no longer finds go. */
+  readonly networkChanges?: NetworkChanges;
 }
 
-/** What applying an inventory changed. */
+/** What applying an inventory changed (undefined for what the commissioning said to skip). */
 export interface InventoryResult {
-  readonly disks: DiskMatch;
-  readonly nics: NicSync;
+  readonly disks: DiskMatch | undefined;
+  readonly nics: NicSync | undefined;
+  /** The physical interfaces deleted because the document no longer lists their MAC. */
+  readonly removedInterfaces: readonly string[];
 }
 
 /** The tag MAAS gives machines whose DMI says they are virtual. */
@@ -56,22 +63,46 @@ export class HardwareInventory implements HardwareSink {
         })
         .where('id', '=', row.id)
         .execute();
-      const disks = await syncBlockDevices(trx, row.id, inventory.disks);
-      const nics = await syncPhysicalInterfaces(trx, row.id, inventory.nics);
+      // MAAS's skip_storage and skip_networking: the administrator's storage or network
+      // configuration stays as it is (only for the commissioning that was asked so).
+      const commissioning =
+        statusFromValue(row.status) === 'COMMISSIONING'
+          ? (await currentScriptSets(trx, row.id, ['commissioning']))[0]
+          : undefined;
+      const disks = commissioning?.skip_storage
+        ? undefined
+        : await syncBlockDevices(trx, row.id, inventory.disks);
+      // Interfaces a re-commissioning no longer finds go; a deployed machine's stay (its
+      // addresses are in use), as do all when networking is skipped.
+      const gone =
+        commissioning && !commissioning.skip_networking
+          ? await removeGoneInterfaces(trx, row, inventory.nics)
+          : { removed: [], changes: [] };
+      await this.deps.networkChanges?.emit(trx, gone.changes);
+      const nics = commissioning?.skip_networking
+        ? undefined
+        : await syncPhysicalInterfaces(trx, row.id, inventory.nics);
       await syncNodeDevices(trx, row.id, inventory.devices);
       await setTag(trx, row.id, VIRTUAL_TAG, inventory.virtual);
-      for (const { mac, holder } of nics.heldElsewhere)
-        await this.deps.events?.record(
+      const report = (level: 'INFO' | 'WARNING', description: string) =>
+        this.deps.events?.record(
           {
             type: 'Commissioning',
-            level: 'WARNING',
-            description: `Interface ${mac} found by commissioning was not added: ${holder}`,
+            level,
+            description,
             nodeSystemId: row.system_id,
             nodeHostname: row.hostname,
           },
           trx,
         );
-      return { disks, nics };
+      for (const iface of gone.removed)
+        await report(
+          'INFO',
+          `Interface ${iface.name} (${iface.mac_address}) was deleted: commissioning no longer found it`,
+        );
+      for (const { mac, holder } of nics?.heldElsewhere ?? [])
+        await report('WARNING', `Interface ${mac} found by commissioning was not added: ${holder}`);
+      return { disks, nics, removedInterfaces: gone.removed.map((i) => i.name) };
     });
   }
 }

@@ -482,7 +482,7 @@ export async function updateInterface(
  */
 export async function deleteInterface(
   trx: Kysely<Database>,
-  ctx: WriteContext,
+  ctx: Pick<WriteContext, 'interfaces' | 'linkNode'>,
   iface: NodeInterface,
 ): Promise<NetworkChange[]> {
   const doomed = new Set<number>([iface.id]);

@@ -200,7 +200,7 @@ export function createServices({
   });
   // The scripts and hardware services plug in here (their default: no scripts, no inventory).
   const metadataScripts: MetadataScripts = new MetadataScriptStore({ db, nowSeconds });
-  const hardwareSink: HardwareSink = new HardwareInventory({ db, events });
+  const hardwareSink: HardwareSink = new HardwareInventory({ db, events, networkChanges });
   return {
     enlistment: new MachineEnlistment({
       db,

@@ -325,4 +325,75 @@ describe(HardwareInventory, () => {
     await inventory().applyResources(systemId, physical);
     expect((await get(systemId)).tag_names).not.toContain('virtual');
   });
+
+  it('deletes on re-commissioning the NICs no longer found, with their orphaned bonds; skip_networking and skip_storage keep the configuration', async () => {
+    // Machine 5 is a storage box as machine 1 is, with MACs of its own.
+    const { document, macs } = hardware(5);
+    const { systemId, key } = await commissioning('hw-nic-gone', macs[0] ?? '');
+    const finish = async (machineKey: string, doc: SimDocument) => {
+      const sent = await signal(
+        region,
+        machineKey,
+        { status: 'OK' },
+        { '50-maas-01-commissioning.out': JSON.stringify(doc) },
+      );
+      expect(sent.statusCode, sent.body).toBe(200);
+    };
+    await finish(key, document);
+    const first = await get(systemId);
+    expect(first.status_name).toBe('Ready');
+    expect(first.interface_set.map((i) => i.name)).toEqual(['eth0', 'eth1', 'eth2']);
+    const eth2 = first.interface_set[2];
+    const bond = await region.request('POST', `/MAAS/api/2.0/nodes/${systemId}/interfaces/?op=create_bond`, {
+      key: region.adminKey,
+      form: { name: 'bond0', parents: String(eth2?.id) },
+    });
+    expect(bond.statusCode, bond.body).toBe(200);
+
+    /** Commissions the machine again, with `options`, and answers its new credentials. */
+    const recommission = async (options: Record<string, string> = {}) => {
+      const started = await region.request('POST', `${api}${systemId}/?op=commission`, {
+        key: region.adminKey,
+        form: options,
+      });
+      expect(started.statusCode, started.body).toBe(200);
+      return machineKey(region, systemId);
+    };
+
+    // eth2's card is taken out.
+    const withoutEth2 = structuredClone(document);
+    withoutEth2.resources.network.cards.splice(2, 1);
+    await finish(await recommission(), withoutEth2);
+    const second = await get(systemId);
+    expect(second.interface_set.map((i) => [i.id, i.name])).toEqual([
+      [first.interface_set[0]?.id, 'eth0'],
+      [first.interface_set[1]?.id, 'eth1'],
+    ]);
+    const events = await region.request('GET', `/MAAS/api/2.0/events/?op=query&id=${systemId}`, {
+      key: region.adminKey,
+    });
+    expect(events.body).toContain(
+      `Interface eth2 (${macs[2] ?? ''}) was deleted: commissioning no longer found it`,
+    );
+
+    // With skip_networking and skip_storage, a missing NIC and a missing disk stay, unchanged.
+    const fewer = structuredClone(withoutEth2);
+    fewer.resources.network.cards.splice(1, 1);
+    const card = fewer.resources.network.cards[0];
+    if (card) card.firmware_version = '99.0';
+    fewer.resources.storage.disks.splice(0, 1);
+    fewer.resources.storage.total -= 1;
+    await finish(await recommission({ skip_networking: '1', skip_storage: '1' }), fewer);
+    const third = await get(systemId);
+    expect(third.interface_set).toEqual(second.interface_set);
+    expect(third.blockdevice_set).toEqual(second.blockdevice_set);
+
+    // Without them, the same document takes both out.
+    await finish(await recommission(), fewer);
+    const fourth = await get(systemId);
+    expect(fourth.interface_set.map((i) => i.name)).toEqual(['eth0']);
+    expect(fourth.interface_set[0]?.firmware_version).toBe('99.0');
+    expect(fourth.blockdevice_set).toHaveLength(second.blockdevice_set.length - 1);
+    expect(fourth.boot_interface?.name).toBe('eth0');
+  });
 });
