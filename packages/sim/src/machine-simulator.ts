@@ -44,6 +44,8 @@ export interface SimulatorCounts {
   readonly commissioned: number;
   readonly tested: number;
   readonly deployed: number;
+  /** Releases whose disk erasing ran. */
+  readonly erased: number;
   readonly failed: number;
 }
 
@@ -61,6 +63,7 @@ export class MachineSimulator {
     commissioned: 0,
     tested: 0,
     deployed: 0,
+    erased: 0,
     failed: 0,
   };
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -227,6 +230,9 @@ export class MachineSimulator {
         break;
       case 'deployed':
         this.counts.deployed += 1;
+        break;
+      case 'erased':
+        this.counts.erased += 1;
         break;
       case 'failed':
         this.counts.failed += 1;

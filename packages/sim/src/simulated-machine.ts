@@ -23,6 +23,7 @@ interface ScriptIndex {
   readonly '1.0'?: {
     readonly commissioning_scripts?: readonly IndexedScript[];
     readonly testing_scripts?: readonly IndexedScript[];
+    readonly release_scripts?: readonly IndexedScript[];
   };
 }
 
@@ -48,7 +49,7 @@ export interface SimulatedMachineOptions {
 
 /** What one boot of a simulated machine did. */
 export type BootOutcome =
-  | { readonly kind: 'commissioned' | 'tested' | 'deployed' }
+  | { readonly kind: 'commissioned' | 'tested' | 'deployed' | 'erased' }
   | { readonly kind: 'nothing'; readonly status: string }
   | { readonly kind: 'failed'; readonly error: string };
 
@@ -58,7 +59,7 @@ export type BootOutcome =
  * (the boot configuration a rack would serve it): commissioning and testing fetch the
  * `maas-scripts` bundle and signal each script's result (the resources document as
  * `50-maas-01-commissioning`'s output, the BMC's settings from `30-maas-01-bmc-config`), then
- * the end, and power off; deploying reports curtin's install, turns netboot off, "reboots" into
+ * the end, and power off; disk erasing runs the release scripts the same way; deploying reports curtin's install, turns netboot off, "reboots" into
  * the installed OS, which reads its meta-data and user-data and reports cloud-init's
  * `modules-final`. The credentials come from the preseed, through a one-time boot token (the
  * region's `issue_boot_token` op stands in for the boot path that would carry it).
@@ -97,6 +98,9 @@ export class SimulatedMachine {
         case 'Deploying':
           await this.deploy(await this.credentials());
           return { kind: 'deployed' };
+        case 'Disk erasing':
+          await this.runScripts(await this.credentials(), 'release');
+          return { kind: 'erased' };
         default:
           return { kind: 'nothing', status };
       }
@@ -124,14 +128,19 @@ export class SimulatedMachine {
    * files; commissioning that failed ends FAILED at once, else TESTING when tests follow; the
    * run ends OK or FAILED.
    */
-  private async runScripts(credentials: OAuthCredentials, phase: 'commissioning' | 'testing'): Promise<void> {
+  private async runScripts(
+    credentials: OAuthCredentials,
+    phase: 'commissioning' | 'testing' | 'release',
+  ): Promise<void> {
     const md = this.options.admin.as(credentials);
     await this.step();
     const bundle = readTar(await md.request('GET', `${MD}/maas-scripts`));
     const indexFile = bundle.find((f) => f.name === 'index.json');
     const index = indexFile ? (JSON.parse(indexFile.data.toString('utf8')) as ScriptIndex) : {};
     const commissioning = phase === 'commissioning' ? (index['1.0']?.commissioning_scripts ?? []) : [];
-    const testing = index['1.0']?.testing_scripts ?? [];
+    // A release (disk erasing) runs the release scripts only, as a real runner does with its index.
+    const testing =
+      phase === 'release' ? (index['1.0']?.release_scripts ?? []) : (index['1.0']?.testing_scripts ?? []);
     let failed = await this.runEach(md, commissioning);
     if (phase === 'commissioning') {
       if (failed) {

@@ -4,7 +4,8 @@
 // the metadata API: one reaches Ready with exactly the inventory of its resources document; on the
 // other a commissioning script fails, so it lands in Failed commissioning with the script's output
 // downloadable from its results. Then Juju's own client, gomaasapi, allocates the Ready machine,
-// deploys it with user data, sees Deployed, releases it and sees Ready.
+// deploys it with user data, sees Deployed, releases it and sees Ready; deployed again, it is
+// released with its disks erased (the simulated ephemeral environment runs wipe-disks).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,10 +43,15 @@ interface Machine {
   physicalblockdevice_set: { name: string; size: number; serial: string; model: string }[];
 }
 
-async function call(method: 'GET' | 'POST', path: string): Promise<{ status: number; body: Buffer }> {
+async function call(
+  method: 'GET' | 'POST',
+  path: string,
+  form?: Record<string, string>,
+): Promise<{ status: number; body: Buffer }> {
   const response = await fetch(`${region.match}api/2.0/${path}`, {
     method,
     headers: { authorization: oauthHeader(apiKey) },
+    ...(form ? { body: new URLSearchParams(form) } : {}),
   });
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()) };
 }
@@ -86,6 +92,7 @@ async function statusPath(systemId: string): Promise<string[]> {
     'Deploying',
     'Deployed',
     'Releasing',
+    'Disk erasing',
     'Failed commissioning',
   ]);
   return page.events
@@ -256,4 +263,39 @@ describe('ferrum sim against ferrum start', () => {
     const tail = path.slice(path.lastIndexOf('Allocated'));
     expect(tail).toEqual(['Allocated', 'Deploying', 'Deployed', 'Releasing', 'Ready']);
   }, 240_000);
+
+  it('erases the disks on a release asked to (Disk erasing, then Releasing and Ready), wipe-disks passed', async () => {
+    const machine = await byHostname(`${PREFIX}-1`);
+    expect(machine.status_name).toBe('Ready');
+    const post = async (path: string, form: Record<string, string> = {}) => {
+      const answer = await call('POST', path, form);
+      expect(answer.status, `POST ${path}: ${answer.body.toString()}`).toBe(200);
+    };
+    await post('machines/?op=allocate', { system_id: machine.system_id });
+    await post(`machines/${machine.system_id}/?op=deploy`, { distro_series: 'jammy' });
+    await until(
+      'the deploy',
+      () => byHostname(machine.hostname),
+      (m) => m.status_name === 'Deployed',
+      90_000,
+    );
+    await post(`machines/${machine.system_id}/?op=release`, { erase: 'true', quick_erase: 'true' });
+    await until(
+      'the erasing release',
+      () => byHostname(machine.hostname),
+      (m) => m.status_name === 'Ready',
+      90_000,
+    );
+    const path = await statusPath(machine.system_id);
+    expect(path.slice(path.lastIndexOf('Deployed'))).toEqual([
+      'Deployed',
+      'Disk erasing',
+      'Releasing',
+      'Ready',
+    ]);
+    const results = await api<{ results: { name: string; status_name: string }[] }>(
+      `nodes/${machine.system_id}/results/current-release/`,
+    );
+    expect(results.results.map((r) => [r.name, r.status_name])).toEqual([['wipe-disks', 'Passed']]);
+  }, 200_000);
 });

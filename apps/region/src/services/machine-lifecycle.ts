@@ -46,6 +46,12 @@ export interface LifecycleDeps {
   readonly nodeTimeoutMinutes: (trx: Kysely<Database>) => Promise<number>;
   /** What deploy installs when the request does not say (default_osystem, default_distro_series). */
   readonly deployDefaults: () => Promise<{ osystem: string; distroSeries: string }>;
+  /**
+   * How release erases disks when the request does not say (enable_disk_erasing_on_release,
+   * disk_erase_with_secure_erase, disk_erase_with_quick_erase); none: release never erases
+   * unless asked.
+   */
+  readonly eraseDefaults?: () => Promise<EraseDefaults>;
   /** Refuses (400) what no connected rack can install; answers the OS and release resolved. */
   readonly checkInstallable: InstallableCheck;
   /** The machine's addresses: claimed at deploy, returned at release (in the status change's transaction). */
@@ -62,6 +68,14 @@ export interface LifecycleDeps {
   ) => Promise<void>;
   /** Creates the script sets commissioning, testing and deployment run (none when absent). */
   readonly scriptRuns?: ScriptRuns;
+}
+
+/** The configuration's say on erasing disks at release. */
+export interface EraseDefaults {
+  /** Every release erases (MAAS's enable_disk_erasing_on_release). */
+  readonly onRelease: boolean;
+  readonly secure: boolean;
+  readonly quick: boolean;
 }
 
 /** The OS check deploy and allocate make (OsService.checkInstallable). */
@@ -91,6 +105,14 @@ export interface ActionOptions {
   readonly commissioningScripts?: readonly string[] | undefined;
   /** For commission and test: the tests (names or tags; `none`), default those tagged commissioning. */
   readonly testingScripts?: readonly string[] | undefined;
+  /**
+   * For release: erase the disks first (Disk erasing, the wipe-disks release script in the
+   * ephemeral environment), secure erase where a disk supports it, or only its first and last MiB.
+   * Unset: as the configuration says.
+   */
+  readonly erase?: boolean | undefined;
+  readonly secureErase?: boolean | undefined;
+  readonly quickErase?: boolean | undefined;
   /** Script parameter values: the `parameters` JSON, and `<script>_<parameter>` fields. */
   readonly scriptParameters?: ScriptParameterValues | undefined;
   readonly scriptParameterFields?: Readonly<Record<string, string>> | undefined;
@@ -109,6 +131,9 @@ export function commissioningRun(options: ActionOptions): ScriptRunRequest {
     parameterFields: options.scriptParameterFields,
   };
 }
+
+/** The built-in release script that erases a machine's disks. */
+const WIPE_DISKS = 'wipe-disks';
 
 const actorOf = (user: UserRow) => ({ userId: user.id, isAdmin: user.is_superuser });
 
@@ -145,6 +170,15 @@ export class MachineLifecycle {
         { licenseKey: options.licenseKey, defaultOsystem: defaults.osystem },
       );
       options = { ...options, ...installable };
+    }
+    if (action === 'release' && this.deps.eraseDefaults) {
+      const defaults = await this.deps.eraseDefaults();
+      options = {
+        ...options,
+        erase: options.erase === true || defaults.onRelease,
+        secureErase: options.secureErase ?? defaults.secure,
+        quickErase: options.quickErase ?? defaults.quick,
+      };
     }
     let queued = 0;
     const id = await this.transaction(async (trx) => {
@@ -313,7 +347,10 @@ export class MachineLifecycle {
     /** Where success goes instead: commissioning goes on to testing when tests are to run. */
     next?: 'TESTING',
   ): Promise<number> {
-    return this.deps.db.transaction().execute(async (trx) => {
+    // Power work this change asks for: queued in its transaction, or to queue after it.
+    let off: 'queued' | 'after' | undefined;
+    const id = await this.deps.db.transaction().execute(async (trx) => {
+      off = undefined;
       const row = await this.lock(trx, systemId);
       const status = statusOf(row);
       const to =
@@ -339,8 +376,14 @@ export class MachineLifecycle {
         // Testing after commissioning ends in Ready (MAAS NODE_TESTING_RESET_READY_TRANSITIONS).
         ...(to === 'TESTING' ? { previous_status: statusValue('READY') } : {}),
       });
+      // Disks erased: the release goes on as any release does, from powering off (MAAS's release()).
+      if (to === 'RELEASING')
+        off = (await this.deps.power.enqueueWithin(trx, systemId, 'off')) ? 'queued' : 'after';
       return row.id;
     });
+    if (off === 'queued') this.deps.power.committed(1);
+    if (off === 'after') await this.deps.power.enqueue(systemId, 'off', 'release');
+    return id;
   }
 
   /**
@@ -452,6 +495,20 @@ export class MachineLifecycle {
       }
       case 'release':
         await this.deps.addresses.releaseStarted(trx, row);
+        if (options.erase === true) {
+          // MAAS's start_disk_erasing: the ephemeral environment runs wipe-disks, then signals OK.
+          await this.deps.scriptRuns?.begin(trx, row, {
+            kind: 'release',
+            scripts: [WIPE_DISKS],
+            parameters: {
+              [WIPE_DISKS]: {
+                secure_erase: String(options.secureErase === true),
+                quick_erase: String(options.quickErase === true),
+              },
+            },
+          });
+          return { to: 'DISK_ERASING', set: { netboot: true }, power: ['cycle'] };
+        }
         return { to: 'RELEASING', power: ['off'] };
       case 'mark-broken':
         return { to: 'BROKEN', ...(options.comment ? { set: { error_description: options.comment } } : {}) };
@@ -671,8 +728,9 @@ function successOf(row: MachineRow, status: NodeStatus): NodeStatus | undefined 
     case 'DEPLOYING':
       return 'DEPLOYED';
     case 'RELEASING':
-    case 'DISK_ERASING':
       return 'READY';
+    case 'DISK_ERASING':
+      return 'RELEASING';
     case 'ENTERING_RESCUE_MODE':
       return 'RESCUE_MODE';
     case 'EXITING_RESCUE_MODE':

@@ -25,4 +25,39 @@ describe(scriptRunner, () => {
     );
     expect(creds.trim()).toBe('ck"1|s\\ecret|http://region:5240/MAAS/metadata/');
   });
+
+  it("passes a script's parameters as MAAS's runner does: true booleans, values by argument_format, not 'all'", () => {
+    const entry = {
+      name: 'wipe-disks',
+      parameters: {
+        secure_erase: { type: 'boolean', value: 'true', argument_format: '--secure-erase' },
+        quick_erase: { type: 'boolean', value: 'false', argument_format: '--quick-erase' },
+        runtime: { type: 'runtime', value: '600', argument_format: '--runtime {input}' },
+        storage: { type: 'storage', value: 'all' },
+        disk: { type: 'storage', value: { name: 'sda', id_path: '/dev/disk/by-id/wwn-1' } },
+        nic: { type: 'interface', value: 'eth0', argument_format: '--nic={name}' },
+        url: { type: 'url', value: 'http://mirror/' },
+        odd: { type: 'string', value: 'x', argument_format: '--odd={nothing}' },
+        unset: { type: 'string' },
+      },
+    };
+    const args = execFileSync(
+      'python3',
+      [
+        '-c',
+        'import json, sys; src=sys.stdin.read(); ns={"__name__": "x"}; exec(src, ns); ' +
+          `print(json.dumps(ns["arguments"](json.loads(${JSON.stringify(JSON.stringify(entry))}))))`,
+      ],
+      { input: script, encoding: 'utf8' },
+    );
+    expect(JSON.parse(args)).toEqual([
+      '--storage=/dev/disk/by-id/wwn-1',
+      '--nic=eth0',
+      '--odd={nothing}',
+      '--runtime',
+      '600',
+      '--secure-erase',
+      '--url=http://mirror/',
+    ]);
+  });
 });

@@ -15,7 +15,8 @@ const py = (value: string): string => JSON.stringify(value);
  * The user data of a machine in the ephemeral environment: a Python 3 script (standard library
  * only; cloud-init runs any `#!` user data) that speaks MAAS's script protocol
  * (maas-run-remote-scripts): it fetches `maas-scripts`, runs each script of `index.json` in
- * name order with MAAS's environment (OUTPUT_*_PATH, RESULT_PATH), signals WORKING when one
+ * name order with its parameters as arguments and MAAS's environment (OUTPUT_*_PATH,
+ * RESULT_PATH), signals WORKING when one
  * starts and its result with the files `<name>`, `<name>.out`, `<name>.err`, `<name>.yaml`
  * after, then signals the end of the phase: TESTING between commissioning and tests, OK or
  * FAILED at the end. Requests are signed with the machine's credentials (OAuth PLAINTEXT) and
@@ -81,6 +82,35 @@ def signal(status, files=None, **fields):
     call("latest/", out.getvalue(), "multipart/form-data; boundary=" + boundary)
 
 
+def arguments(script):
+    # The script's parameters as arguments (maas-run-remote-scripts' parse_parameters): a true
+    # boolean gives its argument_format, another value its argument_format with {input} (and a
+    # disk's or NIC's own fields) filled in. A storage or interface parameter of "all" gives
+    # none: the script then works on every disk or NIC itself.
+    args = []
+    for name, param in sorted((script.get("parameters") or {}).items()):
+        if not isinstance(param, dict) or param.get("value") in (None, ""):
+            continue
+        kind, value = param.get("type"), param["value"]
+        if kind == "boolean":
+            if str(value).lower() in ("true", "1", "yes", "on"):
+                args += str(param.get("argument_format") or "--" + name).split()
+            continue
+        if kind in ("storage", "interface") and value == "all":
+            continue
+        fields = dict(value) if isinstance(value, dict) else {"name": value}
+        fields.setdefault("input", fields.get("name", value))
+        if kind == "storage":
+            fields.setdefault("path", fields.get("id_path") or "/dev/%s" % fields.get("name", value))
+        default = {"storage": "--storage={path}", "interface": "--interface={name}"}.get(kind, "--%s={input}" % name)
+        for part in str(param.get("argument_format") or default).split():
+            try:
+                args.append(part.format(**fields))
+            except (KeyError, IndexError, ValueError):
+                args.append(part)
+    return args
+
+
 def run(root, scripts):
     failed = False
     for script in sorted(scripts, key=lambda s: s["name"]):
@@ -97,7 +127,8 @@ def run(root, scripts):
         path = os.path.join(root, script["path"])
         os.chmod(path, 0o755)
         try:
-            done = subprocess.run([path], capture_output=True, env=env, timeout=timeout, cwd=work)
+            done = subprocess.run([path] + arguments(script), capture_output=True, env=env, timeout=timeout,
+                                  cwd=work)
             exit_status, stdout, stderr = done.returncode, done.stdout, done.stderr
         except subprocess.TimeoutExpired as expired:
             exit_status, stdout, stderr, status = 124, expired.stdout or b"", expired.stderr or b"", "TIMEDOUT"

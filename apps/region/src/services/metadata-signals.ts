@@ -91,7 +91,13 @@ export class MetadataSignals {
       case 'DISK_ERASING':
         await this.store(machine, input);
         if (input.status === 'FAILED') return this.fail(machine, input.error || 'Failed to erase disks.');
-        if (input.status === 'OK') await this.event(machine, 'Disks erased');
+        if (input.status === 'OK') {
+          if (await this.deps.scripts.hasFailedResults(machine))
+            return this.fail(machine, input.error || 'Failed to erase disks.');
+          await this.event(machine, 'Disks erased');
+          // The release goes on: off, then Ready (MAAS's _process_disk_erasing: node.release()).
+          return this.succeed(machine);
+        }
         return;
       case 'ENTERING_RESCUE_MODE':
         if (input.status === 'OK' || input.status === 'WORKING') return this.succeed(machine);

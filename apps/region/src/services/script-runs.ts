@@ -39,7 +39,11 @@ export type ScriptRunRequest =
       readonly parameterFields?: Readonly<Record<string, string>> | undefined;
     }
   | { readonly kind: 'installation' }
-  | { readonly kind: 'release'; readonly scripts?: readonly string[] | undefined };
+  | {
+      readonly kind: 'release';
+      readonly scripts?: readonly string[] | undefined;
+      readonly parameters?: ScriptParameterValues | undefined;
+    };
 
 /** Creates the script sets of an operation (the lifecycle calls it in the status change's transaction). */
 export interface ScriptRuns {

@@ -192,6 +192,11 @@ export function createServices({
     addresses: nodeAddresses,
     power,
     nodeTimeoutMinutes,
+    eraseDefaults: async () => ({
+      onRelease: (await config.get('enable_disk_erasing_on_release')) === true,
+      secure: (await config.get('disk_erase_with_secure_erase')) === true,
+      quick: (await config.get('disk_erase_with_quick_erase')) === true,
+    }),
     deployDefaults: async () => ({
       osystem: String(await config.get('default_osystem')),
       distroSeries: String(await config.get('default_distro_series')),

@@ -171,6 +171,21 @@ function commonNodeOps(): ActionDef[] {
 /** The `comment` parameter many machine operations take, as their docs declare it to the maas CLI. */
 const commentParam = '\n\n:param comment: Comment for the event log.\n:type comment: String';
 
+/** release's erase parameters (MAAS's ReleaseForm); those not given come from the configuration. */
+function releaseOptions(form: FormParams) {
+  const flag = (name: string) => (form.has(name) ? form.bool(name, false) : undefined);
+  // MAAS's `force` deletes a KVM host's virtual machines; Ferrum has no KVM hosts.
+  flag('force');
+  return { erase: flag('erase'), secureErase: flag('secure_erase'), quickErase: flag('quick_erase') };
+}
+
+const releaseParamsDoc =
+  '\n\n:param erase: Erase the disks when releasing (always when enable_disk_erasing_on_release is set).\n:type erase: Boolean' +
+  "\n\n:param secure_erase: Use the drive's secure erase feature if available (default: disk_erase_with_secure_erase).\n:type secure_erase: Boolean" +
+  '\n\n:param quick_erase: Wipe only the first and last MiB of each disk (default: disk_erase_with_quick_erase).\n:type quick_erase: Boolean' +
+  '\n\n:param force: Accepted for MAAS clients; Ferrum has no KVM hosts to delete.\n:type force: Boolean' +
+  commentParam;
+
 /**
  * A machine list as the caller may see it, streamed: its first page read and serialised here
  * (bad filters answer 400 before anything is sent; most lists end there), the rest read by id
@@ -322,7 +337,7 @@ export const machinesHandlers: HandlerDef[] = [
         'POST',
         'user',
         'Release multiple machines.\n\n:param machines: system_ids of the machines to release.\n:type machines: String' +
-          commentParam,
+          releaseParamsDoc,
         async (ctx) => {
           const ids = ctx.form.getAll('machines');
           if (ids.length === 0) throw AppError.invalid({ machines: 'This field is required.' });
@@ -330,6 +345,7 @@ export const machinesHandlers: HandlerDef[] = [
           for (const id of ids) {
             await ctx.services.lifecycle.act(id, 'release', currentUser(ctx), {
               comment: ctx.form.get('comment'),
+              ...releaseOptions(ctx.form),
             });
             released.push(id);
           }
@@ -390,7 +406,7 @@ export const machinesHandlers: HandlerDef[] = [
           userData: deployUserData(form),
         }),
       ),
-      lifecycleOp('release', 'release', 'Release a machine.' + commentParam),
+      lifecycleOp('release', 'release', 'Release a machine.' + releaseParamsDoc, releaseOptions),
       lifecycleOp('mark_broken', 'mark-broken', "Mark a machine as 'Broken'." + commentParam),
       lifecycleOp('mark_fixed', 'mark-fixed', "Mark a broken machine as 'Fixed'." + commentParam),
       lifecycleOp(
