@@ -60,4 +60,33 @@ describe(scriptRunner, () => {
       '--url=http://mirror/',
     ]);
   });
+
+  it('runs a script with its arguments, signalling a heartbeat while it runs and its result after', () => {
+    // run() for real on a script that takes a while, with signal() recording instead of posting.
+    const driver = String.raw`
+import json, os, sys, tempfile
+src = sys.stdin.read(); ns = {"__name__": "x"}; exec(src, ns)
+sent = []
+ns["signal"] = lambda status, files=None, **fields: sent.append([status, fields.get("name"), fields.get("exit_status"), sorted((files or {}).keys()), (files or {}).get("slow.out", b"").decode()])
+ns["HEARTBEAT_SECONDS"] = 0.1
+root = tempfile.mkdtemp()
+with open(os.path.join(root, "slow"), "w") as f:
+    f.write("#!/bin/sh\nsleep 0.45\necho \"args: $*\"\n")
+failed = ns["run"](root, [{"name": "slow", "path": "slow", "script_result_id": 7,
+    "parameters": {"quick": {"type": "boolean", "value": True, "argument_format": "--quick"}}}])
+print(json.dumps({"failed": failed, "sent": sent}))
+`;
+    const out = JSON.parse(execFileSync('python3', ['-c', driver], { input: script, encoding: 'utf8' })) as {
+      failed: boolean;
+      sent: [string, string | null, number | null, string[], string][];
+    };
+    expect(out.failed).toBe(false);
+    const [start, ...rest] = out.sent;
+    const result = rest.pop();
+    expect(start).toEqual(['WORKING', 'slow', null, [], '']);
+    expect(result).toEqual(['WORKING', 'slow', 0, ['slow', 'slow.err', 'slow.out'], 'args: --quick\n']);
+    // Heartbeats: bare WORKING signals, about one each 0.1 s of the script's 0.45 s.
+    expect(rest.length).toBeGreaterThanOrEqual(2);
+    for (const beat of rest) expect(beat).toEqual(['WORKING', null, null, [], '']);
+  });
 });

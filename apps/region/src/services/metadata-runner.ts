@@ -27,13 +27,16 @@ export function scriptRunner(options: RunnerOptions): string {
   return `#!/usr/bin/env python3
 # Ferrum script runner: MAAS's metadata script protocol. Generated for this machine by the
 # region; its credentials are valid at the metadata API only and only while this work lasts.
-import email.utils, io, json, os, subprocess, sys, tarfile, tempfile, time, urllib.error
+import email.utils, io, json, os, subprocess, sys, tarfile, tempfile, threading, time, urllib.error
 import urllib.parse, urllib.request, uuid
 
 URL = ${py(options.metadataUrl)}
 CREDS = (${py(consumerKey)}, ${py(tokenKey)}, ${py(tokenSecret)})
 STATUS = ${py(options.status)}
 SKEW = [0]
+# While a script runs (erasing a disk takes hours), a signal this often tells the region the
+# machine is alive: node_timeout minutes without one and the region fails the machine.
+HEARTBEAT_SECONDS = 60
 
 
 def authorization():
@@ -111,6 +114,15 @@ def arguments(script):
     return args
 
 
+def heartbeat(finished):
+    while not finished.wait(HEARTBEAT_SECONDS):
+        try:
+            signal("WORKING")
+        except BaseException:
+            # A heartbeat that does not get through is not the script's failure.
+            pass
+
+
 def run(root, scripts):
     failed = False
     for script in sorted(scripts, key=lambda s: s["name"]):
@@ -126,6 +138,9 @@ def run(root, scripts):
         timeout = script.get("timeout_seconds") or None
         path = os.path.join(root, script["path"])
         os.chmod(path, 0o755)
+        finished = threading.Event()
+        beat = threading.Thread(target=heartbeat, args=(finished,), daemon=True)
+        beat.start()
         try:
             done = subprocess.run([path] + arguments(script), capture_output=True, env=env, timeout=timeout,
                                   cwd=work)
@@ -134,6 +149,9 @@ def run(root, scripts):
             exit_status, stdout, stderr, status = 124, expired.stdout or b"", expired.stderr or b"", "TIMEDOUT"
         except OSError as error:
             exit_status, stdout, stderr = 2, b"", str(error).encode()
+        finally:
+            finished.set()
+            beat.join()
         files = {name: stdout + stderr, name + ".out": stdout, name + ".err": stderr}
         if os.path.exists(paths["result.yaml"]):
             with open(paths["result.yaml"], "rb") as result:

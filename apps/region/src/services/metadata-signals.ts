@@ -67,6 +67,8 @@ export class MetadataSignals {
       case 'COMMISSIONING':
         return this.commissioning(machine, input);
       case 'TESTING':
+        // A machine that keeps signalling is alive, however long its tests (or erasing) take.
+        await this.extendDeadline(machine);
         await this.store(machine, input);
         if (input.status === 'OK')
           return (await this.deps.scripts.hasFailedResults(machine))
@@ -89,6 +91,7 @@ export class MetadataSignals {
         await this.applyResources(machine, input);
         return;
       case 'DISK_ERASING':
+        await this.extendDeadline(machine);
         await this.store(machine, input);
         if (input.status === 'FAILED') return this.fail(machine, input.error || 'Failed to erase disks.');
         if (input.status === 'OK') {

@@ -165,4 +165,27 @@ describe('release with erase', () => {
     expect(refused.body).toContain('erase');
     expect((await machineJson(region, systemId)).status_name).toBe('Deployed');
   });
+
+  it('moves the deadline ahead on each heartbeat, however long the erasing takes', async () => {
+    const { system_id: systemId } = await deployedMachine('erase-long');
+    await release(systemId, { erase: 'true' });
+    const key = await machineKey(region, systemId);
+    const db = region.database.db;
+    const soon = new Date(Date.now() + 30_000);
+    await db
+      .updateTable('machines')
+      .set({ status_expires: soon })
+      .where('system_id', '=', systemId)
+      .execute();
+    // The runner's heartbeat: a bare WORKING signal while wipe-disks runs.
+    expect((await signal(region, key, { status: 'WORKING' })).statusCode).toBe(200);
+    const row = await db
+      .selectFrom('machines')
+      .select(['status_expires'])
+      .where('system_id', '=', systemId)
+      .executeTakeFirstOrThrow();
+    // node_timeout (30 minutes) from now.
+    expect(row.status_expires?.getTime()).toBeGreaterThan(Date.now() + 29 * 60_000);
+    expect((await machineJson(region, systemId)).status_name).toBe('Disk erasing');
+  });
 });
