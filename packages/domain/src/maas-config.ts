@@ -200,6 +200,7 @@ export const configItems = {
   },
   max_node_testing_results: { kind: 'int', default: 10, min: 1, max: 1000, description: 'Kept results.' },
   max_node_installation_results: { kind: 'int', default: 3, min: 1, max: 1000, description: 'Kept results.' },
+  max_node_release_results: { kind: 'int', default: 3, min: 1, max: 1000, description: 'Kept results.' },
   prometheus_enabled: { kind: 'bool', default: false, description: 'Push metrics to Prometheus.' },
   prometheus_push_gateway: { kind: 'string', default: null, description: 'Prometheus push gateway.' },
   prometheus_push_interval: {

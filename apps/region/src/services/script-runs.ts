@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import {
   AppError,
   enumKeyOf,
@@ -95,7 +95,16 @@ function chosen(selection: ScriptSelection<ReturnType<typeof selectable>>): Scri
  * PENDING, with the script's current version and its parameters' values.
  */
 export class ScriptSetPlanner implements ScriptRuns {
-  constructor(private readonly deps: { readonly db: Kysely<Database> }) {}
+  constructor(
+    private readonly deps: {
+      readonly db: Kysely<Database>;
+      /**
+       * How many results of each script a machine keeps, by set type (MAAS's
+       * max_node_<type>_results), read in the caller's transaction; none: all are kept.
+       */
+      readonly keep?: (trx: Kysely<Database>, type: ResultType) => Promise<number>;
+    },
+  ) {}
 
   async check(request: ScriptRunRequest, db: Kysely<Database> = this.deps.db): Promise<void> {
     await this.plan(db, request);
@@ -160,7 +169,40 @@ export class ScriptSetPlanner implements ScriptRuns {
         ...(set.extra ?? []).map((name) => ({ script_set_id: row.id, script_name: name })),
       ];
       if (results.length > 0) await trx.insertInto('script_results').values(results).execute();
+      if (this.deps.keep)
+        await this.pruneHistory(trx, machine.id, set.type, row.id, await this.deps.keep(trx, set.type));
     }
+  }
+
+  /**
+   * MAAS's _clean_old: of each script the new set `setId` runs, only the machine's `keep` newest
+   * results of that set type stay (the new one among them); sets left with no result go. Without
+   * it, every commissioning of every machine adds some thirty results, outputs and all, for ever.
+   */
+  private async pruneHistory(
+    trx: Kysely<Database>,
+    machineId: number,
+    type: ResultType,
+    setId: number,
+    keep: number,
+  ): Promise<void> {
+    const resultType = resultTypes[type].value;
+    await sql`
+      DELETE FROM script_results WHERE id IN (
+        SELECT id FROM (
+          SELECT r.id, row_number() OVER (PARTITION BY r.script_name ORDER BY r.id DESC) AS age
+            FROM script_results r JOIN script_sets s ON s.id = r.script_set_id
+           WHERE s.machine_id = ${machineId} AND s.result_type = ${resultType}
+             AND r.script_name IN (SELECT script_name FROM script_results WHERE script_set_id = ${setId})
+        ) history
+        WHERE age > ${keep})`.execute(trx);
+    await trx
+      .deleteFrom('script_sets')
+      .where('machine_id', '=', machineId)
+      .where('result_type', '=', resultType)
+      .where('id', '<>', setId)
+      .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM script_results r WHERE r.script_set_id = script_sets.id)`)
+      .execute();
   }
 
   private async plan(db: Kysely<Database>, request: ScriptRunRequest): Promise<Planned[]> {

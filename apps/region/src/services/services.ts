@@ -183,7 +183,10 @@ export function createServices({
     },
   });
   const nodeCredentials = new NodeCredentialService({ db, events, secrets, nowSeconds });
-  const scriptRuns = new ScriptSetPlanner({ db });
+  const scriptRuns = new ScriptSetPlanner({
+    db,
+    keep: async (trx, type) => Number(await config.get(`max_node_${type}_results`, trx)),
+  });
   const lifecycle: MachineLifecycle = new MachineLifecycle({
     statusChanged: (trx, machineIds, to) => nodeCredentials.statusChanged(trx, machineIds, to),
     scriptRuns,
