@@ -220,6 +220,9 @@ describe('maas CLI replay (maascli encoding on python3-oauthlib + python3-httpli
       ]),
     );
     expect(commands['maas']).toEqual(expect.arrayContaining(['get-config', 'set-config']));
+    // MAAS's node-devices commands, from the describe of nodes/{system_id}/devices/.
+    expect(commands['node-devices']).toEqual(['read']);
+    expect(commands['node-device']).toEqual(['delete', 'read']);
     // pools/ is served for gomaasapi but must not become a second "resource-pools" command.
     expect(
       Object.keys(commands)
