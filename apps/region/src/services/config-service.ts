@@ -29,6 +29,23 @@ export class ConfigService {
     return renderConfigValue(await this.getValue(name, db));
   }
 
+  /** Several values as `get` renders them, in one query. */
+  async getMany<N extends ConfigName>(
+    names: readonly N[],
+    db: Kysely<Database> = this.deps.db,
+  ): Promise<Record<N, string | number | boolean | null>> {
+    const rows =
+      names.length === 0
+        ? []
+        : await db.selectFrom('config').select(['name', 'value']).where('name', 'in', names).execute();
+    const out = {} as Record<N, string | number | boolean | null>;
+    for (const name of names) {
+      const row = rows.find((r) => r.name === name);
+      out[name] = renderConfigValue(row ? (row.value as ConfigValue) : defaultConfigValue(name));
+    }
+    return out;
+  }
+
   /**
    * The value as `viewer` may read it. Beyond MAAS, which shows everything to every user:
    * credentials are for administrators only, and others read URLs with the password masked.

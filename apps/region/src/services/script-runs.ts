@@ -102,7 +102,10 @@ export class ScriptSetPlanner implements ScriptRuns {
        * How many results of each script a machine keeps, by set type (MAAS's
        * max_node_<type>_results), read in the caller's transaction; none: all are kept.
        */
-      readonly keep?: (trx: Kysely<Database>, type: ResultType) => Promise<number>;
+      readonly keep?: (
+        trx: Kysely<Database>,
+        types: readonly ResultType[],
+      ) => Promise<Record<ResultType, number>>;
     },
   ) {}
 
@@ -141,6 +144,7 @@ export class ScriptSetPlanner implements ScriptRuns {
       scripts,
       'parameterFields' in request ? (request.parameterFields ?? {}) : {},
     );
+    const created: { id: number; type: ResultType }[] = [];
     for (const set of planned) {
       const row = await trx
         .insertInto('script_sets')
@@ -169,40 +173,57 @@ export class ScriptSetPlanner implements ScriptRuns {
         ...(set.extra ?? []).map((name) => ({ script_set_id: row.id, script_name: name })),
       ];
       if (results.length > 0) await trx.insertInto('script_results').values(results).execute();
-      if (this.deps.keep)
-        await this.pruneHistory(trx, machine.id, set.type, row.id, await this.deps.keep(trx, set.type));
+      created.push({ id: row.id, type: set.type });
     }
+    if (this.deps.keep && created.length > 0)
+      await this.pruneHistory(
+        trx,
+        machine.id,
+        created,
+        await this.deps.keep(
+          trx,
+          created.map((c) => c.type),
+        ),
+      );
   }
 
   /**
-   * MAAS's _clean_old: of each script the new set `setId` runs, only the machine's `keep` newest
-   * results of that set type stay (the new one among them); sets left with no result go. Without
-   * it, every commissioning of every machine adds some thirty results, outputs and all, for ever.
+   * MAAS's _clean_old, in one statement for the sets `created` just made: of each script they
+   * run, only the machine's `keep[type]` newest results of that set type stay (the new one among
+   * them); older sets of those types left with no result go (a data-modifying WITH runs once,
+   * whatever reads it; the final DELETE sees the results as they were, so it leaves out the
+   * doomed ones itself). Without it, every commissioning of every machine
+   * adds some thirty results, outputs and all, for ever.
    */
   private async pruneHistory(
     trx: Kysely<Database>,
     machineId: number,
-    type: ResultType,
-    setId: number,
-    keep: number,
+    created: readonly { readonly id: number; readonly type: ResultType }[],
+    keep: Readonly<Record<ResultType, number>>,
   ): Promise<void> {
-    const resultType = resultTypes[type].value;
+    const limits = sql.join(
+      created.map((c) => sql`(${resultTypes[c.type].value}::int, ${c.id}::int, ${keep[c.type]}::int)`),
+    );
     await sql`
-      DELETE FROM script_results WHERE id IN (
-        SELECT id FROM (
-          SELECT r.id, row_number() OVER (PARTITION BY r.script_name ORDER BY r.id DESC) AS age
-            FROM script_results r JOIN script_sets s ON s.id = r.script_set_id
-           WHERE s.machine_id = ${machineId} AND s.result_type = ${resultType}
-             AND r.script_name IN (SELECT script_name FROM script_results WHERE script_set_id = ${setId})
-        ) history
-        WHERE age > ${keep})`.execute(trx);
-    await trx
-      .deleteFrom('script_sets')
-      .where('machine_id', '=', machineId)
-      .where('result_type', '=', resultType)
-      .where('id', '<>', setId)
-      .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM script_results r WHERE r.script_set_id = script_sets.id)`)
-      .execute();
+      WITH new_sets (result_type, set_id, keep) AS (VALUES ${limits}),
+      history AS (
+        SELECT r.id, r.script_set_id, n.keep,
+               row_number() OVER (PARTITION BY s.result_type, r.script_name ORDER BY r.id DESC) AS age
+          FROM new_sets n
+          JOIN script_sets s ON s.machine_id = ${machineId} AND s.result_type = n.result_type
+          JOIN script_results r ON r.script_set_id = s.id
+         WHERE r.script_name IN (SELECT script_name FROM script_results WHERE script_set_id = n.set_id)
+      ),
+      doomed AS (
+        DELETE FROM script_results WHERE id IN (SELECT id FROM history WHERE age > keep)
+        RETURNING id
+      )
+      DELETE FROM script_sets s USING new_sets n
+       WHERE s.machine_id = ${machineId} AND s.result_type = n.result_type
+         AND s.id NOT IN (SELECT set_id FROM new_sets)
+         AND NOT EXISTS (
+           SELECT 1 FROM script_results r
+            WHERE r.script_set_id = s.id AND r.id NOT IN (SELECT id FROM doomed))`.execute(trx);
   }
 
   private async plan(db: Kysely<Database>, request: ScriptRunRequest): Promise<Planned[]> {

@@ -185,7 +185,16 @@ export function createServices({
   const nodeCredentials = new NodeCredentialService({ db, events, secrets, nowSeconds });
   const scriptRuns = new ScriptSetPlanner({
     db,
-    keep: async (trx, type) => Number(await config.get(`max_node_${type}_results`, trx)),
+    keep: async (trx, types) => {
+      const values = await config.getMany(
+        types.map((t) => `max_node_${t}_results` as const),
+        trx,
+      );
+      return Object.fromEntries(types.map((t) => [t, Number(values[`max_node_${t}_results`])])) as Record<
+        (typeof types)[number],
+        number
+      >;
+    },
   });
   const lifecycle: MachineLifecycle = new MachineLifecycle({
     statusChanged: (trx, machineIds, to) => nodeCredentials.statusChanged(trx, machineIds, to),

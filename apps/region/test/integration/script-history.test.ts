@@ -27,8 +27,11 @@ async function sets(systemId: string): Promise<ResultSet[]> {
 }
 
 /** Commissions the machine again and ends it Ready. */
-async function recommission(systemId: string) {
-  const started = await region.request('POST', `${api}${systemId}/?op=commission`, { key: region.adminKey });
+async function recommission(systemId: string, form: Record<string, string> = {}) {
+  const started = await region.request('POST', `${api}${systemId}/?op=commission`, {
+    key: region.adminKey,
+    form,
+  });
   expect(started.statusCode, started.body).toBe(200);
   expect((await signal(region, await machineKey(region, systemId), { status: 'OK' })).statusCode).toBe(200);
 }
@@ -74,5 +77,18 @@ describe('script result history', () => {
       await setConfig('max_node_commissioning_results', '10');
       await setConfig('max_node_testing_results', '10');
     }
+  });
+
+  it('does not pile up empty sets: commissioning without tests leaves only the current empty testing set', async () => {
+    const machine = await commissioningMachine(region, 'history-no-tests');
+    expect(
+      (await signal(region, await machineKey(region, machine.system_id), { status: 'OK' })).statusCode,
+    ).toBe(200);
+    for (let i = 0; i < 3; i++) await recommission(machine.system_id, { testing_scripts: 'none' });
+    const testing = (await sets(machine.system_id)).filter((s) => s.type_name === 'Testing');
+    // The first commissioning's tests stay (the only results of those tests); of the three
+    // empty sets after it, only the current one.
+    expect(testing.map((s) => s.results.length)).toEqual([expect.any(Number) as unknown, 0]);
+    expect(testing[0]?.results.length).toBeGreaterThan(0);
   });
 });
