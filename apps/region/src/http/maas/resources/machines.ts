@@ -274,17 +274,15 @@ export const machinesHandlers: HandlerDef[] = [
         if (ctx.user) {
           const commission = ctx.form.bool('commission', true);
           const options = commission ? commissionOptions(ctx.form) : {};
-          // Unknown scripts are refused before the machine exists.
-          if (commission) await ctx.services.scriptRuns.check(commissioningRun(options));
-          const view = await ctx.services.machines.create(input, { status: 'NEW', actor: ctx.user.username });
-          if (!commission) return renderMachine(view);
+          const created = { status: 'NEW', actor: ctx.user.username } as const;
+          if (!commission) return renderMachine(await ctx.services.machines.create(input, created));
+          // Unknown scripts are refused before the machine exists (none named: none to refuse).
+          if (options.commissioningScripts !== undefined || options.testingScripts !== undefined)
+            await ctx.services.scriptRuns.check(commissioningRun(options));
+          const { systemId } = await ctx.services.machines.insert(input, created);
           // Commissioning starts as the commission action does: power work, credentials, events.
-          const [commissioning] = await ctx.services.lifecycle.accept(
-            [view.machine.system_id],
-            ctx.user,
-            options,
-          );
-          return renderMachine(commissioning ?? view);
+          const [commissioning] = await ctx.services.lifecycle.accept([systemId], ctx.user, options);
+          return renderMachine(commissioning ?? (await ctx.services.machines.get(systemId, ctx.user)));
         }
         // Enlistment: a machine announcing itself; one already known (by BMC, then MAC) is not made twice.
         return renderAnonymousMachine((await ctx.services.enlistment.enlist(input)).view);
