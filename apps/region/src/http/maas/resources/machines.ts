@@ -137,10 +137,23 @@ function lifecycleOp(
   });
 }
 
-/** An empty BSON document with `lshw` and `lldp` null: MAAS's `details` before commissioning. */
-function emptyDetails(): Buffer {
-  const element = (name: string) => Buffer.concat([Buffer.from([0x0a]), Buffer.from(`${name}\0`, 'latin1')]);
-  const body = Buffer.concat([element('lldp'), element('lshw'), Buffer.from([0])]);
+/**
+ * MAAS's `details` document: BSON with `lshw` and `lldp`, each the bytes of the commissioning
+ * output (binary, subtype 0) or null before commissioning has it.
+ */
+function detailsBson(details: { readonly lshw: Buffer | null; readonly lldp: Buffer | null }): Buffer {
+  const element = (name: string, value: Buffer | null) => {
+    const key = Buffer.from(`${name}\0`, 'latin1');
+    if (value === null) return Buffer.concat([Buffer.from([0x0a]), key]);
+    const length = Buffer.alloc(4);
+    length.writeInt32LE(value.length);
+    return Buffer.concat([Buffer.from([0x05]), key, length, Buffer.from([0x00]), value]);
+  };
+  const body = Buffer.concat([
+    element('lshw', details.lshw),
+    element('lldp', details.lldp),
+    Buffer.from([0]),
+  ]);
   const size = Buffer.alloc(4);
   size.writeInt32LE(body.length + 4);
   return Buffer.concat([size, body]);
@@ -154,8 +167,9 @@ function commonNodeOps(): ActionDef[] {
       'user',
       'Obtain various system details (lshw, lldp) as BSON.',
       async (ctx) => {
-        await ctx.services.machines.get(systemId(ctx), currentUser(ctx));
-        return new RawResponse(200, emptyDetails(), 'application/bson');
+        const machine = await ctx.services.machines.row(systemId(ctx), currentUser(ctx));
+        const details = await ctx.services.scriptResults.probedDetails(machine);
+        return new RawResponse(200, detailsBson(details), 'application/bson');
       },
     ),
     operation(
