@@ -228,6 +228,8 @@ export async function startRegion(
     intervalMs: config.powerPollInterval * 1000,
   });
   poller.start();
+  // Automatic tags a region stopped evaluating midway (or never started on) are taken up again.
+  await context.services.tagApplier.start(logger.child({ service: 'tags' }));
   logger.info({ url, database: context.target.kind, ms: Date.now() - startedAt }, 'region ready');
   let stopping: Promise<void> | undefined;
   return {
@@ -241,6 +243,7 @@ export async function startRegion(
         await monitor.stop();
         await pruner.stop();
         await poller.stop();
+        await context.services.tagApplier.stop();
         await rpc.close();
         await presence.stop();
         await closeServer(app, logger);

@@ -16,6 +16,7 @@ import * as m0014 from './migrations/0014-metadata.js';
 import * as m0015 from './migrations/0015-hardware.js';
 import * as m0016 from './migrations/0016-interface-mac-index.js';
 import * as m0017 from './migrations/0017-node-devices.js';
+import * as m0018 from './migrations/0018-tag-definitions.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0015-hardware': m0015,
   '0016-interface-mac-index': m0016,
   '0017-node-devices': m0017,
+  '0018-tag-definitions': m0018,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema

@@ -55,6 +55,8 @@ export interface TagsTable {
   definition: Generated<string>;
   comment: Generated<string>;
   kernel_opts: Generated<string>;
+  /** The definition every machine was last evaluated against (migration 0018); null: never. */
+  applied_definition: Generated<string | null>;
   created: Timestamp;
   updated: Timestamp;
 }

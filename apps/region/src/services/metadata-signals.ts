@@ -23,6 +23,8 @@ export interface MetadataSignalsDeps {
   readonly events: EventService;
   readonly scripts: MetadataScripts;
   readonly hardware: HardwareSink;
+  /** Automatic tags: evaluated against the machine when its commissioning ends (MAAS's populate_tags_for_single_node). */
+  readonly tags?: { applyToMachine(machineId: number): Promise<void> };
   /** node_timeout in minutes: each signal moves the machine's deadline this far ahead. */
   readonly nodeTimeoutMinutes: () => Promise<number>;
   readonly now?: () => Date;
@@ -148,6 +150,7 @@ export class MetadataSignals {
     // Commissioning has ended: a script that failed (or whose results could not be used) fails it.
     if (target === 'FAILED' || (await this.deps.scripts.hasFailedResults(machine)))
       return this.fail(machine, input.error || 'Commissioning failed: a commissioning script failed.');
+    await this.deps.tags?.applyToMachine(machine.id);
     return this.succeed(machine, target === 'TESTING' ? 'TESTING' : undefined);
   }
 

@@ -1,13 +1,8 @@
 import type { Kysely } from 'kysely';
-import {
-  AppError,
-  hardwareTypes,
-  resultTypes,
-  scriptStatusValue,
-  type HardwareType,
-  type ResultType,
-} from '@ferrum/domain';
+import { AppError, hardwareTypes, resultTypes, type HardwareType, type ResultType } from '@ferrum/domain';
 import type { Database, MachineRow, ScriptResultRow, ScriptSetRow } from '../db/schema.js';
+import { probedDetailsOf } from './tag-applier.js';
+import type { HardwareDetails } from './tag-definition.js';
 
 /** A result with what the results API shows of its script. */
 export interface ScriptResultView extends ScriptResultRow {
@@ -40,10 +35,6 @@ const currentAliases: Readonly<Record<string, ResultType>> = {
 };
 
 const notFound = () => new AppError('not_found', 'No ScriptSet matches the given query.');
-
-/** The commissioning scripts whose output `details` serves (MAAS's LSHW_OUTPUT_NAME, LLDP_OUTPUT_NAME). */
-const LSHW_OUTPUT = 'maas-lshw';
-const LLDP_OUTPUT = 'maas-capture-lldpd';
 
 /**
  * A machine's script sets and results as the results API reads and changes them (MAAS's
@@ -119,26 +110,8 @@ export class ScriptResultService {
    * MAAS's get_single_probed_details: the output of `maas-lshw` and `maas-capture-lldpd` of the
    * current commissioning, when they passed; null for either otherwise (`details` serves them).
    */
-  async probedDetails(
-    machine: Pick<MachineRow, 'id'>,
-  ): Promise<{ lshw: Buffer | null; lldp: Buffer | null }> {
-    const rows = await this.deps.db
-      .selectFrom('script_results')
-      .select(['script_name', 'stdout'])
-      .where('script_set_id', '=', (eb) =>
-        eb
-          .selectFrom('script_sets')
-          .select('id')
-          .where('machine_id', '=', machine.id)
-          .where('result_type', '=', resultTypes.commissioning.value)
-          .orderBy('id', 'desc')
-          .limit(1),
-      )
-      .where('script_name', 'in', [LSHW_OUTPUT, LLDP_OUTPUT])
-      .where('status', '=', scriptStatusValue('PASSED'))
-      .execute();
-    const output = (name: string) => rows.find((r) => r.script_name === name)?.stdout ?? null;
-    return { lshw: output(LSHW_OUTPUT), lldp: output(LLDP_OUTPUT) };
+  async probedDetails(machine: Pick<MachineRow, 'id'>): Promise<HardwareDetails> {
+    return (await probedDetailsOf(this.deps.db, [machine.id])).get(machine.id) ?? { lshw: null, lldp: null };
   }
 
   private async set(machine: MachineRow, idOrAlias: string): Promise<ScriptSetRow> {

@@ -8,6 +8,7 @@ import { EventService } from './event-service.js';
 import { NamedObjectService, poolKind, zoneKind } from './named-object-service.js';
 import { SshKeyService } from './ssh-key-service.js';
 import { TagService } from './tag-service.js';
+import { TagApplier } from './tag-applier.js';
 import { TokenService } from './token-service.js';
 import { UserService } from './user-service.js';
 import { MachineService } from './machine-service.js';
@@ -105,6 +106,7 @@ export interface Services {
   readonly scripts: ScriptService;
   /** Machines' script sets and results, as the results API reads them. */
   readonly scriptResults: ScriptResultService;
+  readonly tagApplier: TagApplier;
   readonly nodeDevices: NodeDeviceService;
   /** Creates the script sets of commissioning, testing and deployment (and checks requests for them). */
   readonly scriptRuns: ScriptSetPlanner;
@@ -144,6 +146,7 @@ export function createServices({
   const ipAllocator = new IpAllocator({ db });
   const nodeAddresses = new NodeAddresses({ events, networkChanges, allocator: ipAllocator });
   const config = new ConfigService(common);
+  const tagApplier = new TagApplier({ db });
   const racks = new RackService({ db, events, secrets });
   const os = new OsService({
     racks: rackCaller,
@@ -239,6 +242,7 @@ export function createServices({
       events,
       scripts: metadataScripts,
       hardware: hardwareSink,
+      tags: tagApplier,
       nodeTimeoutMinutes: () => nodeTimeoutMinutes(),
     }),
     metadataStatusEvents: new MetadataStatusEvents({ lifecycle, events, scripts: metadataScripts }),
@@ -258,7 +262,8 @@ export function createServices({
     config,
     zones: new NamedObjectService(zoneKind, common),
     pools: new NamedObjectService(poolKind, common),
-    tags: new TagService(common),
+    tags: new TagService({ ...common, applier: tagApplier }),
+    tagApplier,
     domains: new DomainService(common),
     sshKeys: new SshKeyService(common),
     racks,

@@ -3,6 +3,8 @@ import { AppError, checkTagName } from '@ferrum/domain';
 import type { Database, TagRow } from '../db/schema.js';
 import type { EventService } from './event-service.js';
 import { uniqueNameError } from './unique-name-error.js';
+import { definitionError } from './tag-definition.js';
+import type { TagApplier } from './tag-applier.js';
 
 export interface TagInput {
   readonly name?: string | undefined;
@@ -11,9 +13,18 @@ export interface TagInput {
   readonly definition?: string | undefined;
 }
 
-/** Manual tags. Automatic tags (an XPath `definition` over hardware data) need commissioning data. */
+/**
+ * Tags, manual and automatic: a tag with a `definition` (XPath over the machines' hardware
+ * details) is applied to the machines it holds for by the applier, in the background.
+ */
 export class TagService {
-  constructor(private readonly deps: { readonly db: Kysely<Database>; readonly events: EventService }) {}
+  constructor(
+    private readonly deps: {
+      readonly db: Kysely<Database>;
+      readonly events: EventService;
+      readonly applier?: TagApplier;
+    },
+  ) {}
 
   list(): Promise<TagRow[]> {
     return this.deps.db.selectFrom('tags').selectAll().orderBy('id').execute();
@@ -31,10 +42,16 @@ export class TagService {
     try {
       const row = await this.deps.db
         .insertInto('tags')
-        .values({ name, comment: input.comment ?? '', kernel_opts: input.kernelOpts ?? '', definition: '' })
+        .values({
+          name,
+          comment: input.comment ?? '',
+          kernel_opts: input.kernelOpts ?? '',
+          definition: input.definition?.trim() ?? '',
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       await this.deps.events.audit(actor, `Created tag '${name}'.`);
+      if (row.definition !== '') void this.deps.applier?.schedule(row.id);
       return row;
     } catch (error) {
       throw uniqueNameError(error, 'Tag');
@@ -51,6 +68,7 @@ export class TagService {
           ...(input.name !== undefined ? { name: input.name } : {}),
           ...(input.comment !== undefined ? { comment: input.comment } : {}),
           ...(input.kernelOpts !== undefined ? { kernel_opts: input.kernelOpts } : {}),
+          ...(input.definition !== undefined ? { definition: input.definition.trim() } : {}),
           updated: new Date(),
         })
         .where('id', '=', tag.id)
@@ -58,6 +76,9 @@ export class TagService {
         // Deleted by someone else since it was read.
         .executeTakeFirstOrThrow(() => new AppError('not_found', 'No Tag matches the given query.'));
       await this.deps.events.audit(actor, `Updated tag '${row.name}'.`);
+      // A new definition: its machines are found again (a definition removed leaves them tagged, as MAAS).
+      if (row.definition !== '' && row.definition !== tag.definition)
+        void this.deps.applier?.schedule(row.id);
       return row;
     } catch (error) {
       throw uniqueNameError(error, 'Tag');
@@ -77,8 +98,8 @@ export class TagService {
       if (problem) problems['name'] = problem;
     }
     if (input.definition !== undefined && input.definition.trim() !== '') {
-      problems['definition'] =
-        'Automatic tags (with an XPath definition) are not supported yet: they need commissioning data. Create a manual tag without a definition.';
+      const problem = definitionError(input.definition.trim());
+      if (problem) problems['definition'] = problem;
     }
     if (Object.keys(problems).length > 0) throw AppError.invalid(problems);
   }

@@ -38,14 +38,16 @@ describe('tags/', () => {
     expect(listed.json<Tag[]>().map((t) => t.name)).toContain('gpu');
   });
 
-  it('refuses an XPath definition with a 400 that says why and what to do', async () => {
-    const response = await createTag({ name: 'auto-tag', definition: '//node[@class="system"]' });
+  it('keeps a valid XPath definition and refuses an invalid one with a 400 that says why', async () => {
+    const saved = await createTag({ name: 'auto-tag', definition: '  //node[@class="system"] ' });
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect(saved.json()).toMatchObject({ name: 'auto-tag', definition: '//node[@class="system"]' });
+    const response = await createTag({ name: 'bad-auto', definition: '//node[@class=' });
     expect(response.statusCode).toBe(400);
     const body = response.json<{ definition: string[] }>();
     expect(Object.keys(body)).toEqual(['definition']);
-    expect(body.definition[0]).toMatch(/not supported yet/);
-    expect(body.definition[0]).toMatch(/manual tag/);
-    expect((await region.request('GET', `${tags}auto-tag/`, { key: region.userKey })).statusCode).toBe(404);
+    expect(body.definition[0]).toMatch(/^Invalid xpath expression: /);
+    expect((await region.request('GET', `${tags}bad-auto/`, { key: region.userKey })).statusCode).toBe(404);
   });
 
   it('treats a blank definition as a manual tag', async () => {
@@ -64,7 +66,7 @@ describe('tags/', () => {
   );
 
   it('reports a bad name and a definition together', async () => {
-    const response = await createTag({ name: 'bad name', definition: '//x' });
+    const response = await createTag({ name: 'bad name', definition: '//x[' });
     expect(response.statusCode).toBe(400);
     expect(Object.keys(response.json<object>()).sort()).toEqual(['definition', 'name']);
   });
@@ -117,7 +119,7 @@ describe('tags/{name}/', () => {
     expect((await region.request('GET', `${tags}new-name/`, { key: region.userKey })).statusCode).toBe(200);
   });
 
-  it('refuses a rename onto an existing tag, an invalid name, or a definition', async () => {
+  it('refuses a rename onto an existing tag, an invalid name, or an invalid definition', async () => {
     await createTag({ name: 'keep-a' });
     await createTag({ name: 'keep-b' });
     const onto = await region.request('PUT', `${tags}keep-a/`, {
@@ -133,7 +135,7 @@ describe('tags/{name}/', () => {
     expect(invalid.statusCode).toBe(400);
     const definition = await region.request('PUT', `${tags}keep-a/`, {
       key: region.adminKey,
-      form: { definition: '//cpu' },
+      form: { definition: '//cpu[' },
     });
     expect(definition.statusCode).toBe(400);
     expect((await region.request('GET', `${tags}keep-a/`, { key: region.userKey })).json()).toMatchObject({

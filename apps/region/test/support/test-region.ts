@@ -126,6 +126,8 @@ export async function startTestRegion(): Promise<TestRegion> {
     },
     close: async () => {
       await app.close();
+      // Automatic tags still being evaluated would read a database about to go.
+      await services.tagApplier.stop();
       await database.drop();
     },
   });
