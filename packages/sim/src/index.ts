@@ -11,3 +11,4 @@ export * from './maas-client.js';
 export * from './preseed-credentials.js';
 export * from './tar-reader.js';
 export * from './sim-hardware.js';
+export * from './sim-lshw.js';

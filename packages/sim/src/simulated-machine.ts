@@ -2,12 +2,15 @@ import { credentialsOfPreseed } from './preseed-credentials.js';
 import type { MaasClient, OAuthCredentials } from './maas-client.js';
 import { MultipartForm } from './multipart-form.js';
 import { readTar } from './tar-reader.js';
+import { simLshw } from './sim-lshw.js';
 
 /** MAAS's metadata API version the simulated ephemeral environment speaks. */
 const MD = 'metadata/2012-03-01';
 
 /** The script whose stdout the region parses as the resources document (MAAS's COMMISSIONING_OUTPUT_NAME). */
 export const RESOURCES_SCRIPT = '50-maas-01-commissioning';
+/** The script whose output is lshw's XML (MAAS's LSHW_OUTPUT_NAME): `details` serves it. */
+const LSHW_SCRIPT = 'maas-lshw';
 /** The script that configures the BMC and reports its power settings. */
 export const BMC_CONFIG_SCRIPT = '30-maas-01-bmc-config';
 
@@ -191,6 +194,10 @@ export class SimulatedMachine {
     if (name === RESOURCES_SCRIPT) {
       const document = JSON.stringify(this.options.resources());
       return { combined: document, stdout: document };
+    }
+    if (name === LSHW_SCRIPT) {
+      const xml = simLshw(this.options.resources());
+      return { combined: xml, stdout: xml };
     }
     return { combined: `${name}: ok (simulated)\n`, stdout: `${name}: ok (simulated)\n` };
   }

@@ -231,6 +231,25 @@ describe('ferrum sim against ferrum start', () => {
     expect(ready.boot_interface?.mac_address).toBe(hardware.macs[0]);
   }, 150_000);
 
+  it("tags the Ready machine automatically from its lshw details (a tag's XPath definition)", async () => {
+    const ready = await byHostname(`${PREFIX}-1`);
+    const created = await call('POST', 'tags/', {
+      name: 'virt',
+      definition: '//node[@class="processor"]/capabilities/capability[@id="vmx"]',
+    });
+    expect(created.status, created.body.toString()).toBe(200);
+    const tagged = await until(
+      'the automatic tag',
+      () => api<{ system_id: string }[]>('tags/virt/?op=machines'),
+      (machines) => machines.some((m) => m.system_id === ready.system_id),
+      30_000,
+    );
+    expect(tagged.map((m) => m.system_id)).toContain(ready.system_id);
+    // The machine whose commissioning failed has no details: it is not tagged.
+    const failed = await byHostname(`${PREFIX}-0`);
+    expect(tagged.map((m) => m.system_id)).not.toContain(failed.system_id);
+  });
+
   it('lets gomaasapi allocate, deploy with user data, see Deployed, release and see Ready', async () => {
     const binary = await buildGomaasapiHarness(harnessDir);
     const ready = await byHostname(`${PREFIX}-1`);
