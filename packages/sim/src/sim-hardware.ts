@@ -242,6 +242,20 @@ function busDevices(
       driver: card.driver,
     });
   }
+  /** A USB interface as LXD lists it: its class and the driver bound to it. */
+  const usbInterface = (
+    number: number,
+    [cls, classId, driver, subclass, subclassId]: readonly [string, number, string, string, number],
+  ) => ({
+    class: cls,
+    class_id: classId,
+    driver,
+    driver_version: '',
+    number,
+    subclass,
+    subclass_id: subclassId,
+  });
+  const hid = ['Human Interface Device', 3, 'usbhid', 'Boot Interface Subclass', 1] as const;
   const usb = [
     {
       bus_address: 1,
@@ -251,17 +265,7 @@ function busDevices(
       vendor: 'Linux Foundation',
       product: '2.0 root hub',
       speed: 480,
-      interfaces: [
-        {
-          class: 'Hub',
-          class_id: 9,
-          driver: 'hub',
-          driver_version: '',
-          number: 0,
-          subclass: 'Unused',
-          subclass_id: 0,
-        },
-      ],
+      interfaces: [usbInterface(0, ['Hub', 9, 'hub', 'Unused', 0])],
     },
     profile.virtual
       ? {
@@ -272,17 +276,7 @@ function busDevices(
           vendor: 'Adomax Technology Co., Ltd',
           product: 'QEMU USB Tablet',
           speed: 12,
-          interfaces: [
-            {
-              class: 'Human Interface Device',
-              class_id: 3,
-              driver: 'usbhid',
-              driver_version: '',
-              number: 0,
-              subclass: 'No Subclass',
-              subclass_id: 0,
-            },
-          ],
+          interfaces: [usbInterface(0, ['Human Interface Device', 3, 'usbhid', 'No Subclass', 0])],
         }
       : {
           bus_address: 1,
@@ -292,28 +286,10 @@ function busDevices(
           vendor: 'American Megatrends, Inc.',
           product: 'Virtual Keyboard and Mouse',
           speed: 480,
-          interfaces: [
-            {
-              class: 'Human Interface Device',
-              class_id: 3,
-              driver: 'usbhid',
-              driver_version: '',
-              number: 0,
-              subclass: 'Boot Interface Subclass',
-              subclass_id: 1,
-            },
-            {
-              class: 'Human Interface Device',
-              class_id: 3,
-              driver: 'usbhid',
-              driver_version: '',
-              number: 1,
-              subclass: 'Boot Interface Subclass',
-              subclass_id: 1,
-            },
-          ],
+          interfaces: [usbInterface(0, hid), usbInterface(1, hid)],
         },
   ];
+
   const gpus = [{ ...graphics, driver_version: '', numa_node: 0, pci_address: graphicsAddress }];
   return { pci, usb, gpus };
 }

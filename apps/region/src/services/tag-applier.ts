@@ -75,12 +75,9 @@ export class TagApplier {
     if (tags.length === 0) return;
     const details = (await probedDetailsOf(db, [machineId])).get(machineId) ?? { lshw: null, lldp: null };
     const doc = detailsDocument(details);
-    const matched = tags.filter((t) => this.holds(t.definition, doc));
-    await this.write(
+    await writeTagging(
       db,
-      machineId,
-      matched.map((t) => t.id),
-      tags.map((t) => t.id),
+      tags.map((t) => ({ machineId, tagId: t.id, on: this.holds(t.definition, doc) })),
     );
   }
 
@@ -150,21 +147,12 @@ export class TagApplier {
       }
       // Changed or deleted meanwhile: its own schedule evaluates the new definition.
       if ((await read())?.definition !== definition) return;
-      await this.deps.db.transaction().execute(async (trx) => {
-        if (matched.length > 0)
-          await trx
-            .insertInto('machine_tags')
-            .values(matched.map((id) => ({ machine_id: id, tag_id: tagId })))
-            .onConflict((oc) => oc.doNothing())
-            .execute();
-        const unmatched = ids.filter((id) => !matched.includes(id));
-        if (unmatched.length > 0)
-          await trx
-            .deleteFrom('machine_tags')
-            .where('tag_id', '=', tagId)
-            .where('machine_id', 'in', unmatched)
-            .execute();
-      });
+      await this.deps.db.transaction().execute((trx) =>
+        writeTagging(
+          trx,
+          ids.map((machineId) => ({ machineId, tagId, on: matched.includes(machineId) })),
+        ),
+      );
     }
     await this.deps.db
       .updateTable('tags')
@@ -183,25 +171,23 @@ export class TagApplier {
       return false;
     }
   }
+}
 
-  private async write(
-    db: Kysely<Database>,
-    machineId: number,
-    matched: readonly number[],
-    evaluated: readonly number[],
-  ): Promise<void> {
-    if (matched.length > 0)
-      await db
-        .insertInto('machine_tags')
-        .values(matched.map((tagId) => ({ machine_id: machineId, tag_id: tagId })))
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-    const unmatched = evaluated.filter((id) => !matched.includes(id));
-    if (unmatched.length > 0)
-      await db
-        .deleteFrom('machine_tags')
-        .where('machine_id', '=', machineId)
-        .where('tag_id', 'in', unmatched)
-        .execute();
-  }
+/** Gives or takes each machine its tag as `taggings` say, in two statements. */
+async function writeTagging(
+  db: Kysely<Database>,
+  taggings: readonly { readonly machineId: number; readonly tagId: number; readonly on: boolean }[],
+): Promise<void> {
+  const on = taggings.filter((t) => t.on);
+  const off = taggings.filter((t) => !t.on);
+  if (on.length > 0)
+    await db
+      .insertInto('machine_tags')
+      .values(on.map((t) => ({ machine_id: t.machineId, tag_id: t.tagId })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  if (off.length > 0)
+    await sql`DELETE FROM machine_tags WHERE (machine_id, tag_id) IN (${sql.join(
+      off.map((t) => sql`(${t.machineId}::int, ${t.tagId}::int)`),
+    )})`.execute(db);
 }

@@ -52,6 +52,34 @@ export async function commissioningMachine(region: TestRegion, hostname: string)
   return machine;
 }
 
+/** A machine commissioned to Ready (its commissioning signalled OK at once). */
+export async function readyMachine(region: TestRegion, hostname: string): Promise<MachineJson> {
+  const machine = await commissioningMachine(region, hostname);
+  const key = await machineKey(region, machine.system_id);
+  expect((await signal(region, key, { status: 'OK' })).statusCode).toBe(200);
+  return machine;
+}
+
+/** A Ready machine allocated to the admin and deploying, with `form` given to op=deploy. */
+export async function deployingMachine(
+  region: TestRegion,
+  hostname: string,
+  form: Record<string, string> = {},
+): Promise<MachineJson> {
+  const machine = await readyMachine(region, hostname);
+  const allocated = await region.request('POST', `${api}?op=allocate`, {
+    key: region.adminKey,
+    form: { name: hostname },
+  });
+  expect(allocated.statusCode, allocated.body).toBe(200);
+  const deploying = await region.request('POST', `${api}${machine.system_id}/?op=deploy`, {
+    key: region.adminKey,
+    form,
+  });
+  expect(deploying.statusCode, deploying.body).toBe(200);
+  return machine;
+}
+
 export async function machineJson(region: TestRegion, systemId: string): Promise<MachineJson> {
   const response = await region.request('GET', `${api}${systemId}/`, { key: region.adminKey });
   expect(response.statusCode, response.body).toBe(200);

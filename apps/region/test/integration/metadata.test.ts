@@ -5,12 +5,14 @@ import {
   api,
   bootPreseedPath,
   commissioningMachine,
+  deployingMachine,
   keyOfPreseed,
   machineJson,
   machineKey,
   md,
   newMachine,
   nextMac,
+  readyMachine,
   signal,
 } from './metadata-fixtures.js';
 
@@ -28,30 +30,6 @@ function ed25519Blob(): string {
 
 async function keysOf(systemId: string) {
   return region.services.nodeCredentials.keysOf(systemId);
-}
-
-/** A Ready machine, commissioned through the metadata API. */
-async function readyMachine(hostname: string) {
-  const machine = await commissioningMachine(region, hostname);
-  const key = await machineKey(region, machine.system_id);
-  expect((await signal(region, key, { status: 'OK' })).statusCode).toBe(200);
-  return machine;
-}
-
-/** A machine allocated to the admin and deploying, with `form` given to op=deploy. */
-async function deployingMachine(hostname: string, form: Record<string, string> = {}) {
-  const machine = await readyMachine(hostname);
-  const allocated = await region.request('POST', `${api}?op=allocate`, {
-    key: region.adminKey,
-    form: { name: hostname },
-  });
-  expect(allocated.statusCode, allocated.body).toBe(200);
-  const deploying = await region.request('POST', `${api}${machine.system_id}/?op=deploy`, {
-    key: region.adminKey,
-    form,
-  });
-  expect(deploying.statusCode, deploying.body).toBe(200);
-  return machine;
 }
 
 describe('metadata index', () => {
@@ -88,7 +66,7 @@ describe('machine metadata credentials', () => {
   });
 
   it('are issued fresh at deploy and revoked at release', async () => {
-    const machine = await deployingMachine('cred-deploy');
+    const machine = await deployingMachine(region, 'cred-deploy');
     const key = await machineKey(region, machine.system_id);
     expect((await region.request('GET', `${md}/latest/meta-data/local-hostname`, { key })).body).toBe(
       'cred-deploy.maas',
@@ -196,7 +174,7 @@ describe('meta-data', () => {
       form: { key: sshKey },
     });
     expect(added.statusCode, added.body).toBe(201);
-    const machine = await deployingMachine('md-items');
+    const machine = await deployingMachine(region, 'md-items');
     const key = await machineKey(region, machine.system_id);
     const get = (path: string) => region.request('GET', `${md}/latest/meta-data/${path}`, { key });
     expect((await get('')).body.split('\n')).toEqual([
@@ -254,7 +232,7 @@ describe('user-data', () => {
 
   it("is the user's deploy user_data while deploying, and none when they gave none", async () => {
     const cloudConfig = '#cloud-config\nruncmd:\n  - echo hello\n';
-    const machine = await deployingMachine('ud-deploy', {
+    const machine = await deployingMachine(region, 'ud-deploy', {
       user_data: Buffer.from(cloudConfig).toString('base64'),
     });
     const key = await machineKey(region, machine.system_id);
@@ -262,13 +240,13 @@ describe('user-data', () => {
     expect(response.statusCode, response.body).toBe(200);
     expect(response.body).toBe(cloudConfig);
 
-    const bare = await deployingMachine('ud-none');
+    const bare = await deployingMachine(region, 'ud-none');
     const bareKey = await machineKey(region, bare.system_id);
     expect((await region.request('GET', `${md}/latest/user-data`, { key: bareKey })).statusCode).toBe(404);
   });
 
   it('refuses deploy user_data that is not base64, naming the field', async () => {
-    const machine = await readyMachine('ud-bad');
+    const machine = await readyMachine(region, 'ud-bad');
     const response = await region.request('POST', `${api}${machine.system_id}/?op=deploy`, {
       key: region.adminKey,
       form: { user_data: 'not base64!' },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestRegion } from '../support/test-region.js';
 import {
   api,
-  commissioningMachine,
+  deployingMachine,
   machineJson,
   machineKey,
   maasScripts,
@@ -12,21 +12,9 @@ import {
 
 const region = useTestRegion();
 
-/** A machine deployed by the admin (commissioned, allocated, deploy, cloud-init's end). */
+/** A machine deployed by the admin (commissioned, allocated, deploy, the deployment's end). */
 async function deployedMachine(hostname: string) {
-  const machine = await commissioningMachine(region, hostname);
-  expect(
-    (await signal(region, await machineKey(region, machine.system_id), { status: 'OK' })).statusCode,
-  ).toBe(200);
-  const allocated = await region.request('POST', `${api}?op=allocate`, {
-    key: region.adminKey,
-    form: { name: hostname },
-  });
-  expect(allocated.statusCode, allocated.body).toBe(200);
-  const deploying = await region.request('POST', `${api}${machine.system_id}/?op=deploy`, {
-    key: region.adminKey,
-  });
-  expect(deploying.statusCode, deploying.body).toBe(200);
+  const machine = await deployingMachine(region, hostname);
   await region.services.lifecycle.report(machine.system_id, 'succeeded');
   expect((await machineJson(region, machine.system_id)).status_name).toBe('Deployed');
   return machine;
