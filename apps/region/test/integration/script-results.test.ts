@@ -6,6 +6,7 @@ import {
   machineJson,
   machineKey,
   maasScripts,
+  multipart,
   newMachine,
   passCommissioningScripts,
   runScript,
@@ -23,6 +24,7 @@ interface ResultJson {
   exit_status: number | null;
   script_revision_id: number | null;
   stdout?: string;
+  parameters?: Record<string, unknown>;
 }
 interface SetJson {
   id: number;
@@ -265,6 +267,46 @@ describe('op=commission and op=test script parameters', () => {
     const { index } = await maasScripts(region, await machineKey(region, machine.system_id));
     expect(index['1.0'].commissioning_scripts).toEqual([]);
     expect(index['1.0'].testing_scripts[0]?.parameters['storage']).toMatchObject({ value: '/dev/sdb' });
+  });
+
+  it("shows a password parameter's value REDACTED in the results, and gives it to the machine only", async () => {
+    const script = [
+      '#!/bin/sh',
+      '# --- Start MAAS 1.0 script metadata ---',
+      '# name: bmc-login-check',
+      '# script_type: testing',
+      '# hardware_type: node',
+      '# parameters: {secret: {type: password, argument_format: "--password={input}"}, user: {type: string}}',
+      '# --- End MAAS 1.0 script metadata ---',
+      'exit 0',
+      '',
+    ].join('\n');
+    const { body, contentType } = multipart([{ name: 'script', value: script, file: true }]);
+    const uploaded = await region.request('POST', '/MAAS/api/2.0/scripts/', {
+      key: region.adminKey,
+      body,
+      headers: { 'content-type': contentType },
+    });
+    expect(uploaded.statusCode, uploaded.body).toBe(200);
+    const { machine, key } = await commissioning('sr-password');
+    expect((await signal(region, key, { status: 'OK' })).statusCode).toBe(200);
+    const tested = await region.request('POST', `${api}${machine.system_id}/?op=test`, {
+      key: region.adminKey,
+      form: {
+        testing_scripts: 'bmc-login-check',
+        'bmc-login-check_secret': 's3cr3t',
+        'bmc-login-check_user': 'root',
+      },
+    });
+    expect(tested.statusCode, tested.body).toBe(200);
+    const shown = await resultSet(machine.system_id, 'current-testing');
+    expect(shown.results[0]?.parameters).toMatchObject({
+      secret: { type: 'password', value: 'REDACTED' },
+      user: { type: 'string', value: 'root' },
+    });
+    expect(JSON.stringify(shown)).not.toContain('s3cr3t');
+    const { index } = await maasScripts(region, await machineKey(region, machine.system_id));
+    expect(index['1.0'].testing_scripts[0]?.parameters['secret']).toMatchObject({ value: 's3cr3t' });
   });
 
   it('refuses creating a commissioned machine with unknown tests before it exists', async () => {

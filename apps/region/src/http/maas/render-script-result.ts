@@ -20,6 +20,25 @@ function runtimeOf(result: ScriptResultView): string {
   return '';
 }
 
+/**
+ * A result's parameters with the values of `password` ones replaced by `REDACTED`, as MAAS's
+ * results API shows them: only the machine, through the metadata API, reads the real value.
+ */
+function redacted(parameters: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, parameter] of Object.entries(parameters)) {
+    const settings = parameter as Readonly<Record<string, unknown>> | null;
+    out[name] =
+      settings !== null &&
+      typeof settings === 'object' &&
+      settings['type'] === 'password' &&
+      'value' in settings
+        ? { ...settings, value: 'REDACTED' }
+        : parameter;
+  }
+  return out;
+}
+
 /** One result of a set (MAAS's NodeScriptResultHandler `results` items); outputs base64 when asked. */
 export function renderScriptResult(result: ScriptResultView, includeOutput: boolean) {
   return {
@@ -39,7 +58,7 @@ export function renderScriptResult(result: ScriptResultView, includeOutput: bool
       result.runtime_seconds !== null || result.timeout_seconds === null
         ? runtimeOf(result)
         : formatDuration(result.timeout_seconds),
-    parameters: result.parameters,
+    parameters: redacted(result.parameters),
     script_id: result.script_id,
     script_revision_id: result.script_version_id,
     suppressed: result.suppressed,
