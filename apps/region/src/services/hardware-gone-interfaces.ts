@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { statusFromValue } from '@ferrum/domain';
 import type { Database, MachineRow } from '../db/schema.js';
 import type { InventoryNic } from './lxd-resources.js';
-import { deleteInterface, nodeInterfaces, type NodeInterface } from './interface-writes.js';
+import { deleteInterfaces, nodeInterfaces, type NodeInterface } from './interface-writes.js';
 import { linkNodeOf } from './link-changes.js';
 import type { NetworkChange } from './network-changes.js';
 
@@ -40,7 +40,7 @@ export async function removeGoneInterfaces(
   if (!first) return { removed: [], changes: [] };
   const linkNode = await linkNodeOf(trx, first.id);
   if (!linkNode) return { removed: [], changes: [] };
-  const changes: NetworkChange[] = [];
-  for (const iface of gone) changes.push(...(await deleteInterface(trx, { interfaces, linkNode }, iface)));
+  // All at once: a bond of two NICs that are both gone goes with them.
+  const changes = await deleteInterfaces(trx, { interfaces, linkNode }, gone);
   return { removed: gone, changes };
 }

@@ -480,12 +480,21 @@ export async function updateInterface(
  * DELETE: the interface, the children left without a parent (MAAS's
  * delete_children_interface_handler) and the addresses of each, their DHCP/DNS entries with them.
  */
-export async function deleteInterface(
+export function deleteInterface(
   trx: Kysely<Database>,
   ctx: Pick<WriteContext, 'interfaces' | 'linkNode'>,
   iface: NodeInterface,
 ): Promise<NetworkChange[]> {
-  const doomed = new Set<number>([iface.id]);
+  return deleteInterfaces(trx, ctx, [iface]);
+}
+
+/** `deleteInterface` for several at once: a child goes when all its parents are among them. */
+export async function deleteInterfaces(
+  trx: Kysely<Database>,
+  ctx: Pick<WriteContext, 'interfaces' | 'linkNode'>,
+  ifaces: readonly NodeInterface[],
+): Promise<NetworkChange[]> {
+  const doomed = new Set<number>(ifaces.map((i) => i.id));
   for (let grew = true; grew;) {
     grew = false;
     for (const i of ctx.interfaces)

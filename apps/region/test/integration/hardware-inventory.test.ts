@@ -396,4 +396,40 @@ describe(HardwareInventory, () => {
     expect(fourth.blockdevice_set).toHaveLength(second.blockdevice_set.length - 1);
     expect(fourth.boot_interface?.name).toBe('eth0');
   });
+
+  it('deletes a bond whose NICs are all gone at once', async () => {
+    // Machine 9 is a storage box as machine 1 is (three NICs), with MACs of its own.
+    const { document, macs } = hardware(9);
+    const { systemId, key } = await commissioning('hw-bond-gone', macs[0] ?? '');
+    const sent = await signal(
+      region,
+      key,
+      { status: 'OK' },
+      { '50-maas-01-commissioning.out': JSON.stringify(document) },
+    );
+    expect(sent.statusCode, sent.body).toBe(200);
+    const first = await get(systemId);
+    const [, eth1, eth2] = first.interface_set;
+    const bond = await region.request('POST', `/MAAS/api/2.0/nodes/${systemId}/interfaces/?op=create_bond`, {
+      key: region.adminKey,
+      form: { name: 'bond0', parents: [String(eth1?.id), String(eth2?.id)] },
+    });
+    expect(bond.statusCode, bond.body).toBe(200);
+    expect((await get(systemId)).interface_set.map((i) => i.name)).toEqual(['eth0', 'eth1', 'eth2', 'bond0']);
+
+    const started = await region.request('POST', `${api}${systemId}/?op=commission`, {
+      key: region.adminKey,
+    });
+    expect(started.statusCode, started.body).toBe(200);
+    const onlyEth0 = structuredClone(document);
+    onlyEth0.resources.network.cards.splice(1, 2);
+    const again = await signal(
+      region,
+      await machineKey(region, systemId),
+      { status: 'OK' },
+      { '50-maas-01-commissioning.out': JSON.stringify(onlyEth0) },
+    );
+    expect(again.statusCode, again.body).toBe(200);
+    expect((await get(systemId)).interface_set.map((i) => i.name)).toEqual(['eth0']);
+  });
 });
