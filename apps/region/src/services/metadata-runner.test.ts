@@ -38,6 +38,7 @@ describe(scriptRunner, () => {
         nic: { type: 'interface', value: 'eth0', argument_format: '--nic={name}' },
         url: { type: 'url', value: 'http://mirror/' },
         odd: { type: 'string', value: 'x', argument_format: '--odd={nothing}' },
+        weird: { type: 'string', value: 'y', argument_format: '--weird={input.attr}' },
         unset: { type: 'string' },
       },
     };
@@ -58,6 +59,7 @@ describe(scriptRunner, () => {
       '600',
       '--secure-erase',
       '--url=http://mirror/',
+      '--weird={input.attr}',
     ]);
   });
 
@@ -67,11 +69,11 @@ describe(scriptRunner, () => {
 import json, os, sys, tempfile
 src = sys.stdin.read(); ns = {"__name__": "x"}; exec(src, ns)
 sent = []
-ns["signal"] = lambda status, files=None, **fields: sent.append([status, fields.get("name"), fields.get("exit_status"), sorted((files or {}).keys()), (files or {}).get("slow.out", b"").decode()])
+ns["signal"] = lambda status, files=None, attempts=8, timeout=120, **fields: sent.append([status, fields.get("name"), fields.get("exit_status"), sorted((files or {}).keys()), (files or {}).get("slow.out", b"").decode()])
 ns["HEARTBEAT_SECONDS"] = 0.1
 root = tempfile.mkdtemp()
 with open(os.path.join(root, "slow"), "w") as f:
-    f.write("#!/bin/sh\nsleep 0.45\necho \"args: $*\"\n")
+    f.write("#!/bin/sh\nsleep 0.8\necho \"args: $*\"\n")
 failed = ns["run"](root, [{"name": "slow", "path": "slow", "script_result_id": 7,
     "parameters": {"quick": {"type": "boolean", "value": True, "argument_format": "--quick"}}}])
 print(json.dumps({"failed": failed, "sent": sent}))
@@ -85,7 +87,7 @@ print(json.dumps({"failed": failed, "sent": sent}))
     const result = rest.pop();
     expect(start).toEqual(['WORKING', 'slow', null, [], '']);
     expect(result).toEqual(['WORKING', 'slow', 0, ['slow', 'slow.err', 'slow.out'], 'args: --quick\n']);
-    // Heartbeats: bare WORKING signals, about one each 0.1 s of the script's 0.45 s.
+    // Heartbeats: bare WORKING signals, about one each 0.1 s of the script's 0.8 s.
     expect(rest.length).toBeGreaterThanOrEqual(2);
     for (const beat of rest) expect(beat).toEqual(['WORKING', null, null, [], '']);
   });

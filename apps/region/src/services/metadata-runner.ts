@@ -49,13 +49,13 @@ def authorization():
     return "OAuth " + ", ".join('%s="%s"' % (k, urllib.parse.quote(v, safe="")) for k, v in params.items())
 
 
-def call(path, body=None, content_type=None):
-    for attempt in range(8):
+def call(path, body=None, content_type=None, attempts=8, timeout=120):
+    for attempt in range(attempts):
         headers = {"Authorization": authorization()}
         if content_type:
             headers["Content-Type"] = content_type
         try:
-            with urllib.request.urlopen(urllib.request.Request(URL + path, body, headers), timeout=120) as r:
+            with urllib.request.urlopen(urllib.request.Request(URL + path, body, headers), timeout=timeout) as r:
                 return r.read()
         except urllib.error.HTTPError as error:
             date = error.headers.get("Date")
@@ -66,11 +66,12 @@ def call(path, body=None, content_type=None):
                 raise
         except OSError:
             pass
-        time.sleep(min(2 ** attempt, 30))
+        if attempt + 1 < attempts:
+            time.sleep(min(2 ** attempt, 30))
     raise SystemExit("metadata API unreachable: " + URL + path)
 
 
-def signal(status, files=None, **fields):
+def signal(status, files=None, attempts=8, timeout=120, **fields):
     boundary = uuid.uuid4().hex
     out = io.BytesIO()
     fields = dict(fields, op="signal", status=status)
@@ -82,7 +83,7 @@ def signal(status, files=None, **fields):
                    "Content-Type: application/octet-stream\\r\\n\\r\\n" % (boundary, name, name)).encode())
         out.write(data + b"\\r\\n")
     out.write(("--%s--\\r\\n" % boundary).encode())
-    call("latest/", out.getvalue(), "multipart/form-data; boundary=" + boundary)
+    call("latest/", out.getvalue(), "multipart/form-data; boundary=" + boundary, attempts, timeout)
 
 
 def arguments(script):
@@ -109,7 +110,8 @@ def arguments(script):
         for part in str(param.get("argument_format") or default).split():
             try:
                 args.append(part.format(**fields))
-            except (KeyError, IndexError, ValueError):
+            except Exception:
+                # A format the value does not fit ({name.x}, {0}, a lone brace): as written.
                 args.append(part)
     return args
 
@@ -117,7 +119,9 @@ def arguments(script):
 def heartbeat(finished):
     while not finished.wait(HEARTBEAT_SECONDS):
         try:
-            signal("WORKING")
+            # One try, briefly: a heartbeat lost is made up by the next, and must not hold the
+            # script's result back when the region is away.
+            signal("WORKING", attempts=1, timeout=10)
         except BaseException:
             # A heartbeat that does not get through is not the script's failure.
             pass

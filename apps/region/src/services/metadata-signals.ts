@@ -150,8 +150,26 @@ export class MetadataSignals {
     // Commissioning has ended: a script that failed (or whose results could not be used) fails it.
     if (target === 'FAILED' || (await this.deps.scripts.hasFailedResults(machine)))
       return this.fail(machine, input.error || 'Commissioning failed: a commissioning script failed.');
-    await this.deps.tags?.applyToMachine(machine.id);
+    await this.applyTags(machine);
     return this.succeed(machine, target === 'TESTING' ? 'TESTING' : undefined);
+  }
+
+  /**
+   * The automatic tags, evaluated on the details this commissioning found. A failure is the
+   * machine's WARNING event, not the signal's: commissioning still ends (MAAS only logs it).
+   */
+  private async applyTags(machine: MachineRow): Promise<void> {
+    try {
+      await this.deps.tags?.applyToMachine(machine.id);
+    } catch (error) {
+      await this.deps.events.record({
+        type: 'Commissioning',
+        level: 'WARNING',
+        description: `Automatic tags were not evaluated: ${(error as Error).message}`,
+        nodeSystemId: machine.system_id,
+        nodeHostname: machine.hostname,
+      });
+    }
   }
 
   private store(machine: MachineRow, input: SignalInput): Promise<void> {

@@ -11,6 +11,8 @@ export const LLDP_OUTPUT = 'maas-capture-lldpd';
 
 /** Machines evaluated per read of their details. */
 const BATCH = 100;
+/** How often tags whose pass did not finish are looked for. */
+const RESUME_MS = 60_000;
 
 /**
  * The details of `machineIds` (MAAS's get_single_probed_details): the output of maas-lshw and
@@ -47,14 +49,19 @@ export async function probedDetailsOf(
  * evaluated against every such tag when its commissioning ends; a tag against every machine
  * when it is created or its definition changes — in the background, a batch of machines at a
  * time and yielding between machines, so the region keeps answering, and marked done
- * (`applied_definition`) only when it got through them all: one a region stopped midway is
- * taken up again at the next start (`resume`).
+ * (`applied_definition`) only when it got through them all: one a region stopped midway, or
+ * whose pass failed, is taken up again by `resume` (at start and each minute after). Machines
+ * whose details changed while the pass ran are evaluated again at its end, so a commissioning
+ * that ended meanwhile is not overwritten by what was read before it.
  */
 export class TagApplier {
   private queue: Promise<void> = Promise.resolve();
   private readonly pending = new Set<number>();
   private stopped = false;
   private logger: Logger | undefined;
+  private resumer: NodeJS.Timeout | undefined;
+  /** Tags whose definition failed to evaluate on a machine, told once each. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly deps: { readonly db: Kysely<Database> }) {}
 
@@ -62,6 +69,12 @@ export class TagApplier {
   start(logger: Logger): Promise<void> {
     this.logger = logger;
     this.stopped = false;
+    this.resumer = setInterval(() => {
+      this.resume().catch((error: unknown) => {
+        this.logger?.warn({ err: error }, 'automatic tags: resume failed');
+      });
+    }, RESUME_MS);
+    this.resumer.unref();
     return this.resume();
   }
 
@@ -98,6 +111,7 @@ export class TagApplier {
 
   /** Schedules the tags whose definition not every machine was evaluated against. */
   async resume(): Promise<void> {
+    if (this.stopped) return;
     const tags = await this.deps.db
       .selectFrom('tags')
       .select('id')
@@ -116,6 +130,7 @@ export class TagApplier {
   /** Stops after the machine being evaluated; what is left is resumed at the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.resumer);
     await this.queue;
   }
 
@@ -125,6 +140,7 @@ export class TagApplier {
     const tag = await read();
     if (!tag || tag.definition === '') return;
     const { definition } = tag;
+    const began = new Date();
     let after = 0;
     for (;;) {
       if (this.stopped) return;
@@ -138,21 +154,28 @@ export class TagApplier {
       if (machines.length === 0) break;
       const ids = machines.map((m) => m.id);
       after = ids[ids.length - 1] ?? after;
-      const details = await probedDetailsOf(this.deps.db, ids);
-      const matched: number[] = [];
-      for (const id of ids) {
-        if (this.holds(definition, detailsDocument(details.get(id) ?? { lshw: null, lldp: null })))
-          matched.push(id);
-        await yieldToLoop();
-      }
+      const taggings = await this.evaluate(tagId, definition, ids);
       // Changed or deleted meanwhile: its own schedule evaluates the new definition.
       if ((await read())?.definition !== definition) return;
-      await this.deps.db.transaction().execute((trx) =>
-        writeTagging(
-          trx,
-          ids.map((machineId) => ({ machineId, tagId, on: matched.includes(machineId) })),
-        ),
+      await writeTagging(this.deps.db, taggings);
+    }
+    // Machines whose commissioning ended during the pass: their newer details decide.
+    const changed = await this.deps.db
+      .selectFrom('script_results as r')
+      .innerJoin('script_sets as s', 's.id', 'r.script_set_id')
+      .select('s.machine_id')
+      .distinct()
+      .where('r.script_name', 'in', [LSHW_OUTPUT, LLDP_OUTPUT])
+      .where('r.updated', '>=', began)
+      .execute();
+    if (changed.length > 0) {
+      const taggings = await this.evaluate(
+        tagId,
+        definition,
+        changed.map((c) => c.machine_id),
       );
+      if ((await read())?.definition !== definition) return;
+      await writeTagging(this.deps.db, taggings);
     }
     await this.deps.db
       .updateTable('tags')
@@ -163,31 +186,62 @@ export class TagApplier {
     this.logger?.info({ tagId }, 'automatic tag evaluated over every machine');
   }
 
-  /** Whether a definition holds; one that fails to evaluate (it was checked when saved) does not. */
+  /** Whether tag `tagId` holds for each of `machineIds`, yielding to the event loop between machines. */
+  private async evaluate(
+    tagId: number,
+    definition: string,
+    machineIds: readonly number[],
+  ): Promise<Tagging[]> {
+    const details = await probedDetailsOf(this.deps.db, machineIds);
+    const taggings: Tagging[] = [];
+    for (const machineId of machineIds) {
+      const doc = detailsDocument(details.get(machineId) ?? { lshw: null, lldp: null });
+      taggings.push({ machineId, tagId, on: this.holds(definition, doc) });
+      await yieldToLoop();
+    }
+    return taggings;
+  }
+
+  /**
+   * Whether a definition holds. One that fails to evaluate on these details (it was checked
+   * when saved, but a predicate such as an unknown function only fails on a node it reaches)
+   * does not, and is logged once.
+   */
   private holds(definition: string, doc: ReturnType<typeof detailsDocument>): boolean {
     try {
       return definitionMatches(definition, doc);
-    } catch {
+    } catch (error) {
+      if (!this.warned.has(definition)) {
+        this.warned.add(definition);
+        this.logger?.warn({ err: error, definition }, 'automatic tag: the definition fails on a machine');
+      }
       return false;
     }
   }
 }
 
-/** Gives or takes each machine its tag as `taggings` say, in two statements. */
-async function writeTagging(
-  db: Kysely<Database>,
-  taggings: readonly { readonly machineId: number; readonly tagId: number; readonly on: boolean }[],
-): Promise<void> {
+/** Whether machine `machineId` has tag `tagId`. */
+interface Tagging {
+  readonly machineId: number;
+  readonly tagId: number;
+  readonly on: boolean;
+}
+
+/**
+ * Gives or takes each machine its tag as `taggings` say, in two statements; a machine or tag
+ * deleted since it was evaluated is left out rather than failing the rest.
+ */
+async function writeTagging(db: Kysely<Database>, taggings: readonly Tagging[]): Promise<void> {
+  const pairs = (list: readonly Tagging[]) =>
+    sql.join(list.map((t) => sql`(${t.machineId}::int, ${t.tagId}::int)`));
   const on = taggings.filter((t) => t.on);
   const off = taggings.filter((t) => !t.on);
   if (on.length > 0)
-    await db
-      .insertInto('machine_tags')
-      .values(on.map((t) => ({ machine_id: t.machineId, tag_id: t.tagId })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    await sql`
+      INSERT INTO machine_tags (machine_id, tag_id)
+      SELECT m.id, t.id FROM (VALUES ${pairs(on)}) AS v (machine_id, tag_id)
+        JOIN machines m ON m.id = v.machine_id JOIN tags t ON t.id = v.tag_id
+      ON CONFLICT DO NOTHING`.execute(db);
   if (off.length > 0)
-    await sql`DELETE FROM machine_tags WHERE (machine_id, tag_id) IN (${sql.join(
-      off.map((t) => sql`(${t.machineId}::int, ${t.tagId}::int)`),
-    )})`.execute(db);
+    await sql`DELETE FROM machine_tags WHERE (machine_id, tag_id) IN (${pairs(off)})`.execute(db);
 }

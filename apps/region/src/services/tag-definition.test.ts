@@ -37,6 +37,9 @@ describe(definitionMatches, () => {
     expect(definitionMatches('//node[@id="cpu:0"]/capabilities/capability[@id="vmx"]', doc)).toBe(true);
     expect(definitionMatches('//node[@class="display"]/vendor = "NVIDIA Corporation"', doc)).toBe(true);
     expect(definitionMatches('/list/node[@class="system"]/product = "PowerEdge R750xa"', doc)).toBe(true);
+    // A relative path starts at the root element (lxml's ElementTree), not above it.
+    expect(definitionMatches('node[@class="system"]/vendor = "Dell Inc."', doc)).toBe(true);
+    expect(definitionMatches('list/node', doc)).toBe(false);
     expect(definitionMatches('//node[@id="cpu:0"]/capabilities/capability[@id="svm"]', doc)).toBe(false);
   });
 

@@ -87,7 +87,10 @@ function truth(result: SelectReturnType): boolean {
 
 /** Whether `definition` holds of the details document `doc`. Throws what the expression gets wrong. */
 export function definitionMatches(definition: string, doc: Document): boolean {
-  return truth(select(definition, doc as unknown as globalThis.Node));
+  // From the root element, as lxml evaluates MAAS's ElementTree: `node[@class="system"]`
+  // is a child of `<list>`.
+  const root = doc.documentElement ?? doc;
+  return truth(select(definition, root as unknown as globalThis.Node));
 }
 
 const empty = () => detailsDocument({ lshw: null, lldp: null });

@@ -61,20 +61,29 @@ export class TagService {
   async update(current: string, input: TagInput, actor: string): Promise<TagRow> {
     const tag = await this.get(current);
     this.check(input);
+    const definition = input.definition?.trim();
     try {
-      const row = await this.deps.db
-        .updateTable('tags')
-        .set({
-          ...(input.name !== undefined ? { name: input.name } : {}),
-          ...(input.comment !== undefined ? { comment: input.comment } : {}),
-          ...(input.kernelOpts !== undefined ? { kernel_opts: input.kernelOpts } : {}),
-          ...(input.definition !== undefined ? { definition: input.definition.trim() } : {}),
-          updated: new Date(),
-        })
-        .where('id', '=', tag.id)
-        .returningAll()
-        // Deleted by someone else since it was read.
-        .executeTakeFirstOrThrow(() => new AppError('not_found', 'No Tag matches the given query.'));
+      const row = await this.deps.db.transaction().execute(async (trx) => {
+        // A new definition drops the old one's machines at once (as MAAS does): allocation
+        // must not take a machine by a definition that no longer holds.
+        if (definition !== undefined && definition !== '' && definition !== tag.definition)
+          await trx.deleteFrom('machine_tags').where('tag_id', '=', tag.id).execute();
+        return (
+          trx
+            .updateTable('tags')
+            .set({
+              ...(input.name !== undefined ? { name: input.name } : {}),
+              ...(input.comment !== undefined ? { comment: input.comment } : {}),
+              ...(input.kernelOpts !== undefined ? { kernel_opts: input.kernelOpts } : {}),
+              ...(definition !== undefined ? { definition } : {}),
+              updated: new Date(),
+            })
+            .where('id', '=', tag.id)
+            .returningAll()
+            // Deleted by someone else since it was read.
+            .executeTakeFirstOrThrow(() => new AppError('not_found', 'No Tag matches the given query.'))
+        );
+      });
       await this.deps.events.audit(actor, `Updated tag '${row.name}'.`);
       // A new definition: its machines are found again (a definition removed leaves them tagged, as MAAS).
       if (row.definition !== '' && row.definition !== tag.definition)

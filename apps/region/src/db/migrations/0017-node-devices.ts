@@ -32,4 +32,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       CONSTRAINT node_devices_slot UNIQUE (machine_id, bus, address)
     )
   `.execute(db);
+  // Deleting an interface or a block device sets its device's link to null: found by index.
+  await sql`CREATE INDEX node_devices_interface ON node_devices (interface_id) WHERE interface_id IS NOT NULL`.execute(
+    db,
+  );
+  await sql`CREATE INDEX node_devices_block_device ON node_devices (block_device_id) WHERE block_device_id IS NOT NULL`.execute(
+    db,
+  );
 }

@@ -8,7 +8,7 @@ import type { TagInput } from '../../../services/tag-service.js';
 const tagDoc =
   ':param name: The new tag name. Because the name will be used in urls, it should be short.\n:type name: String\n\n' +
   ':param comment: A long form description of what the tag is meant for.\n:type comment: String\n\n' +
-  ':param definition: An XPath query evaluated against the hardware details (automatic tags; not supported yet).\n:type definition: String\n\n' +
+  ':param definition: An optional XPath query evaluated against the hardware details stored for all nodes (the output of lshw and LLDP). The nodes it matches get the tag (an automatic tag).\n:type definition: String\n\n' +
   ':param kernel_opts: Kernel options added to the boot command line of machines with this tag.\n:type kernel_opts: String';
 
 function tagInput(form: FormParams): TagInput {
