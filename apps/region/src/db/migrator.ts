@@ -17,6 +17,7 @@ import * as m0015 from './migrations/0015-hardware.js';
 import * as m0016 from './migrations/0016-interface-mac-index.js';
 import * as m0017 from './migrations/0017-node-devices.js';
 import * as m0018 from './migrations/0018-tag-definitions.js';
+import * as m0019 from './migrations/0019-script-output-storage.js';
 
 // Listed explicitly (not read from a folder) so they work the same from src and dist.
 const migrations: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0016-interface-mac-index': m0016,
   '0017-node-devices': m0017,
   '0018-tag-definitions': m0018,
+  '0019-script-output-storage': m0019,
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against any schema

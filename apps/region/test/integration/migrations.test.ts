@@ -45,4 +45,37 @@ describe('migrateToLatest', () => {
       { name: 'maas', is_default: true },
     ]);
   });
+
+  it("keeps scripts' outputs out of the result rows (0019: toast_tuple_target 128)", async () => {
+    const { rows } = await sql<{ reloptions: string[] | null }>`
+      SELECT reloptions FROM pg_class WHERE relname = 'script_results'`.execute(database.db);
+    expect(rows[0]?.reloptions).toContain('toast_tuple_target=128');
+    // A result with a few kB of output.
+    const set = await sql<{ id: number }>`
+      INSERT INTO machines (system_id, hostname, domain_id, zone_id, pool_id, status)
+      SELECT 'toast1', 'toast-one', d.id, z.id, p.id, 0 FROM domains d, zones z, resource_pools p
+       WHERE d.name = 'maas' AND z.name = 'default' AND p.name = 'default'
+      RETURNING id`.execute(database.db);
+    const machineId = set.rows[0]?.id ?? 0;
+    const scriptSet = await sql<{ id: number }>`
+      INSERT INTO script_sets (machine_id, result_type) VALUES (${machineId}, 0) RETURNING id`.execute(
+      database.db,
+    );
+    const xml = Array.from(
+      { length: 200 },
+      (_, i) => `<node id="n${String(i)}" class="x${String(i * 7919)}"/>`,
+    ).join('');
+    await sql`
+      INSERT INTO script_results (script_set_id, script_name, stdout, output)
+      VALUES (${scriptSet.rows[0]?.id ?? 0}, 'maas-lshw', ${Buffer.from(xml)}, ${Buffer.from(xml)})`.execute(
+      database.db,
+    );
+    // The outputs compress to a few hundred bytes, which PostgreSQL would keep in the row by
+    // default: with the target they are in the TOAST table.
+    const toast = await sql<{ bytes: number }>`
+      SELECT pg_relation_size(reltoastrelid) AS bytes FROM pg_class WHERE relname = 'script_results'`.execute(
+      database.db,
+    );
+    expect(Number(toast.rows[0]?.bytes)).toBeGreaterThan(0);
+  });
 });
